@@ -1,0 +1,69 @@
+# Finds LibTorch, in this order, and sets ADX_TORCH_SOURCE (where it came from) and ADX_TORCH_LIB_DIR:
+#   1. what the user names: LIBTORCH_DIR (CMake variable or environment), Torch_DIR or CMAKE_PREFIX_PATH;
+#   2. the LibTorch bundled with python3's torch (torch.utils.cmake_prefix_path), e.g. a pip PyTorch with CUDA;
+#   3. the system's (Debian: `apt-get install libtorch-dev`).
+# If none is found, one error lists the three ways to provide it.
+
+if(NOT LIBTORCH_DIR AND DEFINED ENV{LIBTORCH_DIR})
+  set(LIBTORCH_DIR "$ENV{LIBTORCH_DIR}")
+endif()
+
+set(ADX_TORCH_SOURCE "")
+if(LIBTORCH_DIR)
+  find_package(Torch CONFIG QUIET
+    PATHS "${LIBTORCH_DIR}" "${LIBTORCH_DIR}/share/cmake/Torch" "${LIBTORCH_DIR}/lib/cmake/Torch"
+    NO_DEFAULT_PATH)
+  if(NOT Torch_FOUND)
+    message(FATAL_ERROR "LIBTORCH_DIR=${LIBTORCH_DIR} holds no TorchConfig.cmake. Point it at an unpacked "
+      "LibTorch (the folder with lib/, include/ and share/cmake/Torch).")
+  endif()
+  set(ADX_TORCH_SOURCE "LIBTORCH_DIR")
+elseif(Torch_DIR OR CMAKE_PREFIX_PATH OR DEFINED ENV{Torch_DIR} OR DEFINED ENV{CMAKE_PREFIX_PATH})
+  find_package(Torch CONFIG QUIET)
+  if(Torch_FOUND)
+    set(ADX_TORCH_SOURCE "Torch_DIR/CMAKE_PREFIX_PATH")
+  endif()
+endif()
+
+if(NOT Torch_FOUND)
+  if(NOT ADX_PYTHON)
+    set(ADX_PYTHON "$ENV{ADX_PYTHON}")
+  endif()
+  if(NOT ADX_PYTHON)
+    find_program(ADX_PYTHON NAMES python3 python)
+  endif()
+  if(ADX_PYTHON)
+    execute_process(
+      COMMAND "${ADX_PYTHON}" -c "import torch.utils; print(torch.utils.cmake_prefix_path)"
+      OUTPUT_VARIABLE _adx_py_prefix OUTPUT_STRIP_TRAILING_WHITESPACE
+      ERROR_QUIET RESULT_VARIABLE _adx_py_rc)
+    if(_adx_py_rc EQUAL 0 AND EXISTS "${_adx_py_prefix}/Torch/TorchConfig.cmake")
+      find_package(Torch CONFIG QUIET PATHS "${_adx_py_prefix}/Torch" NO_DEFAULT_PATH)
+      if(Torch_FOUND)
+        set(ADX_TORCH_SOURCE "python torch (${ADX_PYTHON})")
+      endif()
+    endif()
+  endif()
+endif()
+
+if(NOT Torch_FOUND)
+  find_package(Torch CONFIG QUIET)
+  if(Torch_FOUND)
+    set(ADX_TORCH_SOURCE "system")
+  endif()
+endif()
+
+if(NOT Torch_FOUND)
+  message(FATAL_ERROR
+    "adautomix needs LibTorch and found none. Provide it one of three ways:\n"
+    "  1. name it: LIBTORCH_DIR=/path/to/libtorch (or -DTorch_DIR=/path/share/cmake/Torch, or CMAKE_PREFIX_PATH);\n"
+    "  2. install PyTorch for python3 (pip install torch); its bundled LibTorch is used;\n"
+    "  3. install the system package: apt-get install libtorch-dev libgloo-dev libopenblas0-openmp (Debian/Ubuntu).")
+endif()
+
+# The folder holding libc10.so: the addon's RPATH points there.
+find_library(ADX_C10_LIBRARY c10 PATHS "${TORCH_INSTALL_PREFIX}/lib" NO_DEFAULT_PATH)
+if(NOT ADX_C10_LIBRARY)
+  find_library(ADX_C10_LIBRARY c10)
+endif()
+get_filename_component(ADX_TORCH_LIB_DIR "${ADX_C10_LIBRARY}" DIRECTORY)

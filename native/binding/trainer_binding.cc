@@ -1,0 +1,159 @@
+#include "binding/trainer_binding.h"
+
+#include <cmath>
+
+#include "core/compat.h"
+#include "core/errors.h"
+#include "node/js_error.h"
+#include "node/read_options.h"
+
+namespace adx::node {
+
+namespace {
+
+Napi::Value step_to_js(Napi::Env env, const StepResult& r) {
+  auto o = Napi::Object::New(env);
+  o.Set("loss", r.loss);
+  o.Set("lr", r.lr);
+  o.Set("lambda", std::isnan(r.lambda) ? env.Null() : Napi::Number::New(env, r.lambda));
+  o.Set("step", static_cast<double>(r.step));
+  o.Set("skipped", r.skipped);
+  o.Set("seconds", r.seconds);
+  return o;
+}
+
+Napi::Value eval_to_js(Napi::Env env, const EvalResult& r) {
+  auto o = Napi::Object::New(env);
+  o.Set("count", static_cast<double>(r.count));
+  o.Set("correct1", static_cast<double>(r.correct1));
+  o.Set("correct5", static_cast<double>(r.correct5));
+  o.Set("lossSum", r.loss_sum);
+  return o;
+}
+
+struct InitInfo {
+  std::string device;
+  bool automatic;
+  int64_t threads;
+  int64_t parameters;
+};
+
+}  // namespace
+
+Napi::Function TrainerBinding::define(Napi::Env env) {
+  return DefineClass(env, "NativeTrainer",
+                     {InstanceMethod<&TrainerBinding::init>("init"),
+                      InstanceMethod<&TrainerBinding::train_step>("trainStep"),
+                      InstanceMethod<&TrainerBinding::evaluate>("evaluate"),
+                      InstanceMethod<&TrainerBinding::dispose>("dispose")});
+}
+
+TrainerBinding::TrainerBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TrainerBinding>(info) {
+  try {
+    if (info.Length() < 1 || !info[0].IsObject()) throw Error(ErrorCode::Config, "NativeTrainer needs an options object");
+    config_ = read_trainer_config(info[0].As<Napi::Object>());
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (...) {
+    rethrow_as_js(info.Env());
+  }
+  worker_ = std::make_unique<WorkerThread>();
+  jobs_ = std::make_unique<JobRunner>(info.Env());
+  trainer_ = std::make_shared<std::unique_ptr<Trainer>>();
+}
+
+TrainerBinding::~TrainerBinding() {
+  // Reached without dispose() only when the JS object was collected, which pending jobs prevent
+  // (each holds a reference to it): the worker is idle here.
+  if (worker_) worker_->stop();
+  trainer_.reset();
+}
+
+template <class R>
+Napi::Value TrainerBinding::run(const Napi::CallbackInfo& info, std::function<R(Trainer&)> work,
+                                std::function<Napi::Value(Napi::Env, const R&)> to_js,
+                                std::vector<Napi::Object> keep_alive) {
+  auto env = info.Env();
+  if (disposed_) {
+    auto deferred = Napi::Promise::Deferred::New(env);
+    deferred.Reject(make_error(env, {"E_DISPOSED", "this trainer was disposed", ""}).Value());
+    return deferred.Promise();
+  }
+  keep_alive.push_back(info.This().As<Napi::Object>());
+  auto holder = trainer_;
+  std::function<R()> job = [holder, work = std::move(work)]() -> R {
+    if (!*holder) throw Error(ErrorCode::Config, "the native trainer is not initialised: call init() first");
+    return work(**holder);
+  };
+  return jobs_->submit<R>(env, *worker_, std::move(job), std::move(to_js), keep_alive);
+}
+
+Napi::Value TrainerBinding::init(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  if (disposed_) return run<int>(info, nullptr, nullptr);
+  auto holder = trainer_;
+  auto config = config_;
+  std::function<InitInfo()> job = [holder, config]() {
+    if (!*holder) *holder = std::make_unique<Trainer>(config);
+    auto& t = **holder;
+    return InitInfo{t.device().name, t.device().automatic, t.threads(), t.parameter_count()};
+  };
+  std::function<Napi::Value(Napi::Env, const InitInfo&)> to_js = [](Napi::Env env, const InitInfo& i) -> Napi::Value {
+    auto o = Napi::Object::New(env);
+    o.Set("device", i.device);
+    o.Set("deviceAutomatic", i.automatic);
+    o.Set("threads", static_cast<double>(i.threads));
+    o.Set("parameters", static_cast<double>(i.parameters));
+    return o;
+  };
+  return jobs_->submit<InitInfo>(env, *worker_, std::move(job), std::move(to_js), {info.This().As<Napi::Object>()});
+}
+
+Napi::Value TrainerBinding::train_step(const Napi::CallbackInfo& info) {
+  HostBatch batch;
+  ForcedDraws forced;
+  try {
+    batch = read_batch(info[0], info[1], info[2]);
+    forced = read_forced_draws(info[3]);
+  } catch (...) {
+    rethrow_as_js(info.Env());
+  }
+  return run<StepResult>(
+      info, [batch, forced](Trainer& t) { return t.train_step(batch, forced); }, step_to_js,
+      {info[0].As<Napi::Object>(), info[1].As<Napi::Object>()});
+}
+
+Napi::Value TrainerBinding::evaluate(const Napi::CallbackInfo& info) {
+  HostBatch batch;
+  try {
+    batch = read_batch(info[0], info[1], info[2]);
+  } catch (...) {
+    rethrow_as_js(info.Env());
+  }
+  return run<EvalResult>(
+      info, [batch](Trainer& t) { return t.evaluate(batch); }, eval_to_js,
+      {info[0].As<Napi::Object>(), info[1].As<Napi::Object>()});
+}
+
+Napi::Value TrainerBinding::dispose(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  auto deferred = Napi::Promise::Deferred::New(env);
+  if (disposed_) {
+    deferred.Resolve(env.Undefined());
+    return deferred.Promise();
+  }
+  disposed_ = true;
+  auto holder = trainer_;
+  std::function<bool()> job = [holder]() {
+    holder->reset();  // free the model and optimizer on the thread that used them
+    return true;
+  };
+  std::function<Napi::Value(Napi::Env, const bool&)> to_js = [this](Napi::Env env, const bool&) -> Napi::Value {
+    worker_->stop();  // idle now: the dispose job was the last one queued
+    jobs_->close();
+    return env.Undefined();
+  };
+  return jobs_->submit<bool>(env, *worker_, std::move(job), std::move(to_js), {info.This().As<Napi::Object>()});
+}
+
+}  // namespace adx::node

@@ -1,0 +1,45 @@
+// The one place where LibTorch 1.13 (Debian, CPU) and 2.x (pip PyTorch, CUDA) differ for us.
+// Everything else includes this instead of spelling version-specific API.
+#pragma once
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <c10/util/Exception.h>
+#include <torch/cuda.h>
+#include <torch/version.h>
+
+#include <cstdint>
+#include <string>
+
+#define ADX_TORCH_AT_LEAST(major, minor) \
+  (TORCH_VERSION_MAJOR > (major) || (TORCH_VERSION_MAJOR == (major) && TORCH_VERSION_MINOR >= (minor)))
+
+namespace adx::compat {
+
+// c10::optional became an alias of std::optional in 2.x; both spell it c10::optional.
+template <class T>
+using optional = c10::optional<T>;
+
+inline std::string torch_version() {
+  return std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) + "." +
+         std::to_string(TORCH_VERSION_PATCH);
+}
+
+// A seeded CPU generator. All random draws happen on it (then move to the device), so a run is
+// reproducible on CPU and draws the same λ, permutations and crops on CUDA.
+inline at::Generator make_cpu_generator(uint64_t seed) {
+  return at::make_generator<at::CPUGeneratorImpl>(seed);
+}
+
+inline bool cuda_available() { return torch::cuda::is_available(); }
+inline int64_t cuda_device_count() { return static_cast<int64_t>(torch::cuda::device_count()); }
+
+// LibTorch's message without the C++ backtrace that c10::Error appends ("Exception raised from ...").
+inline std::string message_without_backtrace(const c10::Error& e) {
+  std::string msg = e.msg();
+  const auto cut = msg.find("\nException raised from");
+  if (cut != std::string::npos) msg.erase(cut);
+  return msg;
+}
+
+}  // namespace adx::compat

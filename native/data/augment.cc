@@ -1,0 +1,64 @@
+#include "data/augment.h"
+
+#include <torch/torch.h>
+
+namespace adx {
+
+namespace {
+
+torch::Tensor borrow_images(const HostBatch& b) {
+  return torch::from_blob(const_cast<uint8_t*>(b.images), {b.n, b.h, b.w, b.c}, torch::kUInt8);
+}
+
+// Index of the source pixel for output position `pos` (may fall in the padding) under reflect
+// padding: -1 → 1, size → size-2. Works on whole index tensors at once.
+torch::Tensor reflect_index(const torch::Tensor& pos, int64_t size) {
+  auto reflected = pos.abs();
+  return torch::where(reflected >= size, 2 * (size - 1) - reflected, reflected);
+}
+
+// uint8 NHWC → float NCHW in the user's normalisation, on `device`.
+torch::Tensor normalise(const torch::Tensor& nhwc_u8, const AugmentOptions& o, const torch::Device& device) {
+  const auto channels = nhwc_u8.size(3);
+  auto x = nhwc_u8.to(device, /*non_blocking=*/false).permute({0, 3, 1, 2}).to(torch::kFloat32);
+  auto mean = torch::tensor(o.mean, torch::kFloat64).to(torch::kFloat32).view({1, channels, 1, 1}).to(device);
+  auto std = torch::tensor(o.std, torch::kFloat64).to(torch::kFloat32).view({1, channels, 1, 1}).to(device);
+  // (x/255 - mean)/std, folded into one multiply-add.
+  return (x * (1.0 / 255.0) - mean).div_(std).contiguous();
+}
+
+}  // namespace
+
+torch::Tensor train_batch_tensor(const HostBatch& batch, const AugmentOptions& o, at::Generator& gen,
+                                 const torch::Device& device) {
+  auto images = borrow_images(batch);
+  if (o.crop_padding <= 0 && !o.flip) return normalise(images, o, device);
+
+  const auto n = batch.n, h = batch.h, w = batch.w, p = o.crop_padding;
+  const auto i64 = torch::TensorOptions().dtype(torch::kInt64);
+  // One draw per sample: crop offsets in [0, 2p] (p = padding) and a flip coin.
+  auto oy = p > 0 ? torch::randint(0, 2 * p + 1, {n}, gen, i64) : torch::zeros({n}, i64);
+  auto ox = p > 0 ? torch::randint(0, 2 * p + 1, {n}, gen, i64) : torch::zeros({n}, i64);
+  auto flip = o.flip ? torch::rand({n}, gen) < 0.5 : torch::zeros({n}, torch::kBool);
+
+  auto rows = reflect_index(oy.unsqueeze(1) - p + torch::arange(h, i64).unsqueeze(0), h);  // [n,h]
+  auto col_step = torch::arange(w, i64).unsqueeze(0).expand({n, w});
+  col_step = torch::where(flip.unsqueeze(1), (w - 1) - col_step, col_step);
+  auto cols = reflect_index(ox.unsqueeze(1) - p + col_step, w);  // [n,w]
+
+  // One gather builds the whole cropped, flipped batch: out[b,y,x,:] = in[b, rows[b,y], cols[b,x], :].
+  auto batch_index = torch::arange(n, i64).view({n, 1, 1});
+  auto gathered = images.index({batch_index, rows.view({n, h, 1}), cols.view({n, 1, w})});
+  return normalise(gathered, o, device);
+}
+
+torch::Tensor eval_batch_tensor(const HostBatch& batch, const AugmentOptions& o, const torch::Device& device) {
+  return normalise(borrow_images(batch), o, device);
+}
+
+torch::Tensor label_tensor(const HostBatch& batch, const torch::Device& device) {
+  auto labels = torch::from_blob(const_cast<int32_t*>(batch.labels), {batch.n}, torch::kInt32);
+  return labels.to(device, torch::kInt64);
+}
+
+}  // namespace adx

@@ -1,0 +1,165 @@
+#include "node/read_options.h"
+
+#include <cmath>
+#include <string>
+
+#include "core/errors.h"
+
+namespace adx::node {
+
+namespace {
+
+[[noreturn]] void config_error(const std::string& message) { throw Error(ErrorCode::Config, message); }
+
+Napi::Object object_field(const Napi::Object& o, const char* key) {
+  auto v = o.Get(key);
+  if (!v.IsObject()) config_error(std::string("native options: '") + key + "' must be an object");
+  return v.As<Napi::Object>();
+}
+
+double number_field(const Napi::Object& o, const char* key) {
+  auto v = o.Get(key);
+  if (!v.IsNumber() || !std::isfinite(v.As<Napi::Number>().DoubleValue())) {
+    config_error(std::string("native options: '") + key + "' must be a finite number");
+  }
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+int64_t int_field(const Napi::Object& o, const char* key, int64_t min, int64_t max) {
+  const double d = number_field(o, key);
+  if (d != std::floor(d) || d < static_cast<double>(min) || d > static_cast<double>(max)) {
+    config_error(std::string("native options: '") + key + "' must be an integer in [" + std::to_string(min) + ", " +
+                 std::to_string(max) + "]");
+  }
+  return static_cast<int64_t>(d);
+}
+
+std::string string_field(const Napi::Object& o, const char* key) {
+  auto v = o.Get(key);
+  if (!v.IsString()) config_error(std::string("native options: '") + key + "' must be a string");
+  return v.As<Napi::String>().Utf8Value();
+}
+
+bool bool_field(const Napi::Object& o, const char* key) {
+  auto v = o.Get(key);
+  if (!v.IsBoolean()) config_error(std::string("native options: '") + key + "' must be a boolean");
+  return v.As<Napi::Boolean>().Value();
+}
+
+std::vector<double> number_list(const Napi::Object& o, const char* key) {
+  auto v = o.Get(key);
+  if (!v.IsArray()) config_error(std::string("native options: '") + key + "' must be an array of numbers");
+  auto array = v.As<Napi::Array>();
+  std::vector<double> out;
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    auto item = array.Get(i);
+    if (!item.IsNumber()) config_error(std::string("native options: '") + key + "' must hold numbers only");
+    out.push_back(item.As<Napi::Number>().DoubleValue());
+  }
+  return out;
+}
+
+}  // namespace
+
+TrainerConfig read_trainer_config(const Napi::Object& o) {
+  TrainerConfig c;
+  c.device = string_field(o, "device");
+  c.threads = int_field(o, "threads", 0, 4096);
+  c.seed = static_cast<uint64_t>(int_field(o, "seed", 0, 9007199254740991LL));
+
+  auto model = object_field(o, "model");
+  c.model.arch = string_field(model, "arch");
+  c.model.in_channels = int_field(model, "inChannels", 1, 64);
+  c.model.num_classes = int_field(model, "numClasses", 2, 1000000);
+  c.model.base_width = int_field(model, "baseWidth", 1, 1024);
+
+  auto augment = object_field(o, "augment");
+  c.augment.crop_padding = int_field(augment, "cropPadding", 0, 1024);
+  c.augment.flip = bool_field(augment, "flip");
+  c.augment.mean = number_list(augment, "mean");
+  c.augment.std = number_list(augment, "std");
+
+  auto method = object_field(o, "method");
+  c.method.name = string_field(method, "name");
+  c.method.alpha = number_field(method, "alpha");
+
+  auto optim = object_field(o, "optimizer");
+  c.schedule.base_lr = number_field(optim, "lr");
+  c.schedule.min_lr = number_field(optim, "minLr");
+  c.optimizer.momentum = number_field(optim, "momentum");
+  c.optimizer.weight_decay = number_field(optim, "weightDecay");
+  c.optimizer.nesterov = bool_field(optim, "nesterov");
+  const auto stepping = string_field(optim, "lrStepping");
+  if (stepping != "epoch" && stepping != "iteration") config_error("lrStepping must be 'epoch' or 'iteration'");
+  c.schedule.stepping = stepping == "epoch" ? LrStepping::Epoch : LrStepping::Iteration;
+
+  c.schedule.epochs = int_field(o, "epochs", 1, 1000000);
+  c.schedule.steps_per_epoch = int_field(o, "stepsPerEpoch", 1, 1LL << 40);
+  const auto nan_policy = string_field(o, "nanPolicy");
+  if (nan_policy != "error" && nan_policy != "skip-step") config_error("nanPolicy must be 'error' or 'skip-step'");
+  c.nan_policy = nan_policy == "error" ? NanPolicy::Error : NanPolicy::SkipStep;
+  return c;
+}
+
+HostBatch read_batch(const Napi::Value& images, const Napi::Value& labels, const Napi::Value& shape) {
+  if (!images.IsTypedArray() || images.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    throw Error(ErrorCode::Shape, "images must be a Uint8Array (NHWC, one byte per channel)");
+  }
+  if (!labels.IsTypedArray() || labels.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    throw Error(ErrorCode::Shape, "labels must be an Int32Array");
+  }
+  if (!shape.IsArray() || shape.As<Napi::Array>().Length() != 4) {
+    throw Error(ErrorCode::Shape, "batch shape must be [n, height, width, channels]");
+  }
+  auto dims = shape.As<Napi::Array>();
+  int64_t d[4];
+  for (uint32_t i = 0; i < 4; ++i) {
+    auto v = dims.Get(i);
+    const double x = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+    if (!(x >= 1 && x <= 1e9 && x == std::floor(x))) {
+      throw Error(ErrorCode::Shape, "batch shape entries must be positive integers");
+    }
+    d[i] = static_cast<int64_t>(x);
+  }
+  auto image_array = images.As<Napi::Uint8Array>();
+  auto label_array = labels.As<Napi::Int32Array>();
+  const double expected = static_cast<double>(d[0]) * d[1] * d[2] * d[3];
+  if (static_cast<double>(image_array.ElementLength()) != expected) {
+    throw Error(ErrorCode::Shape, "images hold " + std::to_string(image_array.ElementLength()) +
+                                      " bytes but shape [" + std::to_string(d[0]) + "," + std::to_string(d[1]) + "," +
+                                      std::to_string(d[2]) + "," + std::to_string(d[3]) + "] needs " +
+                                      std::to_string(static_cast<int64_t>(expected)));
+  }
+  if (static_cast<int64_t>(label_array.ElementLength()) != d[0]) {
+    throw Error(ErrorCode::Shape, "labels hold " + std::to_string(label_array.ElementLength()) + " entries for " +
+                                      std::to_string(d[0]) + " images");
+  }
+  HostBatch b;
+  b.images = image_array.Data();
+  b.labels = label_array.Data();
+  b.n = d[0];
+  b.h = d[1];
+  b.w = d[2];
+  b.c = d[3];
+  return b;
+}
+
+ForcedDraws read_forced_draws(const Napi::Value& value) {
+  ForcedDraws forced;
+  if (value.IsUndefined() || value.IsNull()) return forced;
+  if (!value.IsObject()) config_error("forced draws must be an object");
+  auto o = value.As<Napi::Object>();
+  if (o.Has("lambda") && !o.Get("lambda").IsUndefined()) {
+    const double lambda = number_field(o, "lambda");
+    if (lambda < 0 || lambda > 1) config_error("forced lambda must be in [0, 1]");
+    forced.lambda = lambda;
+  }
+  if (o.Has("permutation") && !o.Get("permutation").IsUndefined()) {
+    std::vector<int64_t> perm;
+    for (double v : number_list(o, "permutation")) perm.push_back(static_cast<int64_t>(v));
+    forced.permutation = perm;
+  }
+  return forced;
+}
+
+}  // namespace adx::node

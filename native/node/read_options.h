@@ -1,0 +1,22 @@
+// Reads the options object that lib/native.ts builds into a TrainerConfig, once, on the JS thread
+// (sharp's "baton": no V8 on the worker). TS validates in the user's terms first; these checks
+// stop anything that slipped through from reaching LibTorch.
+#pragma once
+
+#include <napi.h>
+
+#include "data/batch.h"
+#include "train/method.h"
+#include "train/trainer.h"
+
+namespace adx::node {
+
+TrainerConfig read_trainer_config(const Napi::Object& options);
+
+// Validates images (Uint8Array), labels (Int32Array) and shape [n,h,w,c] and returns a view on them.
+HostBatch read_batch(const Napi::Value& images, const Napi::Value& labels, const Napi::Value& shape);
+
+// Optional { lambda?: number, permutation?: number[] }.
+ForcedDraws read_forced_draws(const Napi::Value& value);
+
+}  // namespace adx::node

@@ -1,0 +1,38 @@
+// Mixup (ALGORITHMS.md §3): one λ ~ Beta(α,α) and one permutation π per batch,
+// x̃ = λx + (1−λ)x[π], loss = λ·CE(f(x̃), y) + (1−λ)·CE(f(x̃), y[π]).
+#include <torch/torch.h>
+
+#include "core/errors.h"
+#include "mix/sampling.h"
+#include "train/methods/mixed_labels.h"
+#include "train/methods/registry.h"
+
+namespace adx {
+
+namespace {
+
+class Mixup : public TrainMethod {
+ public:
+  explicit Mixup(const MethodOptions& o) : alpha_(o.alpha) {}
+
+  MethodOutput loss(Classifier& model, const torch::Tensor& x, const torch::Tensor& y, at::Generator& gen,
+                    const ForcedDraws& forced) override {
+    const double lambda = forced.lambda ? *forced.lambda : sample_beta(alpha_, gen);
+    const auto perm = forced_or_random_permutation(forced, x.size(0), gen).to(x.device());
+    auto mixed = x * lambda + x.index_select(0, perm) * (1.0 - lambda);
+    auto logits = model->forward(mixed);
+    return {two_label_loss(logits, y, y.index_select(0, perm), lambda), lambda};
+  }
+
+ private:
+  double alpha_;
+};
+
+}  // namespace
+
+std::unique_ptr<TrainMethod> make_mixup(const MethodOptions& o) {
+  if (!(o.alpha > 0)) throw Error(ErrorCode::Config, "mixup alpha must be > 0");
+  return std::make_unique<Mixup>(o);
+}
+
+}  // namespace adx

@@ -1,0 +1,131 @@
+#include "train/trainer.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+
+#include "core/compat.h"
+#include "core/errors.h"
+
+namespace adx {
+
+namespace {
+
+void check_config(const TrainerConfig& c) {
+  const auto channels = static_cast<size_t>(c.model.in_channels);
+  if (c.augment.mean.size() != channels || c.augment.std.size() != channels) {
+    throw Error(ErrorCode::Config, "normalisation mean and std need one value per input channel (" +
+                                       std::to_string(channels) + ")");
+  }
+  for (double s : c.augment.std) {
+    if (!(s > 0)) throw Error(ErrorCode::Config, "normalisation std values must be > 0");
+  }
+  if (c.schedule.epochs < 1 || c.schedule.steps_per_epoch < 1) {
+    throw Error(ErrorCode::Config, "epochs and steps per epoch must be at least 1");
+  }
+}
+
+}  // namespace
+
+Trainer::Trainer(const TrainerConfig& config)
+    : config_(config), device_(resolve_device(config.device)), gen_(compat::make_cpu_generator(config.seed)) {
+  check_config(config_);
+  // Per-thread setting under OpenMP: this constructor runs on the worker thread that does the work.
+  if (config_.threads > 0) at::set_num_threads(static_cast<int>(config_.threads));
+  threads_ = at::get_num_threads();
+
+  model_ = Classifier(config_.model);
+  model_->reset_parameters(gen_);
+  model_->to(device_.device);
+  model_->train();
+
+  torch::optim::SGDOptions sgd(config_.schedule.base_lr);
+  sgd.momentum(config_.optimizer.momentum)
+      .weight_decay(config_.optimizer.weight_decay)
+      .nesterov(config_.optimizer.nesterov);
+  optimizer_ = std::make_unique<torch::optim::SGD>(model_->parameters(), sgd);
+  method_ = make_method(config_.method);
+}
+
+int64_t Trainer::parameter_count() const {
+  int64_t total = 0;
+  for (const auto& p : model_->parameters()) total += p.numel();
+  return total;
+}
+
+void Trainer::check_batch(const HostBatch& b) const {
+  if (b.n < 1) throw Error(ErrorCode::Shape, "a batch needs at least one image");
+  if (b.c != config_.model.in_channels) {
+    throw Error(ErrorCode::Shape, "images have " + std::to_string(b.c) + " channel(s) but the model expects " +
+                                      std::to_string(config_.model.in_channels));
+  }
+  const int64_t pad = config_.augment.crop_padding;
+  if (pad >= b.h || pad >= b.w) {
+    throw Error(ErrorCode::Config, "crop padding (" + std::to_string(pad) + ") must be smaller than the image size");
+  }
+  const int64_t classes = config_.model.num_classes;
+  for (int64_t i = 0; i < b.n; ++i) {
+    if (b.labels[i] < 0 || b.labels[i] >= classes) {
+      throw Error(ErrorCode::Data, "label " + std::to_string(b.labels[i]) + " at batch index " + std::to_string(i) +
+                                       " is outside 0.." + std::to_string(classes - 1));
+    }
+  }
+}
+
+StepResult Trainer::train_step(const HostBatch& batch, const ForcedDraws& forced) {
+  check_batch(batch);
+  const auto started = std::chrono::steady_clock::now();
+  StepResult result;
+  result.step = step_;
+  result.lr = learning_rate(config_.schedule, step_);
+  for (auto& group : optimizer_->param_groups()) {
+    static_cast<torch::optim::SGDOptions&>(group.options()).lr(result.lr);
+  }
+
+  model_->train();
+  auto x = train_batch_tensor(batch, config_.augment, gen_, device_.device);
+  auto y = label_tensor(batch, device_.device);
+  optimizer_->zero_grad();
+  auto out = method_->loss(model_, x, y, gen_, forced);
+  result.loss = out.loss.item<double>();
+  result.lambda = out.lambda;
+
+  if (!std::isfinite(result.loss)) {
+    if (config_.nan_policy == NanPolicy::Error) {
+      throw Error(ErrorCode::Nan, "the loss at step " + std::to_string(step_) + " is " + std::to_string(result.loss) +
+                                      "; the step was not applied. Lower lr, or set nanPolicy: 'skip-step'");
+    }
+    result.skipped = true;
+  } else {
+    out.loss.backward();
+    optimizer_->step();
+  }
+  ++step_;
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return result;
+}
+
+EvalResult Trainer::evaluate(const HostBatch& batch) {
+  check_batch(batch);
+  torch::NoGradGuard no_grad;
+  model_->eval();
+  auto x = eval_batch_tensor(batch, config_.augment, device_.device);
+  auto y = label_tensor(batch, device_.device);
+  auto logits = model_->forward(x).to(torch::kFloat32);
+  model_->train();
+
+  EvalResult r;
+  r.count = batch.n;
+  r.loss_sum = torch::nn::functional::cross_entropy(
+                   logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                   .item<double>();
+  const int64_t k = std::min<int64_t>(5, logits.size(1));
+  auto topk = std::get<1>(logits.topk(k, 1));
+  auto hits = topk.eq(y.unsqueeze(1));
+  r.correct1 = hits.narrow(1, 0, 1).sum().item<int64_t>();
+  r.correct5 = hits.any(1).sum().item<int64_t>();
+  return r;
+}
+
+}  // namespace adx
