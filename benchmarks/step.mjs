@@ -1,0 +1,293 @@
+#!/usr/bin/env node
+// Training-step speed: the adautomix addon against a plain PyTorch script of the same step
+// (benchmarks/reference/step_reference.py). Each side runs in its own child process, one after
+// the other, so the peak RSS reported is that implementation's alone and they never compete for cores.
+//
+//   node benchmarks/step.mjs [--method vanilla|mixup] [--batch 100] [--size 32] [--channels 3]
+//                            [--classes 100] [--width 64] [--threads N] [--warmup 3] [--steps 20]
+//                            [--alpha 1.0] [--json] [--no-reference]
+//
+// Env: ADX_PYTHON — the interpreter for the reference (default /usr/bin/python3, which must have torch).
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '..');
+const referenceScript = path.join(here, 'reference', 'step_reference.py');
+
+const CIFAR_MEAN = [0.4914, 0.4822, 0.4465];
+const CIFAR_STD = [0.2023, 0.1994, 0.201];
+const CROP_PADDING = 4;
+
+function usage(message) {
+  if (message) process.stderr.write(`step.mjs: ${message}\n`);
+  process.stderr.write(
+    'usage: node benchmarks/step.mjs [--method vanilla|mixup] [--batch 100] [--size 32] [--channels 3]\n' +
+      '         [--classes 100] [--width 64] [--threads N] [--warmup 3] [--steps 20] [--alpha 1.0]\n' +
+      '         [--json] [--no-reference]\n',
+  );
+  process.exit(2);
+}
+
+function readOptions(argv) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        method: { type: 'string', default: 'vanilla' },
+        batch: { type: 'string', default: '100' },
+        size: { type: 'string', default: '32' },
+        channels: { type: 'string', default: '3' },
+        classes: { type: 'string', default: '100' },
+        width: { type: 'string', default: '64' },
+        threads: { type: 'string', default: String(os.availableParallelism()) },
+        warmup: { type: 'string', default: '3' },
+        steps: { type: 'string', default: '20' },
+        alpha: { type: 'string', default: '1.0' },
+        json: { type: 'boolean', default: false },
+        'no-reference': { type: 'boolean', default: false },
+        child: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (err) {
+    usage(err.message);
+  }
+  if (parsed.help) usage();
+  const int = (name, min) => {
+    const v = Number(parsed[name]);
+    if (!Number.isInteger(v) || v < min) usage(`--${name} must be an integer >= ${min}`);
+    return v;
+  };
+  const o = {
+    method: parsed.method,
+    batch: int('batch', 1),
+    size: int('size', 1),
+    channels: int('channels', 1),
+    classes: int('classes', 2),
+    width: int('width', 1),
+    threads: int('threads', 1),
+    warmup: int('warmup', 0),
+    steps: int('steps', 1),
+    alpha: Number(parsed.alpha),
+    json: parsed.json,
+    reference: !parsed['no-reference'],
+    child: parsed.child,
+  };
+  if (o.method !== 'vanilla' && o.method !== 'mixup') usage('--method must be vanilla or mixup');
+  if (!(o.alpha > 0) || !Number.isFinite(o.alpha)) usage('--alpha must be a number > 0');
+  if (CROP_PADDING >= o.size) usage(`--size must be larger than the crop padding (${CROP_PADDING})`);
+  return o;
+}
+
+// The same constants as the reference: CIFAR statistics for 3 channels, their averages otherwise.
+function normConstants(channels) {
+  if (channels === 3) return { mean: CIFAR_MEAN, std: CIFAR_STD };
+  const avg = (a) => a.reduce((s, x) => s + x, 0) / a.length;
+  return { mean: Array(channels).fill(avg(CIFAR_MEAN)), std: Array(channels).fill(avg(CIFAR_STD)) };
+}
+
+// Deterministic filler (xorshift32) so every run times the same synthetic batch.
+function xorshift(seed) {
+  let s = seed >>> 0 || 0x9e3779b9;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s;
+  };
+}
+
+// ---- child: time our step -------------------------------------------------------------------
+
+async function runOurs(o) {
+  const addon = createRequire(import.meta.url)('node-gyp-build')(repoRoot);
+  const { mean, std } = normConstants(o.channels);
+  const t = new addon.NativeTrainer({
+    device: 'cpu',
+    threads: o.threads,
+    seed: 0,
+    model: { arch: 'resnet18_cifar', inChannels: o.channels, numClasses: o.classes, baseWidth: o.width },
+    augment: { cropPadding: CROP_PADDING, flip: true, mean, std },
+    method: { name: o.method, alpha: o.alpha },
+    optimizer: { lr: 0.1, minLr: 0, momentum: 0.9, weightDecay: 1e-4, nesterov: false, lrStepping: 'epoch' },
+    epochs: 1,
+    stepsPerEpoch: 1000000,
+    nanPolicy: 'error',
+  });
+  const info = await t.init();
+
+  const n = o.batch;
+  const shape = [n, o.size, o.size, o.channels];
+  const images = new Uint8Array(n * o.size * o.size * o.channels);
+  const labels = new Int32Array(n);
+  const rand = xorshift(12345);
+  for (let i = 0; i < images.length; i++) images[i] = rand() & 0xff;
+  for (let i = 0; i < n; i++) labels[i] = rand() % o.classes;
+
+  let last;
+  try {
+    for (let i = 0; i < o.warmup; i++) last = await t.trainStep(images, labels, shape);
+    const started = performance.now();
+    for (let i = 0; i < o.steps; i++) last = await t.trainStep(images, labels, shape);
+    const elapsed = (performance.now() - started) / 1000;
+    return {
+      impl: 'adautomix',
+      method: o.method,
+      img_per_s: (n * o.steps) / elapsed,
+      sec_per_step: elapsed / o.steps,
+      peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+      threads: info.threads,
+      torch: addon.buildInfo().torchVersion,
+      batch: n,
+      steps: o.steps,
+      last_loss: last.loss,
+    };
+  } finally {
+    await t.dispose();
+  }
+}
+
+// ---- parent: run both children and report ---------------------------------------------------
+
+function runChild(command, args) {
+  return new Promise((resolve) => {
+    let stdout = '';
+    let stderr = '';
+    let child;
+    try {
+      child = spawn(command, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (err) {
+      resolve({ code: null, stdout, stderr, error: err });
+      return;
+    }
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    child.on('error', (err) => resolve({ code: null, stdout, stderr, error: err }));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+function lastJsonLine(text) {
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('{'));
+  for (let i = lines.length - 1; i >= 0; i--) {
+    try {
+      return JSON.parse(lines[i]);
+    } catch {
+      // not JSON after all; keep looking
+    }
+  }
+  return null;
+}
+
+function describeFailure(r) {
+  if (r.error) return `could not be started (${r.error.message})`;
+  const tail = r.stderr.trim().split('\n').slice(-5).join('\n    ');
+  const how = r.signal ? `was killed by ${r.signal}` : `exited with code ${r.code}`;
+  return tail ? `${how}:\n    ${tail}` : how;
+}
+
+function sharedArgs(o) {
+  return [
+    '--method', o.method,
+    '--batch', String(o.batch),
+    '--size', String(o.size),
+    '--channels', String(o.channels),
+    '--classes', String(o.classes),
+    '--width', String(o.width),
+    '--threads', String(o.threads),
+    '--warmup', String(o.warmup),
+    '--steps', String(o.steps),
+    '--alpha', String(o.alpha),
+  ];
+}
+
+function fmt(x, digits) {
+  return x == null ? '-' : x.toFixed(digits);
+}
+
+function printTable(report) {
+  const rows = [['implementation', 'img/s', 's/step', 'peak RSS MB', 'threads', 'torch']];
+  const add = (name, r) =>
+    rows.push([name, fmt(r.img_per_s, 1), fmt(r.sec_per_step, 4), fmt(r.peak_rss_mb, 0), String(r.threads), r.torch]);
+  add('adautomix (addon)', report);
+  if (report.reference) add('pytorch reference', report.reference);
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const line = (r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  console.log(
+    `train step: ${report.method}, batch ${report.batch}, ${report.size}x${report.size}x${report.channels}, ` +
+      `${report.classes} classes, width ${report.width}, ${report.threads} thread(s)`,
+  );
+  console.log(`machine: ${report.machine.cpu} (${report.machine.cores} cores)`);
+  console.log(line(rows[0]));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows.slice(1)) console.log(line(r));
+  console.log(report.ratio == null ? 'ratio: n/a (no reference)' : `ratio (ours / reference img/s): ${report.ratio.toFixed(3)}`);
+}
+
+async function main() {
+  const o = readOptions(process.argv.slice(2));
+
+  if (o.child) {
+    const result = await runOurs(o);
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+
+  const oursRun = await runChild(process.execPath, [fileURLToPath(import.meta.url), ...sharedArgs(o), '--child']);
+  const ours = oursRun.code === 0 ? lastJsonLine(oursRun.stdout) : null;
+  if (!ours) {
+    process.stderr.write(`step.mjs: our benchmark child failed: ${describeFailure(oursRun)}\n`);
+    process.exit(1);
+  }
+
+  let reference = null;
+  if (o.reference) {
+    const python = process.env.ADX_PYTHON || '/usr/bin/python3';
+    const refRun = await runChild(python, [referenceScript, ...sharedArgs(o)]);
+    reference = refRun.code === 0 ? lastJsonLine(refRun.stdout) : null;
+    if (!reference) {
+      process.stderr.write(
+        `step.mjs: warning: the PyTorch reference (${python}) did not run, reporting reference: null. ` +
+          `It ${describeFailure(refRun)}\n` +
+          '  Set ADX_PYTHON to an interpreter with torch installed, or pass --no-reference.\n',
+      );
+    }
+  }
+
+  const cpus = os.cpus();
+  const report = {
+    benchmark: 'train-step',
+    method: o.method,
+    batch: o.batch,
+    size: o.size,
+    channels: o.channels,
+    classes: o.classes,
+    width: o.width,
+    threads: o.threads,
+    torch: ours.torch,
+    img_per_s: ours.img_per_s,
+    sec_per_step: ours.sec_per_step,
+    peak_rss_mb: ours.peak_rss_mb,
+    reference,
+    ratio: reference && reference.img_per_s > 0 ? ours.img_per_s / reference.img_per_s : null,
+    machine: { cpu: cpus[0]?.model?.trim() ?? 'unknown', cores: cpus.length },
+  };
+  if (o.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+  else printTable(report);
+}
+
+main().catch((err) => {
+  process.stderr.write(`step.mjs: ${err?.stack ?? err}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,117 @@
+/** Command-line parsing for `adautomix`: flags become a TrainConfig layered over --config and --preset. */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import type { TrainConfig } from '../config/types.js';
+import { AdautomixError, configError } from '../errors.js';
+
+export const TRAIN_USAGE = `Usage: adautomix train [options]
+
+Trains an image classifier and evaluates it on the test split after every epoch.
+
+  --preset <name>        start from a preset (default: fmnist-quick; see \`adautomix presets\`)
+  --config <file.json>   a TrainConfig in JSON; flags below override it
+  --method <name>        vanilla | mixup
+  --alpha <x>            Beta(α, α) of the mixing ratio
+  --epochs <n>           training epochs
+  --batch-size <n>       training batch size
+  --lr <x>               base learning rate (cosine schedule to --min-lr)
+  --min-lr <x>           learning-rate floor
+  --width <n>            model base width (64 = standard ResNet-18)
+  --seed <n>             seed of every random draw (same seed, same run on CPU)
+  --threads <n>          CPU threads for LibTorch (default: all cores)
+  --device <d>           auto | cpu | cuda | cuda:N (default: auto)
+  --data-dir <dir>       Fashion-MNIST IDX folder (default: /usr/share/datasets/fashion-mnist)
+  --train-limit <n>      use only the first n training images
+  --test-limit <n>       use only the first n test images
+  --out <dir>            where to write config.json and metrics.jsonl (default: runs/<preset>-<time>)
+  -h, --help             this help
+
+Ctrl-C stops at the next step boundary; the epochs already finished stay in metrics.jsonl.`;
+
+export interface TrainCommand {
+  config: TrainConfig;
+  out: string | undefined;
+  help: boolean;
+}
+
+function numberFlag(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw configError(`--${name} must be a number, got '${value}'`);
+  return n;
+}
+
+async function readConfigFile(path: string): Promise<TrainConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new AdautomixError(`cannot read --config ${path}: ${(error as Error).message}`, 'E_IO', undefined, { cause: error });
+  }
+  try {
+    return JSON.parse(text) as TrainConfig;
+  } catch (error) {
+    throw configError(`--config ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+export async function parseTrainArgs(argv: string[]): Promise<TrainCommand> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      preset: { type: 'string' },
+      config: { type: 'string' },
+      method: { type: 'string' },
+      alpha: { type: 'string' },
+      epochs: { type: 'string' },
+      'batch-size': { type: 'string' },
+      lr: { type: 'string' },
+      'min-lr': { type: 'string' },
+      width: { type: 'string' },
+      seed: { type: 'string' },
+      threads: { type: 'string' },
+      device: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'train-limit': { type: 'string' },
+      'test-limit': { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const file = values.config ? await readConfigFile(values.config) : {};
+  if (typeof file !== 'object' || file === null || Array.isArray(file)) throw configError(`--config must hold a JSON object`);
+  const config: TrainConfig = { ...file };
+  config.preset = values.preset ?? file.preset ?? (values.config ? undefined : 'fmnist-quick');
+  const set = <T>(value: T | undefined, apply: (v: T) => void) => {
+    if (value !== undefined) apply(value);
+  };
+  const fileMethod = typeof file.method === 'string' ? { name: file.method } : file.method;
+  if (values.method !== undefined || values.alpha !== undefined) {
+    config.method = { ...fileMethod };
+    set(values.method, (v) => ((config.method as { name?: string }).name = v));
+    set(numberFlag('alpha', values.alpha), (v) => ((config.method as { alpha?: number }).alpha = v));
+  }
+  set(numberFlag('epochs', values.epochs), (v) => (config.epochs = v));
+  set(numberFlag('batch-size', values['batch-size']), (v) => (config.batchSize = v));
+  set(numberFlag('seed', values.seed), (v) => (config.seed = v));
+  set(numberFlag('threads', values.threads), (v) => (config.threads = v));
+  set(values.device, (v) => (config.device = v as TrainConfig['device']));
+  const lr = numberFlag('lr', values.lr);
+  const minLr = numberFlag('min-lr', values['min-lr']);
+  if (lr !== undefined || minLr !== undefined) config.optimizer = { ...file.optimizer, ...(lr !== undefined && { lr }), ...(minLr !== undefined && { minLr }) };
+  const width = numberFlag('width', values.width);
+  if (width !== undefined) config.model = { ...file.model, baseWidth: width };
+  const trainLimit = numberFlag('train-limit', values['train-limit']);
+  const testLimit = numberFlag('test-limit', values['test-limit']);
+  if (values['data-dir'] !== undefined || trainLimit !== undefined || testLimit !== undefined) {
+    config.dataset = {
+      ...file.dataset,
+      ...(values['data-dir'] !== undefined && { dir: values['data-dir'] }),
+      ...(trainLimit !== undefined && { trainLimit }),
+      ...(testLimit !== undefined && { testLimit }),
+    };
+  }
+  return { config, out: values.out, help: values.help ?? false };
+}

@@ -1,0 +1,59 @@
+/** One-line progress bar on a TTY (redrawn in place), periodic plain lines otherwise. */
+import type { EpochMetrics, StepProgress } from '../train/events.js';
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '--:--';
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return h > 0 ? `${h}:${pad(m)}:${pad(s % 60)}` : `${pad(m)}:${pad(s % 60)}`;
+}
+
+export function formatProgress(p: StepProgress, width = 24): string {
+  const done = Math.round((p.step / p.stepsPerEpoch) * width);
+  const bar = `${'#'.repeat(done)}${'.'.repeat(width - done)}`;
+  return (
+    `epoch ${p.epoch}/${p.epochs} [${bar}] step ${p.step}/${p.stepsPerEpoch} ` +
+    `loss ${p.loss.toFixed(4)} lr ${p.lr.toPrecision(3)} ${p.imgPerSec.toFixed(0)} img/s ETA ${formatDuration(p.etaSeconds)}`
+  );
+}
+
+export function formatEpoch(m: EpochMetrics): string {
+  return (
+    `epoch ${m.epoch}: test top-1 ${m.top1.toFixed(2)}% top-5 ${m.top5.toFixed(2)}% loss ${m.loss.toFixed(4)} | ` +
+    `train loss ${m.trainLoss.toFixed(4)} | ${m.imgPerSec.toFixed(0)} img/s, ${formatDuration(m.seconds)}` +
+    (m.skippedSteps > 0 ? ` | ${m.skippedSteps} step(s) skipped (NaN)` : '')
+  );
+}
+
+export class ProgressPrinter {
+  private lastPlain = 0;
+  private drawn = false;
+
+  constructor(private readonly stream: NodeJS.WriteStream = process.stderr, private readonly plainEveryMs = 10_000) {}
+
+  step(p: StepProgress): void {
+    if (this.stream.isTTY) {
+      const line = formatProgress(p).slice(0, (this.stream.columns ?? 120) - 1);
+      this.stream.write(`\r${line}\x1b[K`);
+      this.drawn = true;
+    } else if (Date.now() - this.lastPlain >= this.plainEveryMs || p.step === p.stepsPerEpoch) {
+      this.lastPlain = Date.now();
+      this.stream.write(`${formatProgress(p)}\n`);
+    }
+  }
+
+  /** Prints a full line, clearing the bar first. */
+  line(text: string): void {
+    this.clear();
+    this.stream.write(`${text}\n`);
+  }
+
+  clear(): void {
+    if (this.drawn) {
+      this.stream.write('\r\x1b[K');
+      this.drawn = false;
+    }
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * Validates a TrainConfig and fills defaults. Messages speak the user's terms
+ * ("batchSize must be an integer in [1, 65536], got 0"), before any native work starts.
+ */
+import { availableParallelism } from 'node:os';
+import { configError } from '../errors.js';
+import { DEFAULT_FASHION_MNIST_DIR } from '../data/fashion-mnist.js';
+import { presetNames, presets } from './presets.js';
+import type { MethodName, ModelArch, ResolvedConfig, TrainConfig } from './types.js';
+
+const METHODS: readonly MethodName[] = ['vanilla', 'mixup'];
+const ARCHS: readonly ModelArch[] = ['resnet18_cifar', 'resnet34_cifar', 'resnet18', 'resnet34'];
+const DEFAULT_ALPHA: Record<MethodName, number> = { vanilla: 1, mixup: 1 };
+
+const describe = (v: unknown) => (typeof v === 'string' ? `'${v}'` : Array.isArray(v) ? `[${v.join(', ')}]` : String(v));
+
+function int(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw configError(`${name} must be an integer in [${min}, ${max}], got ${describe(value)}`);
+  }
+  return value;
+}
+
+function num(name: string, value: unknown, min: number, max: number, minExclusive = false): number {
+  const ok = typeof value === 'number' && Number.isFinite(value) && (minExclusive ? value > min : value >= min) && value <= max;
+  if (!ok) throw configError(`${name} must be a number in ${minExclusive ? '(' : '['}${min}, ${max}], got ${describe(value)}`);
+  return value as number;
+}
+
+function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
+  if (typeof value !== 'string' || !allowed.includes(value as T)) {
+    throw configError(`${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(value)}`);
+  }
+  return value as T;
+}
+
+function bool(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw configError(`${name} must be true or false, got ${describe(value)}`);
+  return value;
+}
+
+function optionalNumbers(name: string, value: unknown, positive: boolean): number[] | null {
+  if (value === undefined || value === null) return null;
+  if (!Array.isArray(value) || value.length === 0 || value.some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
+    throw configError(`${name} must be a non-empty array of numbers, got ${describe(value)}`);
+  }
+  if (positive && value.some((v: number) => v <= 0)) throw configError(`${name} values must be > 0, got ${describe(value)}`);
+  return value as number[];
+}
+
+function checkKeys(name: string, value: object, allowed: readonly string[]): void {
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) {
+      throw configError(`${name ? `${name}.` : ''}${key} is not an option; known: ${allowed.join(', ')}`);
+    }
+  }
+}
+
+function section<T extends object>(name: string, value: unknown): Partial<T> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw configError(`${name} must be an object, got ${describe(value)}`);
+  }
+  return value as Partial<T>;
+}
+
+function isDevice(value: unknown): boolean {
+  return typeof value === 'string' && /^(auto|cpu|cuda(:\d{1,4})?)$/.test(value);
+}
+
+/** Shallow-per-section merge: the user's section fields override the preset's. */
+function mergeWithPreset(config: TrainConfig): TrainConfig {
+  if (config.preset === undefined) return config;
+  const preset = presets[config.preset];
+  if (!preset) throw configError(`preset must be one of ${presetNames().map((p) => `'${p}'`).join(', ')}, got ${describe(config.preset)}`);
+  const base = preset.config;
+  const method =
+    typeof config.method === 'string' ? { name: config.method } : config.method;
+  const baseMethod = typeof base.method === 'string' ? { name: base.method } : base.method;
+  return {
+    ...base,
+    ...config,
+    dataset: { ...base.dataset, ...config.dataset },
+    model: { ...base.model, ...config.model },
+    method: { ...baseMethod, ...method },
+    optimizer: { ...base.optimizer, ...config.optimizer },
+    augment: { ...base.augment, ...config.augment },
+  };
+}
+
+export function resolveConfig(input: TrainConfig = {}): ResolvedConfig {
+  if (typeof input !== 'object' || input === null) throw configError('the config must be an object');
+  checkKeys('', input, [
+    'preset', 'dataset', 'model', 'method', 'optimizer', 'augment', 'epochs', 'batchSize', 'evalBatchSize',
+    'seed', 'threads', 'device', 'nanPolicy',
+  ]);
+  const c = mergeWithPreset(input);
+
+  const dataset = section<NonNullable<TrainConfig['dataset']>>('dataset', c.dataset);
+  checkKeys('dataset', dataset, ['name', 'dir', 'trainLimit', 'testLimit']);
+  const model = section<NonNullable<TrainConfig['model']>>('model', c.model);
+  checkKeys('model', model, ['arch', 'baseWidth']);
+  const methodInput = typeof c.method === 'string' ? { name: c.method } : section<{ name: MethodName; alpha: number }>('method', c.method);
+  checkKeys('method', methodInput, ['name', 'alpha']);
+  const optimizer = section<NonNullable<TrainConfig['optimizer']>>('optimizer', c.optimizer);
+  checkKeys('optimizer', optimizer, ['lr', 'minLr', 'momentum', 'weightDecay', 'nesterov', 'lrStepping']);
+  const augment = section<NonNullable<TrainConfig['augment']>>('augment', c.augment);
+  checkKeys('augment', augment, ['cropPadding', 'flip', 'mean', 'std']);
+
+  const methodName = oneOf('method.name', methodInput.name ?? 'vanilla', METHODS);
+  const lr = num('optimizer.lr', optimizer.lr ?? 0.1, 0, 100, true);
+  const minLr = num('optimizer.minLr', optimizer.minLr ?? 0, 0, lr);
+  if (c.device !== undefined && !isDevice(c.device)) {
+    throw configError(`device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got ${describe(c.device)}`);
+  }
+  const mean = optionalNumbers('augment.mean', augment.mean, false);
+  const std = optionalNumbers('augment.std', augment.std, true);
+  if (mean && std && mean.length !== std.length) {
+    throw configError(`augment.mean and augment.std need the same length, got ${mean.length} and ${std.length}`);
+  }
+  if (dataset.dir !== undefined && (typeof dataset.dir !== 'string' || dataset.dir === '')) {
+    throw configError(`dataset.dir must be a folder path, got ${describe(dataset.dir)}`);
+  }
+  const limit = (name: string, v: unknown) => (v === undefined || v === null ? null : int(name, v, 1, 2 ** 31 - 1));
+
+  return {
+    preset: c.preset ?? null,
+    dataset: {
+      name: oneOf('dataset.name', dataset.name ?? 'fashion-mnist', ['fashion-mnist'] as const),
+      dir: dataset.dir ?? DEFAULT_FASHION_MNIST_DIR,
+      trainLimit: limit('dataset.trainLimit', dataset.trainLimit),
+      testLimit: limit('dataset.testLimit', dataset.testLimit),
+    },
+    model: {
+      arch: oneOf('model.arch', model.arch ?? 'resnet18_cifar', ARCHS),
+      baseWidth: int('model.baseWidth', model.baseWidth ?? 64, 1, 1024),
+    },
+    method: {
+      name: methodName,
+      alpha: num('method.alpha', methodInput.alpha ?? DEFAULT_ALPHA[methodName], 0, 1000, true),
+    },
+    optimizer: {
+      lr,
+      minLr,
+      momentum: num('optimizer.momentum', optimizer.momentum ?? 0.9, 0, 1),
+      weightDecay: num('optimizer.weightDecay', optimizer.weightDecay ?? 1e-4, 0, 1),
+      nesterov: bool('optimizer.nesterov', optimizer.nesterov ?? false),
+      lrStepping: oneOf('optimizer.lrStepping', optimizer.lrStepping ?? 'epoch', ['epoch', 'iteration'] as const),
+    },
+    augment: {
+      cropPadding: int('augment.cropPadding', augment.cropPadding ?? 0, 0, 64),
+      flip: bool('augment.flip', augment.flip ?? false),
+      mean,
+      std,
+    },
+    epochs: int('epochs', c.epochs ?? 1, 1, 100000),
+    batchSize: int('batchSize', c.batchSize ?? 100, 1, 65536),
+    evalBatchSize: int('evalBatchSize', c.evalBatchSize ?? 500, 1, 65536),
+    seed: int('seed', c.seed ?? 0, 0, Number.MAX_SAFE_INTEGER),
+    threads: int('threads', c.threads ?? availableParallelism(), 1, 1024),
+    device: (c.device ?? 'auto') as ResolvedConfig['device'],
+    nanPolicy: oneOf('nanPolicy', c.nanPolicy ?? 'error', ['error', 'skip-step'] as const),
+  };
+}

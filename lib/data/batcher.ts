@@ -1,0 +1,63 @@
+/**
+ * Gathers samples into reusable batch buffers. A small ring of buffers lets batch k+1 be filled
+ * while the native side still reads batch k (a buffer is never refilled while a step uses it).
+ */
+import type { BatchShape } from '../native.js';
+import type { ImageDataset } from './dataset.js';
+
+export interface Batch {
+  images: Uint8Array;
+  labels: Int32Array;
+  shape: BatchShape;
+}
+
+export class BatchRing {
+  private readonly slots: { images: Uint8Array; labels: Int32Array }[] = [];
+  private next = 0;
+  private readonly pixels: number;
+
+  constructor(private readonly dataset: ImageDataset, readonly batchSize: number, slots: number) {
+    this.pixels = dataset.height * dataset.width * dataset.channels;
+    for (let i = 0; i < slots; i++) {
+      this.slots.push({ images: new Uint8Array(batchSize * this.pixels), labels: new Int32Array(batchSize) });
+    }
+  }
+
+  /** Fills the next slot with the samples order[start .. start+n). */
+  gather(order: ArrayLike<number>, start: number, n: number): Batch {
+    const slot = this.nextSlot();
+    const { images, labels } = this.dataset;
+    const p = this.pixels;
+    for (let i = 0; i < n; i++) {
+      const index = order[start + i]!;
+      slot.images.set(images.subarray(index * p, (index + 1) * p), i * p);
+      slot.labels[i] = labels[index]!;
+    }
+    return this.view(slot, n);
+  }
+
+  /** Fills the next slot with the consecutive samples start .. start+n (evaluation order). */
+  gatherRange(start: number, n: number): Batch {
+    const slot = this.nextSlot();
+    const p = this.pixels;
+    slot.images.set(this.dataset.images.subarray(start * p, (start + n) * p));
+    slot.labels.set(this.dataset.labels.subarray(start, start + n));
+    return this.view(slot, n);
+  }
+
+  private nextSlot(): { images: Uint8Array; labels: Int32Array } {
+    const slot = this.slots[this.next]!;
+    this.next = (this.next + 1) % this.slots.length;
+    return slot;
+  }
+
+  private view(slot: { images: Uint8Array; labels: Int32Array }, n: number): Batch {
+    const p = this.pixels;
+    const d = this.dataset;
+    return {
+      images: n === this.batchSize ? slot.images : slot.images.subarray(0, n * p),
+      labels: n === this.batchSize ? slot.labels : slot.labels.subarray(0, n),
+      shape: [n, d.height, d.width, d.channels],
+    };
+  }
+}

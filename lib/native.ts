@@ -1,0 +1,105 @@
+/**
+ * Loads the native addon (a prebuild from prebuilds/, or build/Release from a source build) and
+ * declares the typed surface of everything it exports, in one place.
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AdautomixError } from './errors.js';
+
+export interface NativeTrainerOptions {
+  device: string;
+  threads: number;
+  seed: number;
+  model: { arch: string; inChannels: number; numClasses: number; baseWidth: number };
+  augment: { cropPadding: number; flip: boolean; mean: number[]; std: number[] };
+  method: { name: string; alpha: number };
+  optimizer: {
+    lr: number;
+    minLr: number;
+    momentum: number;
+    weightDecay: number;
+    nesterov: boolean;
+    lrStepping: 'epoch' | 'iteration';
+  };
+  epochs: number;
+  stepsPerEpoch: number;
+  nanPolicy: 'error' | 'skip-step';
+}
+
+export interface NativeInitInfo {
+  device: string;
+  deviceAutomatic: boolean;
+  threads: number;
+  parameters: number;
+}
+
+export interface NativeStepResult {
+  loss: number;
+  lr: number;
+  lambda: number | null;
+  step: number;
+  skipped: boolean;
+  seconds: number;
+}
+
+export interface NativeEvalResult {
+  count: number;
+  correct1: number;
+  correct5: number;
+  lossSum: number;
+}
+
+/** Draws a test may force, to compare a step with another implementation. */
+export interface ForcedDraws {
+  lambda?: number;
+  permutation?: number[];
+}
+
+export type BatchShape = [n: number, height: number, width: number, channels: number];
+
+export interface NativeTrainer {
+  init(): Promise<NativeInitInfo>;
+  trainStep(images: Uint8Array, labels: Int32Array, shape: BatchShape, forced?: ForcedDraws): Promise<NativeStepResult>;
+  evaluate(images: Uint8Array, labels: Int32Array, shape: BatchShape): Promise<NativeEvalResult>;
+  dispose(): Promise<void>;
+}
+
+export interface BuildInfo {
+  torchVersion: string;
+  cudaAvailable: boolean;
+  cudaDeviceCount: number;
+  defaultThreads: number;
+}
+
+export interface NativeAddon {
+  NativeTrainer: new (options: NativeTrainerOptions) => NativeTrainer;
+  setErrorClass(ctor: typeof AdautomixError): void;
+  buildInfo(): BuildInfo;
+}
+
+/** The package root: both lib/ (tests) and dist/ (published) sit one level below it. */
+export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+let cached: NativeAddon | undefined;
+
+export function loadNative(): NativeAddon {
+  if (cached) return cached;
+  const require = createRequire(import.meta.url);
+  let addon: NativeAddon;
+  try {
+    const nodeGypBuild = require('node-gyp-build') as (dir: string) => NativeAddon;
+    addon = nodeGypBuild(packageRoot);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    const hint = /libtorch|libc10|libtorch_cpu/i.test(reason)
+      ? 'LibTorch could not be loaded: install it (Debian: apt-get install libtorch-dev) or rebuild against yours.'
+      : 'Build it with `npm run build:native` (needs LibTorch, cmake and g++; see README "Building").';
+    throw new AdautomixError(`adautomix: the native addon failed to load. ${hint}`, 'E_NATIVE', reason, {
+      cause: error,
+    });
+  }
+  addon.setErrorClass(AdautomixError);
+  cached = addon;
+  return addon;
+}

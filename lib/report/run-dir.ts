@@ -1,0 +1,43 @@
+/** A run's output folder: config.json (the resolved config) and metrics.jsonl (one line per epoch). */
+import { appendFile, mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AdautomixError } from '../errors.js';
+
+async function io<T>(what: string, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    throw new AdautomixError(`cannot ${what}: ${(error as Error).message}`, 'E_IO', undefined, { cause: error });
+  }
+}
+
+export class RunDir {
+  readonly metricsPath: string;
+  readonly configPath: string;
+
+  private constructor(readonly dir: string) {
+    this.metricsPath = join(dir, 'metrics.jsonl');
+    this.configPath = join(dir, 'config.json');
+  }
+
+  /** Creates the folder and starts a fresh metrics.jsonl. */
+  static async create(dir: string): Promise<RunDir> {
+    const run = new RunDir(dir);
+    await io(`create ${dir}`, () => mkdir(dir, { recursive: true }));
+    await io(`write ${run.metricsPath}`, () => writeFile(run.metricsPath, ''));
+    return run;
+  }
+
+  /** Written atomically (temp file + rename), so an interrupted run never leaves half a file. */
+  async writeConfig(config: unknown): Promise<void> {
+    const tmp = `${this.configPath}.tmp`;
+    await io(`write ${this.configPath}`, async () => {
+      await writeFile(tmp, `${JSON.stringify(config, null, 2)}\n`);
+      await rename(tmp, this.configPath);
+    });
+  }
+
+  async appendMetrics(record: object): Promise<void> {
+    await io(`append to ${this.metricsPath}`, () => appendFile(this.metricsPath, `${JSON.stringify(record)}\n`));
+  }
+}

@@ -1,0 +1,288 @@
+/**
+ * The Trainer: drives the native trainer through epochs of seeded batches, evaluates after every
+ * epoch, and reports progress. Two steps are kept in flight so the native thread never waits
+ * for JavaScript, and the next batch is gathered while the current step runs.
+ */
+import { performance } from 'node:perf_hooks';
+import { resolveConfig } from '../config/resolve.js';
+import type { ResolvedConfig, TrainConfig } from '../config/types.js';
+import { BatchRing } from '../data/batcher.js';
+import type { DatasetSplits, ImageDataset } from '../data/dataset.js';
+import { loadDataset } from '../data/load.js';
+import { epochOrder } from '../data/sampler.js';
+import { AdautomixError, configError } from '../errors.js';
+import { loadNative, type NativeInitInfo, type NativeStepResult, type NativeTrainer, type NativeTrainerOptions } from '../native.js';
+import type { EpochMetrics, EvalMetrics, FitOptions, FitSummary } from './events.js';
+import { Throughput } from './throughput.js';
+
+/** Steps kept queued on the native thread. */
+const PIPELINE_DEPTH = 2;
+
+export interface CreateTrainerOptions {
+  /** Use these splits instead of loading the dataset the config names. */
+  data?: DatasetSplits;
+}
+
+export interface TrainerInfo extends NativeInitInfo {
+  torchVersion: string;
+  stepsPerEpoch: number;
+  trainSamples: number;
+  testSamples: number;
+}
+
+export async function createTrainer(config: TrainConfig = {}, options: CreateTrainerOptions = {}): Promise<Trainer> {
+  const resolved = resolveConfig(config);
+  const data = options.data ?? (await loadDataset(resolved.dataset));
+  const native = loadNative();
+  const nativeOptions = toNativeOptions(resolved, data);
+  const handle = new native.NativeTrainer(nativeOptions);
+  let init: NativeInitInfo;
+  try {
+    init = await handle.init();
+  } catch (error) {
+    await handle.dispose();
+    throw error;
+  }
+  const info: TrainerInfo = {
+    ...init,
+    torchVersion: native.buildInfo().torchVersion,
+    stepsPerEpoch: nativeOptions.stepsPerEpoch,
+    trainSamples: data.train.count,
+    testSamples: data.test.count,
+  };
+  return new Trainer(resolved, data, handle, info);
+}
+
+function toNativeOptions(c: ResolvedConfig, data: DatasetSplits): NativeTrainerOptions {
+  const { train, test } = data;
+  if (test.channels !== train.channels || test.height !== train.height || test.width !== train.width) {
+    throw new AdautomixError(`the test images (${test.height}x${test.width}x${test.channels}) differ in shape from the training images (${train.height}x${train.width}x${train.channels})`, 'E_DATA');
+  }
+  const mean = c.augment.mean ?? data.stats.mean;
+  const std = c.augment.std ?? data.stats.std;
+  if (mean.length !== train.channels || std.length !== train.channels) {
+    throw configError(`augment.mean and augment.std need ${train.channels} value(s), one per image channel, got ${mean.length} and ${std.length}`);
+  }
+  if (c.augment.cropPadding >= Math.min(train.height, train.width)) {
+    throw configError(`augment.cropPadding must be smaller than the image size (${train.height}x${train.width}), got ${c.augment.cropPadding}`);
+  }
+  const stepsPerEpoch = Math.floor(train.count / c.batchSize);
+  if (stepsPerEpoch < 1) {
+    throw configError(`batchSize (${c.batchSize}) is larger than the training set (${train.count} samples)`);
+  }
+  return {
+    device: c.device,
+    threads: c.threads,
+    seed: c.seed,
+    model: { arch: c.model.arch, inChannels: train.channels, numClasses: train.numClasses, baseWidth: c.model.baseWidth },
+    augment: { cropPadding: c.augment.cropPadding, flip: c.augment.flip, mean, std },
+    method: { ...c.method },
+    optimizer: { ...c.optimizer },
+    epochs: c.epochs,
+    stepsPerEpoch,
+    nanPolicy: c.nanPolicy,
+  };
+}
+
+/** Marks a promise as handled now (it is awaited later), so an early rejection is not fatal. */
+function quiet<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
+export class Trainer implements AsyncDisposable {
+  private state: 'idle' | 'fitting' | 'disposed' = 'idle';
+  private epoch = 0; // next epoch to run, 0-based
+  private stepInEpoch = 0; // next step within it
+  private globalStep = 0;
+  private epochLossSum = 0;
+  private epochSkipped = 0;
+  private epochSeconds = 0;
+  private readonly history: EpochMetrics[] = [];
+  private readonly trainRing: BatchRing;
+
+  constructor(
+    readonly config: ResolvedConfig,
+    readonly data: DatasetSplits,
+    private readonly native: NativeTrainer,
+    readonly info: TrainerInfo,
+  ) {
+    this.trainRing = new BatchRing(data.train, config.batchSize, PIPELINE_DEPTH + 1);
+  }
+
+  /** The device the trainer runs on ('cpu', 'cuda:0'). */
+  get device(): string {
+    return this.info.device;
+  }
+
+  get totalSteps(): number {
+    return this.config.epochs * this.info.stepsPerEpoch;
+  }
+
+  /** Trains until config.epochs are done; a second call after an abort resumes where it stopped. */
+  async fit(options: FitOptions = {}): Promise<FitSummary> {
+    this.assertUsable();
+    if (this.state === 'fitting') throw new AdautomixError('fit() is already running on this trainer', 'E_BUSY');
+    this.state = 'fitting';
+    try {
+      return await this.runEpochs(options);
+    } finally {
+      if (this.state === 'fitting') this.state = 'idle';
+    }
+  }
+
+  /** Top-1/top-5 (percent) and mean loss on a dataset (default: the test split), normalisation only. */
+  async evaluate(dataset: ImageDataset = this.data.test, signal?: AbortSignal): Promise<EvalMetrics> {
+    this.assertUsable();
+    const batchSize = this.config.evalBatchSize;
+    const ring = new BatchRing(dataset, batchSize, PIPELINE_DEPTH + 1);
+    const totals = { count: 0, correct1: 0, correct5: 0, lossSum: 0 };
+    const inflight: Promise<{ count: number; correct1: number; correct5: number; lossSum: number }>[] = [];
+    const take = async () => {
+      const r = await inflight.shift()!;
+      totals.count += r.count;
+      totals.correct1 += r.correct1;
+      totals.correct5 += r.correct5;
+      totals.lossSum += r.lossSum;
+    };
+    try {
+      for (let start = 0; start < dataset.count; start += batchSize) {
+        if (signal?.aborted) throw new AdautomixError('evaluation aborted', 'E_ABORT');
+        const batch = ring.gatherRange(start, Math.min(batchSize, dataset.count - start));
+        inflight.push(quiet(this.native.evaluate(batch.images, batch.labels, batch.shape)));
+        if (inflight.length >= PIPELINE_DEPTH) await take();
+      }
+      while (inflight.length > 0) await take();
+    } catch (error) {
+      await Promise.allSettled(inflight);
+      throw error;
+    }
+    return {
+      top1: (100 * totals.correct1) / totals.count,
+      top5: (100 * totals.correct5) / totals.count,
+      loss: totals.lossSum / totals.count,
+      count: totals.count,
+    };
+  }
+
+  async dispose(): Promise<void> {
+    if (this.state === 'disposed') return;
+    this.state = 'disposed';
+    await this.native.dispose();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+
+  private assertUsable(): void {
+    if (this.state === 'disposed') throw new AdautomixError('this trainer was disposed', 'E_DISPOSED');
+  }
+
+  private summary(started: number, aborted: boolean): FitSummary {
+    return {
+      epochsCompleted: this.epoch,
+      stepsCompleted: this.globalStep,
+      history: [...this.history],
+      seconds: (performance.now() - started) / 1000,
+      aborted,
+    };
+  }
+
+  private async runEpochs({ signal, onProgress, onEpochEnd }: FitOptions): Promise<FitSummary> {
+    const started = performance.now();
+    const { batchSize, epochs, seed } = this.config;
+    const stepsPerEpoch = this.info.stepsPerEpoch;
+    const throughput = new Throughput();
+    let lastStep: NativeStepResult | undefined;
+
+    const record = (r: NativeStepResult) => {
+      lastStep = r;
+      this.stepInEpoch += 1;
+      this.globalStep += 1;
+      this.epochLossSum += r.skipped ? 0 : r.loss;
+      this.epochSkipped += r.skipped ? 1 : 0;
+      const now = performance.now();
+      throughput.record(now, batchSize);
+      const rate = throughput.rate();
+      onProgress?.({
+        epoch: this.epoch + 1,
+        epochs,
+        step: this.stepInEpoch,
+        stepsPerEpoch,
+        globalStep: this.globalStep,
+        totalSteps: this.totalSteps,
+        loss: r.loss,
+        lr: r.lr,
+        lambda: r.lambda,
+        imgPerSec: rate,
+        etaSeconds: rate > 0 ? ((this.totalSteps - this.globalStep) * batchSize) / rate : Number.NaN,
+        skipped: r.skipped,
+      });
+    };
+
+    while (this.epoch < epochs) {
+      if (this.stepInEpoch === 0) {
+        this.epochLossSum = 0;
+        this.epochSkipped = 0;
+        this.epochSeconds = 0;
+      }
+      const epochStarted = performance.now();
+      const order = epochOrder(this.data.train.count, seed, this.epoch);
+      const inflight: Promise<NativeStepResult>[] = [];
+      let aborted = false;
+      try {
+        while (this.stepInEpoch + inflight.length < stepsPerEpoch) {
+          if (signal?.aborted) {
+            aborted = true;
+            break;
+          }
+          const batch = this.trainRing.gather(order, (this.stepInEpoch + inflight.length) * batchSize, batchSize);
+          inflight.push(quiet(this.native.trainStep(batch.images, batch.labels, batch.shape)));
+          if (inflight.length >= PIPELINE_DEPTH) record(await inflight.shift()!);
+        }
+        while (inflight.length > 0) record(await inflight.shift()!);
+      } catch (error) {
+        await Promise.allSettled(inflight);
+        throw error;
+      }
+      this.epochSeconds += (performance.now() - epochStarted) / 1000;
+      if (aborted) throw this.abortError(started);
+
+      const evalStarted = performance.now();
+      let metrics: EvalMetrics;
+      try {
+        metrics = await this.evaluate(this.data.test, signal);
+      } catch (error) {
+        if (error instanceof AdautomixError && error.code === 'E_ABORT') throw this.abortError(started);
+        throw error;
+      }
+      const trainSeconds = this.epochSeconds;
+      this.epochSeconds += (performance.now() - evalStarted) / 1000;
+      const trained = stepsPerEpoch - this.epochSkipped;
+      const epochMetrics: EpochMetrics = {
+        epoch: this.epoch + 1,
+        ...metrics,
+        trainLoss: trained > 0 ? this.epochLossSum / trained : Number.NaN,
+        lr: lastStep?.lr ?? this.config.optimizer.lr,
+        imgPerSec: (stepsPerEpoch * batchSize) / trainSeconds,
+        seconds: this.epochSeconds,
+        skippedSteps: this.epochSkipped,
+      };
+      this.history.push(epochMetrics);
+      this.epoch += 1;
+      this.stepInEpoch = 0;
+      await onEpochEnd?.(epochMetrics);
+    }
+    return this.summary(started, false);
+  }
+
+  private abortError(started: number): AdautomixError {
+    const summary = this.summary(started, true);
+    const error = new AdautomixError(
+      `training aborted at a step boundary after ${summary.stepsCompleted} step(s) (${summary.epochsCompleted} complete epoch(s)); call fit() again to resume`,
+      'E_ABORT',
+    );
+    return Object.assign(error, { summary });
+  }
+}
