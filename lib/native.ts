@@ -62,7 +62,16 @@ export interface NativeTrainer {
   init(): Promise<NativeInitInfo>;
   trainStep(images: Uint8Array, labels: Int32Array, shape: BatchShape, forced?: ForcedDraws): Promise<NativeStepResult>;
   evaluate(images: Uint8Array, labels: Int32Array, shape: BatchShape): Promise<NativeEvalResult>;
+  /** Parameters and buffers (BN statistics) by module path, copied to float32. */
+  state(): Promise<Record<string, { shape: number[]; values: Float32Array }>>;
   dispose(): Promise<void>;
+}
+
+export interface AugmentOptions {
+  cropPadding: number;
+  flip: boolean;
+  mean: number[];
+  std: number[];
 }
 
 export interface BuildInfo {
@@ -76,6 +85,11 @@ export interface NativeAddon {
   NativeTrainer: new (options: NativeTrainerOptions) => NativeTrainer;
   setErrorClass(ctor: typeof AdautomixError): void;
   buildInfo(): BuildInfo;
+  /**
+   * The batch preparation on its own (synchronous, for small batches): uint8 NHWC in, normalised
+   * float32 NCHW out; `train` adds the seeded random crop and flip.
+   */
+  augmentBatch(images: Uint8Array, shape: BatchShape, options: AugmentOptions, seed: number, train: boolean): Float32Array;
 }
 
 /** The package root: both lib/ (tests) and dist/ (published) sit one level below it. */

@@ -1,6 +1,7 @@
 // Module entry: exports the NativeTrainer class and a few facts about the LibTorch build.
 #include <napi.h>
 
+#include "binding/augment_binding.h"
 #include "binding/trainer_binding.h"
 #include "core/compat.h"
 #include "node/js_error.h"
@@ -27,6 +28,7 @@ Napi::Value build_info(const Napi::CallbackInfo& info) {
 
 Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeTrainer", adx::node::TrainerBinding::define(env));
+  exports.Set("augmentBatch", Napi::Function::New(env, adx::node::augment_batch, "augmentBatch"));
   exports.Set("setErrorClass", Napi::Function::New(env, set_error_class, "setErrorClass"));
   exports.Set("buildInfo", Napi::Function::New(env, build_info, "buildInfo"));
   return exports;

@@ -47,7 +47,7 @@ async function loadSplit(dir: string, prefix: 'train' | 't10k'): Promise<ImageDa
   const labelArray = Int32Array.from(labels.data);
   const badLabel = labelArray.findIndex((l) => l > 9);
   if (badLabel >= 0) {
-    throw new AdautomixError(`${labelPath}: label ${labelArray[badLabel]} at index ${badLabel} is not a class 0..9`, 'E_DATA');
+    throw new AdautomixError(`${labelPath}: label ${labelArray[badLabel]} at index ${badLabel} is not a class 0..9. ${HOW_TO_GET}`, 'E_DATA');
   }
   return {
     images: images.data,

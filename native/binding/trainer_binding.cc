@@ -1,5 +1,6 @@
 #include "binding/trainer_binding.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/compat.h"
@@ -45,6 +46,7 @@ Napi::Function TrainerBinding::define(Napi::Env env) {
                      {InstanceMethod<&TrainerBinding::init>("init"),
                       InstanceMethod<&TrainerBinding::train_step>("trainStep"),
                       InstanceMethod<&TrainerBinding::evaluate>("evaluate"),
+                      InstanceMethod<&TrainerBinding::state>("state"),
                       InstanceMethod<&TrainerBinding::dispose>("dispose")});
 }
 
@@ -133,6 +135,25 @@ Napi::Value TrainerBinding::evaluate(const Napi::CallbackInfo& info) {
   return run<EvalResult>(
       info, [batch](Trainer& t) { return t.evaluate(batch); }, eval_to_js,
       {info[0].As<Napi::Object>(), info[1].As<Napi::Object>()});
+}
+
+Napi::Value TrainerBinding::state(const Napi::CallbackInfo& info) {
+  std::function<Napi::Value(Napi::Env, const std::vector<HostTensor>&)> to_js =
+      [](Napi::Env env, const std::vector<HostTensor>& tensors) -> Napi::Value {
+    auto o = Napi::Object::New(env);
+    for (const auto& t : tensors) {
+      auto entry = Napi::Object::New(env);
+      auto shape = Napi::Array::New(env, t.shape.size());
+      for (size_t i = 0; i < t.shape.size(); ++i) shape.Set(static_cast<uint32_t>(i), static_cast<double>(t.shape[i]));
+      auto values = Napi::Float32Array::New(env, t.values.size());
+      std::copy(t.values.begin(), t.values.end(), values.Data());
+      entry.Set("shape", shape);
+      entry.Set("values", values);
+      o.Set(t.name, entry);
+    }
+    return o;
+  };
+  return run<std::vector<HostTensor>>(info, [](Trainer& t) { return t.state(); }, to_js);
 }
 
 Napi::Value TrainerBinding::dispose(const Napi::CallbackInfo& info) {

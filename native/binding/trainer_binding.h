@@ -22,6 +22,7 @@ class TrainerBinding : public Napi::ObjectWrap<TrainerBinding> {
   Napi::Value init(const Napi::CallbackInfo& info);
   Napi::Value train_step(const Napi::CallbackInfo& info);
   Napi::Value evaluate(const Napi::CallbackInfo& info);
+  Napi::Value state(const Napi::CallbackInfo& info);
   Napi::Value dispose(const Napi::CallbackInfo& info);
 
   // Queues `work` against the live trainer; E_DISPOSED once dispose() was called.

@@ -20,11 +20,16 @@ torch::Tensor reflect_index(const torch::Tensor& pos, int64_t size) {
 // uint8 NHWC → float NCHW in the user's normalisation, on `device`.
 torch::Tensor normalise(const torch::Tensor& nhwc_u8, const AugmentOptions& o, const torch::Device& device) {
   const auto channels = nhwc_u8.size(3);
-  auto x = nhwc_u8.to(device, /*non_blocking=*/false).permute({0, 3, 1, 2}).to(torch::kFloat32);
+  // Ask for standard NCHW strides explicitly: the default (preserve_format) would keep the
+  // permuted NHWC strides, i.e. channels-last, and LibTorch 1.13's oneDNN channels-last
+  // convolution backward corrupts memory for small channel counts.
+  auto x = nhwc_u8.to(device, /*non_blocking=*/false)
+               .permute({0, 3, 1, 2})
+               .to(torch::kFloat32, /*non_blocking=*/false, /*copy=*/false, torch::MemoryFormat::Contiguous);
   auto mean = torch::tensor(o.mean, torch::kFloat64).to(torch::kFloat32).view({1, channels, 1, 1}).to(device);
   auto std = torch::tensor(o.std, torch::kFloat64).to(torch::kFloat32).view({1, channels, 1, 1}).to(device);
   // (x/255 - mean)/std, folded into one multiply-add.
-  return (x * (1.0 / 255.0) - mean).div_(std).contiguous();
+  return (x * (1.0 / 255.0) - mean).div_(std);
 }
 
 }  // namespace

@@ -61,6 +61,18 @@ std::vector<double> number_list(const Napi::Object& o, const char* key) {
 
 }  // namespace
 
+AugmentOptions read_augment_options(const Napi::Object& o) {
+  AugmentOptions a;
+  a.crop_padding = int_field(o, "cropPadding", 0, 1024);
+  a.flip = bool_field(o, "flip");
+  a.mean = number_list(o, "mean");
+  a.std = number_list(o, "std");
+  for (double s : a.std) {
+    if (!(s > 0) || !std::isfinite(s)) config_error("normalisation std values must be finite and > 0");
+  }
+  return a;
+}
+
 TrainerConfig read_trainer_config(const Napi::Object& o) {
   TrainerConfig c;
   c.device = string_field(o, "device");
@@ -73,11 +85,7 @@ TrainerConfig read_trainer_config(const Napi::Object& o) {
   c.model.num_classes = int_field(model, "numClasses", 2, 1000000);
   c.model.base_width = int_field(model, "baseWidth", 1, 1024);
 
-  auto augment = object_field(o, "augment");
-  c.augment.crop_padding = int_field(augment, "cropPadding", 0, 1024);
-  c.augment.flip = bool_field(augment, "flip");
-  c.augment.mean = number_list(augment, "mean");
-  c.augment.std = number_list(augment, "std");
+  c.augment = read_augment_options(object_field(o, "augment"));
 
   auto method = object_field(o, "method");
   c.method.name = string_field(method, "name");

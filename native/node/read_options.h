@@ -13,6 +13,9 @@ namespace adx::node {
 
 TrainerConfig read_trainer_config(const Napi::Object& options);
 
+// { cropPadding, flip, mean, std }.
+AugmentOptions read_augment_options(const Napi::Object& options);
+
 // Validates images (Uint8Array), labels (Int32Array) and shape [n,h,w,c] and returns a view on them.
 HostBatch read_batch(const Napi::Value& images, const Napi::Value& labels, const Napi::Value& shape);
 

@@ -106,6 +106,20 @@ StepResult Trainer::train_step(const HostBatch& batch, const ForcedDraws& forced
   return result;
 }
 
+std::vector<HostTensor> Trainer::state() const {
+  torch::NoGradGuard no_grad;
+  std::vector<HostTensor> out;
+  auto add = [&out](const std::string& name, const torch::Tensor& t) {
+    auto host = t.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+    HostTensor h{name, host.sizes().vec(), {}};
+    h.values.assign(host.data_ptr<float>(), host.data_ptr<float>() + host.numel());
+    out.push_back(std::move(h));
+  };
+  for (const auto& p : model_->named_parameters()) add(p.key(), p.value());
+  for (const auto& b : model_->named_buffers()) add(b.key(), b.value());
+  return out;
+}
+
 EvalResult Trainer::evaluate(const HostBatch& batch) {
   check_batch(batch);
   torch::NoGradGuard no_grad;

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/device.h"
 #include "data/augment.h"
@@ -46,6 +47,13 @@ struct StepResult {
   double seconds = 0;  // wall time of the step on the worker
 };
 
+// One named tensor of the model state, copied to host float32 (for export and comparison).
+struct HostTensor {
+  std::string name;
+  std::vector<int64_t> shape;
+  std::vector<float> values;
+};
+
 struct EvalResult {
   int64_t count = 0;
   int64_t correct1 = 0;
@@ -59,6 +67,9 @@ class Trainer {
 
   StepResult train_step(const HostBatch& batch, const ForcedDraws& forced);
   EvalResult evaluate(const HostBatch& batch);
+
+  // Parameters and buffers (BN statistics) under their module paths, e.g. backbone.layer1.0.conv1.weight.
+  std::vector<HostTensor> state() const;
 
   const DeviceChoice& device() const { return device_; }
   int64_t parameter_count() const;

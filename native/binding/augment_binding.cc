@@ -1,0 +1,52 @@
+#include "binding/augment_binding.h"
+
+#include <torch/torch.h>
+
+#include <cstring>
+
+#include "core/compat.h"
+#include "core/errors.h"
+#include "data/augment.h"
+#include "node/js_error.h"
+#include "node/read_options.h"
+
+namespace adx::node {
+
+Napi::Value augment_batch(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  try {
+    HostBatch batch;
+    {
+      // read_batch validates images and shape; labels are irrelevant here, so pass a matching dummy.
+      auto shape = info[1];
+      const double n = shape.IsArray() && shape.As<Napi::Array>().Get(0u).IsNumber()
+                           ? shape.As<Napi::Array>().Get(0u).As<Napi::Number>().DoubleValue()
+                           : 0;
+      auto dummy = Napi::Int32Array::New(env, n >= 1 && n <= 1e7 ? static_cast<size_t>(n) : 0);
+      batch = read_batch(info[0], dummy, shape);
+    }
+    if (!info[2].IsObject()) throw Error(ErrorCode::Config, "augmentBatch needs an options object");
+    const auto options = read_augment_options(info[2].As<Napi::Object>());
+    if (static_cast<int64_t>(options.mean.size()) != batch.c || static_cast<int64_t>(options.std.size()) != batch.c) {
+      throw Error(ErrorCode::Config, "mean and std need one value per image channel");
+    }
+    if (options.crop_padding >= batch.h || options.crop_padding >= batch.w) {
+      throw Error(ErrorCode::Config, "cropPadding must be smaller than the image size");
+    }
+    const double seed = info[3].IsNumber() ? info[3].As<Napi::Number>().DoubleValue() : 0;
+    const bool train = info[4].IsBoolean() && info[4].As<Napi::Boolean>().Value();
+    auto gen = compat::make_cpu_generator(static_cast<uint64_t>(seed));
+    const torch::Device cpu(torch::kCPU);
+    auto out = train ? train_batch_tensor(batch, options, gen, cpu) : eval_batch_tensor(batch, options, cpu);
+    out = out.contiguous();
+    auto result = Napi::Float32Array::New(env, static_cast<size_t>(out.numel()));
+    std::memcpy(result.Data(), out.data_ptr<float>(), sizeof(float) * static_cast<size_t>(out.numel()));
+    return result;
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (...) {
+    rethrow_as_js(env);
+  }
+}
+
+}  // namespace adx::node

@@ -1,0 +1,13 @@
+// augmentBatch(): the training/test batch preparation on its own, for inspection and tests.
+#pragma once
+
+#include <napi.h>
+
+namespace adx::node {
+
+// augmentBatch(images: Uint8Array, shape: [n,h,w,c], options: {cropPadding, flip, mean, std},
+//              seed: number, train: boolean) → Float32Array (NCHW, normalised).
+// Runs synchronously on the calling thread: meant for small batches.
+Napi::Value augment_batch(const Napi::CallbackInfo& info);
+
+}  // namespace adx::node

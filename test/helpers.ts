@@ -1,0 +1,45 @@
+import { existsSync } from 'node:fs';
+import type { DatasetSplits, ImageDataset } from '../lib/data/dataset.js';
+import { DEFAULT_FASHION_MNIST_DIR } from '../lib/data/fashion-mnist.js';
+
+export const hasFashionMnist = existsSync(`${DEFAULT_FASHION_MNIST_DIR}/train-images-idx3-ubyte.gz`);
+
+/** A deterministic synthetic dataset: class k images are bright in horizontal band k. */
+export function bandDataset(count: number, size = 12, channels = 1, classes = 4, seed = 1): ImageDataset {
+  const images = new Uint8Array(count * size * size * channels);
+  const labels = new Int32Array(count);
+  let s = seed;
+  const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const band = Math.floor(size / classes);
+  for (let i = 0; i < count; i++) {
+    const label = i % classes;
+    labels[i] = label;
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        for (let c = 0; c < channels; c++) {
+          const inBand = y >= label * band && y < (label + 1) * band;
+          images[((i * size + y) * size + x) * channels + c] = Math.floor((inBand ? 160 : 40) + rand() * 60);
+        }
+      }
+    }
+  }
+  return { images, labels, count, height: size, width: size, channels, numClasses: classes, source: 'synthetic bands' };
+}
+
+export function bandSplits(trainCount = 64, testCount = 32, size = 12): DatasetSplits {
+  return {
+    train: bandDataset(trainCount, size, 1, 4, 1),
+    test: bandDataset(testCount, size, 1, 4, 2),
+    stats: { mean: [0.3], std: [0.25] },
+  };
+}
+
+/** A small, fast config for tests. */
+export const tinyConfig = {
+  model: { baseWidth: 4 },
+  batchSize: 16,
+  epochs: 1,
+  threads: 2,
+  device: 'cpu' as const,
+  seed: 7,
+};

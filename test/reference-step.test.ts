@@ -1,0 +1,87 @@
+/**
+ * One step of the addon against the same step written in plain PyTorch (benchmarks/reference),
+ * from the same weights, batch and forced draws. Debian's python3-torch is the same LibTorch
+ * 1.13 as the CPU build, so the loss and every updated tensor agree to float rounding.
+ */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readSafetensors, writeSafetensors } from '../lib/io/safetensors.js';
+import { loadNative, type NativeTrainerOptions } from '../lib/native.js';
+import { hasReferenceTorch, runReference } from './reference.js';
+
+const [n, h, w, c] = [12, 16, 16, 3];
+const classes = 5;
+
+function options(method: string): NativeTrainerOptions {
+  return {
+    device: 'cpu',
+    threads: 1,
+    seed: 5,
+    model: { arch: 'resnet18_cifar', inChannels: c, numClasses: classes, baseWidth: 8 },
+    augment: { cropPadding: 0, flip: false, mean: [0.49, 0.48, 0.45], std: [0.2, 0.21, 0.19] },
+    method: { name: method, alpha: 1 },
+    optimizer: { lr: 0.1, minLr: 0, momentum: 0.9, weightDecay: 5e-4, nesterov: true, lrStepping: 'epoch' },
+    epochs: 1,
+    stepsPerEpoch: 100,
+    nanPolicy: 'error',
+  };
+}
+
+describe.runIf(hasReferenceTorch)('a training step matches plain PyTorch', () => {
+  it.each(['vanilla', 'mixup'])('%s', async (method) => {
+    const dir = await mkdtemp(join(tmpdir(), 'adx-ref-'));
+    const images = new Uint8Array(n * h * w * c).map((_, i) => (i * 2654435761) % 251);
+    const labels = Int32Array.from({ length: n }, (_, i) => (i * 7) % classes);
+    const permutation = [3, 0, 7, 1, 11, 5, 2, 9, 4, 10, 6, 8];
+    const lambda = 0.37;
+
+    // Two steps, so the second runs with momentum buffers and non-zero residual BN γ.
+    const steps = [
+      { images: images.map((v) => 255 - v), labels: labels.map((l) => (l + 1) % classes), lambda: 0.5, permutation: [...permutation].reverse() },
+      { images, labels, lambda, permutation },
+    ];
+    const { NativeTrainer } = loadNative();
+    const trainer = new NativeTrainer(options(method));
+    await trainer.init();
+    await writeSafetensors(join(dir, 'before.safetensors'), await trainer.state());
+    const ours: number[] = [];
+    for (const s of steps) {
+      ours.push((await trainer.trainStep(s.images, s.labels, [n, h, w, c], { lambda: s.lambda, permutation: s.permutation })).loss);
+    }
+    const after = await trainer.state();
+    await trainer.dispose();
+
+    const stepFiles = await Promise.all(
+      steps.map(async (s, i) => {
+        await writeFile(join(dir, `images${i}.bin`), s.images);
+        await writeFile(join(dir, `labels${i}.bin`), Buffer.from(s.labels.buffer));
+        return { images: join(dir, `images${i}.bin`), labels: join(dir, `labels${i}.bin`), lambda: s.lambda, permutation: s.permutation };
+      }),
+    );
+    const o = options(method);
+    const config = {
+      threads: 1, shape: [n, h, w, c], classes, width: o.model.baseWidth, method, steps: stepFiles,
+      mean: o.augment.mean, std: o.augment.std, lr: o.optimizer.lr, momentum: o.optimizer.momentum,
+      weightDecay: o.optimizer.weightDecay, nesterov: o.optimizer.nesterov,
+      weights: join(dir, 'before.safetensors'), out: join(dir, 'after.safetensors'),
+    };
+    await writeFile(join(dir, 'steps.json'), JSON.stringify(config));
+    const reference = JSON.parse(runReference('step_check.py', ['--config', join(dir, 'steps.json')])) as { losses: number[] };
+    const expected = await readSafetensors(join(dir, 'after.safetensors'));
+
+    expect(reference.losses).toHaveLength(2);
+    ours.forEach((loss, i) => expect(loss).toBeCloseTo(reference.losses[i]!, 5));
+    expect(Object.keys(after).sort()).toEqual(Object.keys(expected).sort());
+    let worst = 0;
+    for (const [name, tensor] of Object.entries(after)) {
+      const ref = expected[name]!;
+      expect(tensor.shape, name).toEqual(ref.shape);
+      for (let i = 0; i < tensor.values.length; i++) {
+        worst = Math.max(worst, Math.abs(tensor.values[i]! - ref.values[i]!) / (1 + Math.abs(ref.values[i]!)));
+      }
+    }
+    expect(worst).toBeLessThan(1e-5);
+  });
+});

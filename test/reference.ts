@@ -1,0 +1,17 @@
+/** Runs the plain PyTorch reference scripts of benchmarks/reference with Debian's python3-torch. */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { packageRoot } from '../lib/native.js';
+
+export const referencePython = process.env.ADX_PYTHON ?? '/usr/bin/python3';
+
+export const hasReferenceTorch =
+  spawnSync(referencePython, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+
+export function runReference(script: string, args: string[]): string {
+  const result = spawnSync(referencePython, [join(packageRoot, 'benchmarks', 'reference', script), ...args], {
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`${script} failed (${result.status}): ${result.stderr}`);
+  return result.stdout;
+}

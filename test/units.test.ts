@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { parseTrainArgs } from '../lib/cli/args.js';
+import { formatDuration } from '../lib/cli/progress.js';
+import { resolveConfig } from '../lib/config/resolve.js';
+import { BatchRing } from '../lib/data/batcher.js';
+import { parseIdx } from '../lib/data/idx.js';
+import { epochOrder } from '../lib/data/sampler.js';
+import { decodeSafetensors, encodeSafetensors } from '../lib/io/safetensors.js';
+import { bandDataset } from './helpers.js';
+
+describe('sampler', () => {
+  it('each epoch is a permutation, fixed by (seed, epoch)', () => {
+    const a = epochOrder(1000, 3, 0);
+    expect([...a].sort((x, y) => x - y)).toEqual([...Array(1000).keys()]);
+    expect(epochOrder(1000, 3, 0)).toEqual(a);
+    expect(epochOrder(1000, 3, 1)).not.toEqual(a);
+    expect(epochOrder(1000, 4, 0)).not.toEqual(a);
+  });
+
+  it('is roughly uniform: each position sees each item about equally often', () => {
+    const counts = new Array(5).fill(0);
+    for (let e = 0; e < 2000; e++) counts[epochOrder(5, 1, e)[0]!]++;
+    for (const count of counts) expect(Math.abs(count - 400)).toBeLessThan(80);
+  });
+});
+
+describe('batch ring', () => {
+  it('gathers the samples named by the order, NHWC', () => {
+    const data = bandDataset(10, 4, 2, 4);
+    const ring = new BatchRing(data, 3, 2);
+    const batch = ring.gather([9, 0, 4, 1], 0, 3);
+    expect(batch.shape).toEqual([3, 4, 4, 2]);
+    expect([...batch.labels]).toEqual([data.labels[9], data.labels[0], data.labels[4]]);
+    expect(batch.images.subarray(32, 64)).toEqual(data.images.subarray(0, 32));
+    const tail = ring.gatherRange(8, 2);
+    expect(tail.shape[0]).toBe(2);
+    expect(tail.images).toEqual(data.images.subarray(8 * 32, 10 * 32));
+  });
+});
+
+describe('idx parser', () => {
+  it('reads dims and data', () => {
+    const bytes = Uint8Array.from([0, 0, 8, 2, 0, 0, 0, 2, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6]);
+    const idx = parseIdx(bytes, 'x', '');
+    expect(idx.dims).toEqual([2, 3]);
+    expect([...idx.data]).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+});
+
+describe('config', () => {
+  it('fills defaults and merges presets under user values', () => {
+    const c = resolveConfig({ preset: 'fmnist-quick', epochs: 1, optimizer: { lr: 0.05 } });
+    expect(c.epochs).toBe(1);
+    expect(c.optimizer.lr).toBe(0.05);
+    expect(c.optimizer.lrStepping).toBe('iteration'); // from the preset
+    expect(c.model.baseWidth).toBe(16);
+    expect(resolveConfig({ method: 'mixup' }).method).toEqual({ name: 'mixup', alpha: 1 });
+  });
+
+  it('CLI flags override the config file and the preset', async () => {
+    const cmd = await parseTrainArgs(['--preset', 'fmnist-quick', '--method', 'mixup', '--alpha', '0.2', '--epochs', '2', '--lr', '0.3']);
+    const c = resolveConfig(cmd.config);
+    expect(c.method).toEqual({ name: 'mixup', alpha: 0.2 });
+    expect(c.epochs).toBe(2);
+    expect(c.optimizer.lr).toBe(0.3);
+    expect(c.optimizer.momentum).toBe(0.9);
+    await expect(parseTrainArgs(['--epochs', 'three'])).rejects.toMatchObject({ code: 'E_CONFIG' });
+  });
+});
+
+describe('safetensors', () => {
+  it('round-trips float32 tensors with an aligned header', () => {
+    const tensors = { 'a.weight': { shape: [2, 3], values: Float32Array.from([1, 2, 3, 4, 5, 6.5]) }, b: { shape: [1], values: Float32Array.from([-0]) } };
+    const bytes = encodeSafetensors(tensors, { format: 'pt' });
+    expect(Number(bytes.readBigUInt64LE(0)) % 8).toBe(0);
+    expect(decodeSafetensors(bytes)).toEqual(tensors);
+    expect(() => decodeSafetensors(bytes.subarray(0, 12))).toThrow(expect.objectContaining({ code: 'E_DATA' }));
+  });
+});
+
+describe('progress formatting', () => {
+  it('formats durations', () => {
+    expect(formatDuration(59.6)).toBe('01:00');
+    expect(formatDuration(3725)).toBe('1:02:05');
+    expect(formatDuration(Number.NaN)).toBe('--:--');
+  });
+});
