@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ResolvedConfig } from './config/types.js';
 import { AdautomixError } from './errors.js';
 
 export interface NativeTrainerOptions {
@@ -14,14 +15,7 @@ export interface NativeTrainerOptions {
   model: { arch: string; inChannels: number; numClasses: number; baseWidth: number };
   augment: { cropPadding: number; flip: boolean; mean: number[]; std: number[] };
   method: { name: string; alpha: number };
-  optimizer: {
-    lr: number;
-    minLr: number;
-    momentum: number;
-    weightDecay: number;
-    nesterov: boolean;
-    lrStepping: 'epoch' | 'iteration';
-  };
+  optimizer: ResolvedConfig['optimizer'];
   epochs: number;
   stepsPerEpoch: number;
   nanPolicy: 'error' | 'skip-step';

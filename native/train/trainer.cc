@@ -73,6 +73,14 @@ void Trainer::check_batch(const HostBatch& b) const {
   }
 }
 
+void Trainer::release_gradients() {
+  // Dropping the gradients (rather than zeroing them, LibTorch 1.13's zero_grad()) lets backward
+  // write fresh gradient tensors instead of memset-then-accumulate. SGD treats both the same.
+  for (auto& group : optimizer_->param_groups()) {
+    for (auto& p : group.params()) p.mutable_grad() = torch::Tensor();
+  }
+}
+
 StepResult Trainer::train_step(const HostBatch& batch, const ForcedDraws& forced) {
   check_batch(batch);
   const auto started = std::chrono::steady_clock::now();
@@ -86,7 +94,7 @@ StepResult Trainer::train_step(const HostBatch& batch, const ForcedDraws& forced
   model_->train();
   auto x = train_batch_tensor(batch, config_.augment, gen_, device_.device);
   auto y = label_tensor(batch, device_.device);
-  optimizer_->zero_grad();
+  release_gradients();
   auto out = method_->loss(model_, x, y, gen_, forced);
   result.loss = out.loss.item<double>();
   result.lambda = out.lambda;

@@ -79,6 +79,7 @@ class Trainer {
 
  private:
   void check_batch(const HostBatch& batch) const;
+  void release_gradients();
 
   TrainerConfig config_;
   DeviceChoice device_;
