@@ -32,11 +32,9 @@ fi
 
 # The package's install script (node-gyp-build) would skip the build whenever an old addon
 # exists; build explicitly instead, which is incremental and quick when nothing changed.
-if [ -f package-lock.json ]; then
-  npm ci --ignore-scripts --no-audit --no-fund
-else
-  npm install --ignore-scripts --no-audit --no-fund
-fi
+# npm ci when the lock file is complete; some npm 11 set-ups write locks without other platforms'
+# optional packages, which npm ci refuses, so fall back to npm install (same pinned versions).
+npm ci --ignore-scripts --no-audit --no-fund 2>/dev/null || npm install --ignore-scripts --no-audit --no-fund
 npm run build:native
 npm run build:ts
 echo "setup: done (addon: $(ls build/Release/*.node 2>/dev/null || ls prebuilds/*/*.node))"
