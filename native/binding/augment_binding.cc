@@ -15,16 +15,7 @@ namespace adx::node {
 Napi::Value augment_batch(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   try {
-    HostBatch batch;
-    {
-      // read_batch validates images and shape; labels are irrelevant here, so pass a matching dummy.
-      auto shape = info[1];
-      const double n = shape.IsArray() && shape.As<Napi::Array>().Get(0u).IsNumber()
-                           ? shape.As<Napi::Array>().Get(0u).As<Napi::Number>().DoubleValue()
-                           : 0;
-      auto dummy = Napi::Int32Array::New(env, n >= 1 && n <= 1e7 ? static_cast<size_t>(n) : 0);
-      batch = read_batch(info[0], dummy, shape);
-    }
+    const HostBatch batch = read_images(info[0], info[1]);
     if (!info[2].IsObject()) throw Error(ErrorCode::Config, "augmentBatch needs an options object");
     const auto options = read_augment_options(info[2].As<Napi::Object>());
     if (static_cast<int64_t>(options.mean.size()) != batch.c || static_cast<int64_t>(options.std.size()) != batch.c) {

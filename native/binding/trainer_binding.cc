@@ -71,16 +71,18 @@ TrainerBinding::~TrainerBinding() {
   trainer_.reset();
 }
 
+Napi::Value TrainerBinding::disposed_promise(Napi::Env env) {
+  auto deferred = Napi::Promise::Deferred::New(env);
+  deferred.Reject(make_error(env, {"E_DISPOSED", "this trainer was disposed", ""}).Value());
+  return deferred.Promise();
+}
+
 template <class R>
 Napi::Value TrainerBinding::run(const Napi::CallbackInfo& info, std::function<R(Trainer&)> work,
                                 std::function<Napi::Value(Napi::Env, const R&)> to_js,
                                 std::vector<Napi::Object> keep_alive) {
   auto env = info.Env();
-  if (disposed_) {
-    auto deferred = Napi::Promise::Deferred::New(env);
-    deferred.Reject(make_error(env, {"E_DISPOSED", "this trainer was disposed", ""}).Value());
-    return deferred.Promise();
-  }
+  if (disposed_) return disposed_promise(env);
   keep_alive.push_back(info.This().As<Napi::Object>());
   auto holder = trainer_;
   std::function<R()> job = [holder, work = std::move(work)]() -> R {
@@ -92,7 +94,7 @@ Napi::Value TrainerBinding::run(const Napi::CallbackInfo& info, std::function<R(
 
 Napi::Value TrainerBinding::init(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  if (disposed_) return run<int>(info, nullptr, nullptr);
+  if (disposed_) return disposed_promise(env);
   auto holder = trainer_;
   auto config = config_;
   std::function<InitInfo()> job = [holder, config]() {

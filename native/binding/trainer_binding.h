@@ -25,6 +25,9 @@ class TrainerBinding : public Napi::ObjectWrap<TrainerBinding> {
   Napi::Value state(const Napi::CallbackInfo& info);
   Napi::Value dispose(const Napi::CallbackInfo& info);
 
+  // A promise already rejected with E_DISPOSED.
+  static Napi::Value disposed_promise(Napi::Env env);
+
   // Queues `work` against the live trainer; E_DISPOSED once dispose() was called.
   template <class R>
   Napi::Value run(const Napi::CallbackInfo& info, std::function<R(Trainer&)> work,

@@ -109,12 +109,9 @@ TrainerConfig read_trainer_config(const Napi::Object& o) {
   return c;
 }
 
-HostBatch read_batch(const Napi::Value& images, const Napi::Value& labels, const Napi::Value& shape) {
+HostBatch read_images(const Napi::Value& images, const Napi::Value& shape) {
   if (!images.IsTypedArray() || images.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
     throw Error(ErrorCode::Shape, "images must be a Uint8Array (NHWC, one byte per channel)");
-  }
-  if (!labels.IsTypedArray() || labels.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
-    throw Error(ErrorCode::Shape, "labels must be an Int32Array");
   }
   if (!shape.IsArray() || shape.As<Napi::Array>().Length() != 4) {
     throw Error(ErrorCode::Shape, "batch shape must be [n, height, width, channels]");
@@ -130,7 +127,6 @@ HostBatch read_batch(const Napi::Value& images, const Napi::Value& labels, const
     d[i] = static_cast<int64_t>(x);
   }
   auto image_array = images.As<Napi::Uint8Array>();
-  auto label_array = labels.As<Napi::Int32Array>();
   const double expected = static_cast<double>(d[0]) * d[1] * d[2] * d[3];
   if (static_cast<double>(image_array.ElementLength()) != expected) {
     throw Error(ErrorCode::Shape, "images hold " + std::to_string(image_array.ElementLength()) +
@@ -138,17 +134,26 @@ HostBatch read_batch(const Napi::Value& images, const Napi::Value& labels, const
                                       std::to_string(d[2]) + "," + std::to_string(d[3]) + "] needs " +
                                       std::to_string(static_cast<int64_t>(expected)));
   }
-  if (static_cast<int64_t>(label_array.ElementLength()) != d[0]) {
-    throw Error(ErrorCode::Shape, "labels hold " + std::to_string(label_array.ElementLength()) + " entries for " +
-                                      std::to_string(d[0]) + " images");
-  }
   HostBatch b;
   b.images = image_array.Data();
-  b.labels = label_array.Data();
   b.n = d[0];
   b.h = d[1];
   b.w = d[2];
   b.c = d[3];
+  return b;
+}
+
+HostBatch read_batch(const Napi::Value& images, const Napi::Value& labels, const Napi::Value& shape) {
+  HostBatch b = read_images(images, shape);
+  if (!labels.IsTypedArray() || labels.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    throw Error(ErrorCode::Shape, "labels must be an Int32Array");
+  }
+  auto label_array = labels.As<Napi::Int32Array>();
+  if (static_cast<int64_t>(label_array.ElementLength()) != b.n) {
+    throw Error(ErrorCode::Shape, "labels hold " + std::to_string(label_array.ElementLength()) + " entries for " +
+                                      std::to_string(b.n) + " images");
+  }
+  b.labels = label_array.Data();
   return b;
 }
 

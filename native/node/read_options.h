@@ -16,7 +16,10 @@ TrainerConfig read_trainer_config(const Napi::Object& options);
 // { cropPadding, flip, mean, std }.
 AugmentOptions read_augment_options(const Napi::Object& options);
 
-// Validates images (Uint8Array), labels (Int32Array) and shape [n,h,w,c] and returns a view on them.
+// Validates images (Uint8Array) against shape [n,h,w,c] and returns a view on them (no labels).
+HostBatch read_images(const Napi::Value& images, const Napi::Value& shape);
+
+// read_images plus labels (Int32Array, one per image).
 HostBatch read_batch(const Napi::Value& images, const Napi::Value& labels, const Napi::Value& shape);
 
 // Optional { lambda?: number, permutation?: number[] }.
