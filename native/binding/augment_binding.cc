@@ -18,12 +18,8 @@ Napi::Value augment_batch(const Napi::CallbackInfo& info) {
     const HostBatch batch = read_images(info[0], info[1]);
     if (!info[2].IsObject()) throw Error(ErrorCode::Config, "augmentBatch needs an options object");
     const auto options = read_augment_options(info[2].As<Napi::Object>());
-    if (static_cast<int64_t>(options.mean.size()) != batch.c || static_cast<int64_t>(options.std.size()) != batch.c) {
-      throw Error(ErrorCode::Config, "mean and std need one value per image channel");
-    }
-    if (options.crop_padding >= batch.h || options.crop_padding >= batch.w) {
-      throw Error(ErrorCode::Config, "cropPadding must be smaller than the image size");
-    }
+    check_normalisation(options, batch.c);
+    check_crop_fits(options, batch.h, batch.w);
     const double seed = info[3].IsNumber() ? info[3].As<Napi::Number>().DoubleValue() : 0;
     const bool train = info[4].IsBoolean() && info[4].As<Napi::Boolean>().Value();
     auto gen = compat::make_cpu_generator(static_cast<uint64_t>(seed));

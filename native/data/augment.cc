@@ -2,6 +2,11 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
+#include <string>
+
+#include "core/errors.h"
+
 namespace adx {
 
 namespace {
@@ -33,6 +38,27 @@ torch::Tensor normalise(const torch::Tensor& nhwc_u8, const AugmentOptions& o, c
 }
 
 }  // namespace
+
+void check_normalisation(const AugmentOptions& o, int64_t channels) {
+  const auto n = static_cast<size_t>(channels);
+  if (o.mean.size() != n || o.std.size() != n) {
+    throw Error(ErrorCode::Config, "normalisation mean and std need one value per image channel (" +
+                                       std::to_string(channels) + ")");
+  }
+  for (double m : o.mean) {
+    if (!std::isfinite(m)) throw Error(ErrorCode::Config, "normalisation mean values must be finite");
+  }
+  for (double s : o.std) {
+    if (!(s > 0) || !std::isfinite(s)) throw Error(ErrorCode::Config, "normalisation std values must be finite and > 0");
+  }
+}
+
+void check_crop_fits(const AugmentOptions& o, int64_t h, int64_t w) {
+  if (o.crop_padding >= h || o.crop_padding >= w) {
+    throw Error(ErrorCode::Config, "crop padding (" + std::to_string(o.crop_padding) +
+                                       ") must be smaller than the image size");
+  }
+}
 
 torch::Tensor train_batch_tensor(const HostBatch& batch, const AugmentOptions& o, at::Generator& gen,
                                  const torch::Device& device) {

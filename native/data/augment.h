@@ -18,6 +18,12 @@ struct AugmentOptions {
   std::vector<double> std;
 };
 
+// E_CONFIG unless mean/std hold one finite value per channel, with every std > 0.
+void check_normalisation(const AugmentOptions& options, int64_t channels);
+
+// E_CONFIG unless the crop padding is smaller than an h×w image (reflect padding needs it).
+void check_crop_fits(const AugmentOptions& options, int64_t h, int64_t w);
+
 // Training view of the batch: crop offsets and flips drawn from `gen`, one per sample.
 torch::Tensor train_batch_tensor(const HostBatch& batch, const AugmentOptions& options, at::Generator& gen,
                                  const torch::Device& device);

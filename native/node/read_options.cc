@@ -67,9 +67,6 @@ AugmentOptions read_augment_options(const Napi::Object& o) {
   a.flip = bool_field(o, "flip");
   a.mean = number_list(o, "mean");
   a.std = number_list(o, "std");
-  for (double s : a.std) {
-    if (!(s > 0) || !std::isfinite(s)) config_error("normalisation std values must be finite and > 0");
-  }
   return a;
 }
 

@@ -13,14 +13,7 @@ namespace adx {
 namespace {
 
 void check_config(const TrainerConfig& c) {
-  const auto channels = static_cast<size_t>(c.model.in_channels);
-  if (c.augment.mean.size() != channels || c.augment.std.size() != channels) {
-    throw Error(ErrorCode::Config, "normalisation mean and std need one value per input channel (" +
-                                       std::to_string(channels) + ")");
-  }
-  for (double s : c.augment.std) {
-    if (!(s > 0)) throw Error(ErrorCode::Config, "normalisation std values must be > 0");
-  }
+  check_normalisation(c.augment, c.model.in_channels);
   if (c.schedule.epochs < 1 || c.schedule.steps_per_epoch < 1) {
     throw Error(ErrorCode::Config, "epochs and steps per epoch must be at least 1");
   }
@@ -60,10 +53,7 @@ void Trainer::check_batch(const HostBatch& b) const {
     throw Error(ErrorCode::Shape, "images have " + std::to_string(b.c) + " channel(s) but the model expects " +
                                       std::to_string(config_.model.in_channels));
   }
-  const int64_t pad = config_.augment.crop_padding;
-  if (pad >= b.h || pad >= b.w) {
-    throw Error(ErrorCode::Config, "crop padding (" + std::to_string(pad) + ") must be smaller than the image size");
-  }
+  check_crop_fits(config_.augment, b.h, b.w);
   const int64_t classes = config_.model.num_classes;
   for (int64_t i = 0; i < b.n; ++i) {
     if (b.labels[i] < 0 || b.labels[i] >= classes) {
