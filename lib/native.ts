@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ResolvedConfig } from './config/types.js';
+import type { ResolvedConfig, ResolvedLearnedMix } from './config/types.js';
 import { AdautomixError } from './errors.js';
 
 export interface NativeTrainerOptions {
@@ -14,7 +14,8 @@ export interface NativeTrainerOptions {
   seed: number;
   model: { arch: string; inChannels: number; numClasses: number; baseWidth: number };
   augment: { cropPadding: number; flip: boolean; mean: number[]; std: number[] };
-  method: { name: string; alpha: number };
+  /** `learned` is read for automix and adautomix only. */
+  method: { name: string; alpha: number; learned: ResolvedLearnedMix | null };
   optimizer: ResolvedConfig['optimizer'];
   epochs: number;
   stepsPerEpoch: number;
@@ -31,23 +32,50 @@ export interface NativeInitInfo {
 export interface NativeStepResult {
   loss: number;
   lr: number;
+  /** The mask generator's learning rate (null without one). */
+  generatorLr: number | null;
+  /** The EMA teacher's momentum at this step (null without one). */
+  emaMomentum: number | null;
   lambda: number | null;
+  /** The method's named loss terms (e.g. mix_q, one_q, mix_k, cosine, generator, mask). */
+  terms: Record<string, number>;
+  /** Images mixed per sample this step (learned mixing), else 0. */
+  sources: number;
+  /** AdAutoMix: whether the generator maximised the teacher's loss this step. */
+  adversarial: boolean;
   step: number;
   skipped: boolean;
   seconds: number;
 }
 
-export interface NativeEvalResult {
-  count: number;
+export interface NativeHeadEval {
   correct1: number;
   correct5: number;
   lossSum: number;
 }
 
+export interface NativeEvalResult {
+  count: number;
+  /** Every test-time head: 'head' for single-classifier methods; mix_k, one_k, mix_q, one_q otherwise. */
+  heads: Record<string, NativeHeadEval>;
+}
+
+/** One branch of a learned-mixing step: source i is x[permutations[i]] with label weight lambdas[i]. */
+export interface BranchDraws {
+  lambdas: number[];
+  permutations: number[][];
+}
+
 /** Draws a test may force, to compare a step with another implementation. */
 export interface ForcedDraws {
+  /** mixup */
   lambda?: number;
   permutation?: number[];
+  /** AutoMix / AdAutoMix: the generator ("mb") and classifier ("bb") branches. */
+  generator?: BranchDraws;
+  classifier?: BranchDraws;
+  /** The switch_off coin: true skips the generator branch this step. */
+  skipGenerator?: boolean;
 }
 
 export type BatchShape = [n: number, height: number, width: number, channels: number];

@@ -21,7 +21,7 @@ function options(method: string): NativeTrainerOptions {
     seed: 5,
     model: { arch: 'resnet18_cifar', inChannels: c, numClasses: classes, baseWidth: 8 },
     augment: { cropPadding: 0, flip: false, mean: [0.49, 0.48, 0.45], std: [0.2, 0.21, 0.19] },
-    method: { name: method, alpha: 1 },
+    method: { name: method, alpha: 1, learned: null },
     optimizer: { lr: 0.1, minLr: 0, momentum: 0.9, weightDecay: 5e-4, nesterov: true, lrStepping: 'epoch' },
     epochs: 1,
     stepsPerEpoch: 100,

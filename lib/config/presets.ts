@@ -9,7 +9,7 @@ export const presets: Record<string, { description: string; config: TrainConfig 
     config: {
       dataset: { name: 'fashion-mnist' },
       model: { arch: 'resnet18_cifar', baseWidth: 16 },
-      method: { name: 'vanilla', alpha: 1 },
+      method: { name: 'vanilla' },
       optimizer: { lr: 0.1, minLr: 0, momentum: 0.9, weightDecay: 5e-4, nesterov: true, lrStepping: 'iteration' },
       augment: { cropPadding: 2, flip: true },
       epochs: 3,

@@ -4,65 +4,15 @@
  */
 import { availableParallelism } from 'node:os';
 import { configError } from '../errors.js';
+import { bool, checkKeys, describe, int, num, oneOf, optionalNumbers, section } from './validate.js';
 import { DEFAULT_FASHION_MNIST_DIR } from '../data/fashion-mnist.js';
 import { presetNames, presets } from './presets.js';
-import type { MethodName, ModelArch, ResolvedConfig, TrainConfig } from './types.js';
+import { LEARNED_METHOD_KEYS, resolveLearnedMix } from './learned-mix.js';
+import type { MethodConfig, MethodName, ModelArch, ResolvedConfig, TrainConfig } from './types.js';
 
-const METHODS: readonly MethodName[] = ['vanilla', 'mixup'];
+const METHODS: readonly MethodName[] = ['vanilla', 'mixup', 'automix', 'adautomix'];
 const ARCHS: readonly ModelArch[] = ['resnet18_cifar', 'resnet34_cifar', 'resnet18', 'resnet34'];
-const DEFAULT_ALPHA: Record<MethodName, number> = { vanilla: 1, mixup: 1 };
-
-const describe = (v: unknown) => (typeof v === 'string' ? `'${v}'` : Array.isArray(v) ? `[${v.join(', ')}]` : String(v));
-
-function int(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw configError(`${name} must be an integer in [${min}, ${max}], got ${describe(value)}`);
-  }
-  return value;
-}
-
-function num(name: string, value: unknown, min: number, max: number, minExclusive = false): number {
-  const ok = typeof value === 'number' && Number.isFinite(value) && (minExclusive ? value > min : value >= min) && value <= max;
-  if (!ok) throw configError(`${name} must be a number in ${minExclusive ? '(' : '['}${min}, ${max}], got ${describe(value)}`);
-  return value as number;
-}
-
-function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
-  if (typeof value !== 'string' || !allowed.includes(value as T)) {
-    throw configError(`${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(value)}`);
-  }
-  return value as T;
-}
-
-function bool(name: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw configError(`${name} must be true or false, got ${describe(value)}`);
-  return value;
-}
-
-function optionalNumbers(name: string, value: unknown, positive: boolean): number[] | null {
-  if (value === undefined || value === null) return null;
-  if (!Array.isArray(value) || value.length === 0 || value.some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
-    throw configError(`${name} must be a non-empty array of numbers, got ${describe(value)}`);
-  }
-  if (positive && value.some((v: number) => v <= 0)) throw configError(`${name} values must be > 0, got ${describe(value)}`);
-  return value as number[];
-}
-
-function checkKeys(name: string, value: object, allowed: readonly string[]): void {
-  for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) {
-      throw configError(`${name ? `${name}.` : ''}${key} is not an option; known: ${allowed.join(', ')}`);
-    }
-  }
-}
-
-function section<T extends object>(name: string, value: unknown): Partial<T> {
-  if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw configError(`${name} must be an object, got ${describe(value)}`);
-  }
-  return value as Partial<T>;
-}
+const DEFAULT_ALPHA: Record<MethodName, number> = { vanilla: 1, mixup: 1, automix: 2, adautomix: 1 };
 
 function isDevice(value: unknown): boolean {
   return typeof value === 'string' && /^(auto|cpu|cuda(:\d{1,4})?)$/.test(value);
@@ -100,16 +50,25 @@ export function resolveConfig(input: TrainConfig = {}): ResolvedConfig {
   checkKeys('dataset', dataset, ['name', 'dir', 'trainLimit', 'testLimit']);
   const model = section<NonNullable<TrainConfig['model']>>('model', c.model);
   checkKeys('model', model, ['arch', 'baseWidth']);
-  const methodInput = typeof c.method === 'string' ? { name: c.method } : section<{ name: MethodName; alpha: number }>('method', c.method);
-  checkKeys('method', methodInput, ['name', 'alpha']);
+  const methodInput = typeof c.method === 'string' ? { name: c.method } : section<MethodConfig>('method', c.method);
   const optimizer = section<NonNullable<TrainConfig['optimizer']>>('optimizer', c.optimizer);
   checkKeys('optimizer', optimizer, ['lr', 'minLr', 'momentum', 'weightDecay', 'nesterov', 'lrStepping']);
   const augment = section<NonNullable<TrainConfig['augment']>>('augment', c.augment);
   checkKeys('augment', augment, ['cropPadding', 'flip', 'mean', 'std']);
 
   const methodName = oneOf('method.name', methodInput.name ?? 'vanilla', METHODS);
+  const learnedMethod = methodName === 'automix' || methodName === 'adautomix';
+  checkKeys('method', methodInput, learnedMethod ? LEARNED_METHOD_KEYS : ['name', 'alpha']);
   const lr = num('optimizer.lr', optimizer.lr ?? 0.1, 0, 100, true);
   const minLr = num('optimizer.minLr', optimizer.minLr ?? 0, 0, lr);
+  const resolvedOptimizer: ResolvedConfig['optimizer'] = {
+    lr,
+    minLr,
+    momentum: num('optimizer.momentum', optimizer.momentum ?? 0.9, 0, 1),
+    weightDecay: num('optimizer.weightDecay', optimizer.weightDecay ?? 1e-4, 0, 1),
+    nesterov: bool('optimizer.nesterov', optimizer.nesterov ?? false),
+    lrStepping: oneOf('optimizer.lrStepping', optimizer.lrStepping ?? 'epoch', ['epoch', 'iteration'] as const),
+  };
   if (c.device !== undefined && !isDevice(c.device)) {
     throw configError(`device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got ${describe(c.device)}`);
   }
@@ -138,15 +97,9 @@ export function resolveConfig(input: TrainConfig = {}): ResolvedConfig {
     method: {
       name: methodName,
       alpha: num('method.alpha', methodInput.alpha ?? DEFAULT_ALPHA[methodName], 0, 1000, true),
+      learned: learnedMethod ? resolveLearnedMix(methodName, methodInput, resolvedOptimizer) : null,
     },
-    optimizer: {
-      lr,
-      minLr,
-      momentum: num('optimizer.momentum', optimizer.momentum ?? 0.9, 0, 1),
-      weightDecay: num('optimizer.weightDecay', optimizer.weightDecay ?? 1e-4, 0, 1),
-      nesterov: bool('optimizer.nesterov', optimizer.nesterov ?? false),
-      lrStepping: oneOf('optimizer.lrStepping', optimizer.lrStepping ?? 'epoch', ['epoch', 'iteration'] as const),
-    },
+    optimizer: resolvedOptimizer,
     augment: {
       cropPadding: int('augment.cropPadding', augment.cropPadding ?? 0, 0, 64),
       flip: bool('augment.flip', augment.flip ?? false),

@@ -1,6 +1,74 @@
 /** The training configuration a user writes (every field optional) and its resolved form. */
 
-export type MethodName = 'vanilla' | 'mixup';
+export type MethodName = 'vanilla' | 'mixup' | 'automix' | 'adautomix';
+export type UpsampleMode = 'nearest' | 'bilinear' | 'bicubic' | 'random';
+
+/**
+ * Options of the learned-mixing methods (AutoMix, AdAutoMix). Every default follows the official
+ * CIFAR-100 ResNet-18 config of the method (ALGORITHMS.md §1.2, §2.4); see docs/methods.md.
+ */
+export interface LearnedMixConfig {
+  /** Mask upsampling from the feature grid to the image ('random': pick one once, as AdAutoMix's 'None'). AdAutoMix 'bilinear', AutoMix 'nearest'. */
+  upsample?: UpsampleMode;
+  /** Append λ as a constant feature channel to the generator's input (the ImageNet configs). Default false. */
+  lamConcat?: boolean;
+  /** The classifier sees plain linear mixup when λ₁ (or 1−λ₁) is within this margin. AdAutoMix 0.03, AutoMix 0.08; ≤ 0 disables. */
+  lamMargin?: number;
+  /** Permutations without fixed points (an image is never mixed with itself). Default false. */
+  noRepeatShuffle?: boolean;
+  /** > 0: the generator branch runs only with this probability per step (the original's switch_off). Default 0 (always runs). */
+  switchOff?: number;
+  /** The exact-math speed-ups of DECISIONS.md (same numbers, less work). Default true. */
+  exactFastPath?: boolean;
+  /** EMA teacher momentum schedule: m from `start` to `end` by a cosine over the `scope` fraction of training. */
+  ema?: { start?: number; end?: number; scope?: [number, number]; warmup?: 'constant' | 'linear' };
+  /** The generator's own SGD group; every field defaults to the main optimizer's. */
+  generator?: { lr?: number; minLr?: number; momentum?: number; weightDecay?: number; nesterov?: boolean };
+  /** AdAutoMix: number of images mixed, N. Default 3. */
+  mixSamples?: number;
+  /** AdAutoMix: draw N uniformly from 2..mixSamples every step. Default false. */
+  randomSamples?: boolean;
+  /** AdAutoMix ρ: weight of linear N-way mixup against the clean loss (N ≥ 3). Default 0.5. */
+  mixupRatio?: number;
+  /** AdAutoMix β: weight of the adversarial term against the cosine term. Default 0.3. */
+  betaRatio?: number;
+  /** AdAutoMix: the generator is adversarial every advInterval-th step. Default 2. */
+  advInterval?: number;
+  /** AdAutoMix cosine term: 'official' adds +(1−β)·cos; 'similarity' adds (1−β)·(1−cos). */
+  cosineMode?: 'official' | 'similarity';
+  /** AdAutoMix N ≥ 3 lamMargin comparison: the official code's or OpenMixup's port (ALGORITHMS.md §1.6). */
+  lamMarginRule?: 'official' | 'openmixup';
+  /** AdAutoMix N-way λ: sum-normalised Beta(α,α) draws (official) or a Dirichlet(α…α). */
+  lambdaSampler?: 'beta-normalised' | 'dirichlet';
+  /** AutoMix mask loss: weight 0.1, mode 'L1', margin 0.1, schedule 'constant' (or 'cosine' to 0). */
+  maskLoss?: { weight?: number; mode?: 'L1' | 'L2' | 'L1+Variance' | 'L2+Variance'; margin?: number; schedule?: 'constant' | 'cosine' };
+}
+
+export interface MethodConfig extends LearnedMixConfig {
+  name?: MethodName;
+  /** Beta(α, α) of the mixing ratio. mixup/AdAutoMix 1, AutoMix 2. */
+  alpha?: number;
+}
+
+export interface ResolvedLearnedMix {
+  upsample: UpsampleMode;
+  lamConcat: boolean;
+  lamMargin: number;
+  noRepeatShuffle: boolean;
+  switchOff: number;
+  exactFastPath: boolean;
+  ema: { start: number; end: number; scope: [number, number]; warmup: 'constant' | 'linear' };
+  generator: { lr: number; minLr: number; momentum: number; weightDecay: number; nesterov: boolean };
+  mixSamples: number;
+  randomSamples: boolean;
+  mixupRatio: number;
+  betaRatio: number;
+  advInterval: number;
+  cosineMode: 'official' | 'similarity';
+  lamMarginRule: 'official' | 'openmixup';
+  lambdaSampler: 'beta-normalised' | 'dirichlet';
+  maskLoss: { weight: number; mode: 'L1' | 'L2' | 'L1+Variance' | 'L2+Variance'; margin: number; schedule: 'constant' | 'cosine' };
+}
 export type DeviceRequest = 'auto' | 'cpu' | 'cuda' | `cuda:${number}`;
 export type ModelArch = 'resnet18_cifar' | 'resnet34_cifar' | 'resnet18' | 'resnet34';
 
@@ -23,7 +91,7 @@ export interface TrainConfig {
     baseWidth?: number;
   };
   /** Training method; a string is shorthand for { name }. */
-  method?: MethodName | { name?: MethodName; alpha?: number };
+  method?: MethodName | MethodConfig;
   optimizer?: {
     lr?: number;
     /** Floor of the cosine schedule. */
@@ -57,7 +125,8 @@ export interface ResolvedConfig {
   preset: string | null;
   dataset: { name: 'fashion-mnist'; dir: string; trainLimit: number | null; testLimit: number | null };
   model: { arch: ModelArch; baseWidth: number };
-  method: { name: MethodName; alpha: number };
+  /** `learned` is null for vanilla and mixup. */
+  method: { name: MethodName; alpha: number; learned: ResolvedLearnedMix | null };
   optimizer: {
     lr: number;
     minLr: number;

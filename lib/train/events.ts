@@ -1,3 +1,5 @@
+import type { ReportedAccuracy } from '../eval/reported.js';
+
 /** What fit() reports while it runs and when it ends. */
 
 export interface StepProgress {
@@ -12,6 +14,12 @@ export interface StepProgress {
   totalSteps: number;
   loss: number;
   lr: number;
+  /** The mask generator's learning rate (null without one). */
+  generatorLr: number | null;
+  /** The EMA teacher's momentum (null without one). */
+  emaMomentum: number | null;
+  /** The method's named loss terms (mix_q, one_q, mix_k, cosine, generator, mask, ...). */
+  terms: Record<string, number>;
   /** The mixing ratio drawn for this step (null for vanilla). */
   lambda: number | null;
   /** Training throughput over recent steps. */
@@ -21,13 +29,20 @@ export interface StepProgress {
   skipped: boolean;
 }
 
-export interface EvalMetrics {
+export interface HeadMetrics {
   /** Percent. */
   top1: number;
   top5: number;
   /** Mean cross-entropy. */
   loss: number;
+}
+
+export interface EvalMetrics extends HeadMetrics {
   count: number;
+  /** The head whose numbers top1/top5/loss repeat: 'head', or 'one_k' (the EMA network) for AutoMix/AdAutoMix. */
+  head: string;
+  /** Every test-time head (mix_k, one_k, mix_q, one_q for AutoMix/AdAutoMix). */
+  heads: Record<string, HeadMetrics>;
 }
 
 export interface EpochMetrics extends EvalMetrics {
@@ -46,6 +61,8 @@ export interface FitSummary {
   epochsCompleted: number;
   stepsCompleted: number;
   history: EpochMetrics[];
+  /** Test top-1 as OpenMixup's summary reports it and as plain medians of the last 10 epochs (null before the first epoch). */
+  reported: ReportedAccuracy | null;
   seconds: number;
   aborted: boolean;
 }

@@ -11,8 +11,17 @@ import type { DatasetSplits, ImageDataset } from '../data/dataset.js';
 import { loadDataset } from '../data/load.js';
 import { epochOrder } from '../data/sampler.js';
 import { AdautomixError, configError } from '../errors.js';
-import { loadNative, type NativeInitInfo, type NativeStepResult, type NativeTrainer, type NativeTrainerOptions } from '../native.js';
-import type { EpochMetrics, EvalMetrics, FitOptions, FitSummary } from './events.js';
+import {
+  loadNative,
+  type NativeEvalResult,
+  type NativeHeadEval,
+  type NativeInitInfo,
+  type NativeStepResult,
+  type NativeTrainer,
+  type NativeTrainerOptions,
+} from '../native.js';
+import { reportedAccuracy } from '../eval/reported.js';
+import type { EpochMetrics, EvalMetrics, FitOptions, FitSummary, HeadMetrics } from './events.js';
 import { Throughput } from './throughput.js';
 
 /** Steps kept queued on the native thread. */
@@ -131,19 +140,23 @@ export class Trainer implements AsyncDisposable {
     }
   }
 
-  /** Top-1/top-5 (percent) and mean loss on a dataset (default: the test split), normalisation only. */
+  /** Top-1/top-5 (percent) and mean loss of every head on a dataset (default: the test split), normalisation only. */
   async evaluate(dataset: ImageDataset = this.data.test, signal?: AbortSignal): Promise<EvalMetrics> {
     this.assertUsable();
     const batchSize = this.config.evalBatchSize;
     const ring = new BatchRing(dataset, batchSize, PIPELINE_DEPTH + 1);
-    const totals = { count: 0, correct1: 0, correct5: 0, lossSum: 0 };
-    const inflight: Promise<{ count: number; correct1: number; correct5: number; lossSum: number }>[] = [];
+    let count = 0;
+    const totals: Record<string, NativeHeadEval> = {};
+    const inflight: Promise<NativeEvalResult>[] = [];
     const take = async () => {
       const r = await inflight.shift()!;
-      totals.count += r.count;
-      totals.correct1 += r.correct1;
-      totals.correct5 += r.correct5;
-      totals.lossSum += r.lossSum;
+      count += r.count;
+      for (const [name, h] of Object.entries(r.heads)) {
+        const t = (totals[name] ??= { correct1: 0, correct5: 0, lossSum: 0 });
+        t.correct1 += h.correct1;
+        t.correct5 += h.correct5;
+        t.lossSum += h.lossSum;
+      }
     };
     try {
       for (let start = 0; start < dataset.count; start += batchSize) {
@@ -157,12 +170,12 @@ export class Trainer implements AsyncDisposable {
       await Promise.allSettled(inflight);
       throw error;
     }
-    return {
-      top1: (100 * totals.correct1) / totals.count,
-      top5: (100 * totals.correct5) / totals.count,
-      loss: totals.lossSum / totals.count,
-      count: totals.count,
-    };
+    const heads: Record<string, HeadMetrics> = {};
+    for (const [name, t] of Object.entries(totals)) {
+      heads[name] = { top1: (100 * t.correct1) / count, top5: (100 * t.correct5) / count, loss: t.lossSum / count };
+    }
+    const head = 'one_k' in heads ? 'one_k' : Object.keys(heads)[0]!;
+    return { ...heads[head]!, count, head, heads };
   }
 
   async dispose(): Promise<void> {
@@ -184,6 +197,7 @@ export class Trainer implements AsyncDisposable {
       epochsCompleted: this.epoch,
       stepsCompleted: this.globalStep,
       history: [...this.history],
+      reported: reportedAccuracy(this.history),
       seconds: (performance.now() - started) / 1000,
       aborted,
     };
@@ -214,6 +228,9 @@ export class Trainer implements AsyncDisposable {
         totalSteps: this.totalSteps,
         loss: r.loss,
         lr: r.lr,
+        generatorLr: r.generatorLr,
+        emaMomentum: r.emaMomentum,
+        terms: r.terms,
         lambda: r.lambda,
         imgPerSec: rate,
         etaSeconds: rate > 0 ? ((this.totalSteps - this.globalStep) * batchSize) / rate : Number.NaN,

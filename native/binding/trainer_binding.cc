@@ -12,11 +12,22 @@ namespace adx::node {
 
 namespace {
 
+Napi::Value number_or_null(Napi::Env env, double v) {
+  return std::isnan(v) ? env.Null() : Napi::Number::New(env, v);
+}
+
 Napi::Value step_to_js(Napi::Env env, const StepResult& r) {
   auto o = Napi::Object::New(env);
   o.Set("loss", r.loss);
   o.Set("lr", r.lr);
-  o.Set("lambda", std::isnan(r.lambda) ? env.Null() : Napi::Number::New(env, r.lambda));
+  o.Set("generatorLr", number_or_null(env, r.generator_lr));
+  o.Set("emaMomentum", number_or_null(env, r.ema_momentum));
+  o.Set("lambda", number_or_null(env, r.lambda));
+  auto terms = Napi::Object::New(env);
+  for (const auto& [name, value] : r.terms) terms.Set(name, value);
+  o.Set("terms", terms);
+  o.Set("sources", static_cast<double>(r.sources));
+  o.Set("adversarial", r.adversarial);
   o.Set("step", static_cast<double>(r.step));
   o.Set("skipped", r.skipped);
   o.Set("seconds", r.seconds);
@@ -26,9 +37,15 @@ Napi::Value step_to_js(Napi::Env env, const StepResult& r) {
 Napi::Value eval_to_js(Napi::Env env, const EvalResult& r) {
   auto o = Napi::Object::New(env);
   o.Set("count", static_cast<double>(r.count));
-  o.Set("correct1", static_cast<double>(r.correct1));
-  o.Set("correct5", static_cast<double>(r.correct5));
-  o.Set("lossSum", r.loss_sum);
+  auto heads = Napi::Object::New(env);
+  for (const auto& h : r.heads) {
+    auto head = Napi::Object::New(env);
+    head.Set("correct1", static_cast<double>(h.correct1));
+    head.Set("correct5", static_cast<double>(h.correct5));
+    head.Set("lossSum", h.loss_sum);
+    heads.Set(h.name, head);
+  }
+  o.Set("heads", heads);
   return o;
 }
 

@@ -27,6 +27,8 @@ ResNetOptions backbone_options(const ModelOptions& o) {
 
 }  // namespace
 
+ResNet make_backbone(const ModelOptions& options) { return ResNet(backbone_options(options)); }
+
 LinearHeadImpl::LinearHeadImpl(int64_t in_features, int64_t num_classes) {
   fc = register_module("fc", torch::nn::Linear(in_features, num_classes));
 }
@@ -39,7 +41,7 @@ torch::Tensor LinearHeadImpl::forward(const torch::Tensor& features) {
 
 ClassifierImpl::ClassifierImpl(const ModelOptions& options) {
   if (options.num_classes < 2) throw Error(ErrorCode::Config, "a classifier needs at least 2 classes");
-  backbone = register_module("backbone", ResNet(backbone_options(options)));
+  backbone = register_module("backbone", make_backbone(options));
   head = register_module("head", LinearHead(backbone->out_channels(), options.num_classes));
 }
 

@@ -19,6 +19,9 @@ struct ModelOptions {
   int64_t base_width = 64;
 };
 
+// The backbone the options name (E_CONFIG for an unknown arch).
+ResNet make_backbone(const ModelOptions& options);
+
 class LinearHeadImpl : public torch::nn::Module {
  public:
   LinearHeadImpl(int64_t in_features, int64_t num_classes);

@@ -35,4 +35,14 @@ void init_linear_normal(torch::nn::Module& module, double std, at::Generator& ge
   }
 }
 
+void init_conv_normal(torch::nn::Module& module, double std, at::Generator& gen) {
+  torch::NoGradGuard no_grad;
+  for (auto& child : module.modules(/*include_self=*/true)) {
+    if (auto* conv = child->as<torch::nn::Conv2d>()) {
+      conv->weight.normal_(0.0, std, gen);
+      if (conv->bias.defined()) conv->bias.zero_();
+    }
+  }
+}
+
 }  // namespace adx

@@ -13,4 +13,7 @@ void init_conv_and_norm(torch::nn::Module& module, at::Generator& gen);
 // Linear classifier heads: weight ~ N(0, std²), bias 0.
 void init_linear_normal(torch::nn::Module& module, double std, at::Generator& gen);
 
+// Mask generators: every conv weight ~ N(0, std²), biases 0.
+void init_conv_normal(torch::nn::Module& module, double std, at::Generator& gen);
+
 }  // namespace adx

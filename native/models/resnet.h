@@ -45,6 +45,8 @@ class ResNetImpl : public torch::nn::Module {
   void reset_parameters(at::Generator& gen);
 
   int64_t out_channels() const { return 8 * options_.base_width; }
+  // Channels of stage `index` (0-based): base·2^index.
+  int64_t stage_channels(int64_t index) const { return options_.base_width << index; }
   const ResNetOptions& options() const { return options_; }
 
  private:

@@ -59,6 +59,79 @@ std::vector<double> number_list(const Napi::Object& o, const char* key) {
   return out;
 }
 
+std::vector<int64_t> int_list(const Napi::Value& v, const std::string& what) {
+  if (!v.IsArray()) config_error(what + " must be an array of integers");
+  auto array = v.As<Napi::Array>();
+  std::vector<int64_t> out;
+  out.reserve(array.Length());
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    auto item = array.Get(i);
+    const double d = item.IsNumber() ? item.As<Napi::Number>().DoubleValue() : -1;
+    if (!(d >= 0 && d <= 9007199254740991.0 && d == std::floor(d))) config_error(what + " must hold non-negative integers");
+    out.push_back(static_cast<int64_t>(d));
+  }
+  return out;
+}
+
+LearnedMixOptions read_learned_mix_options(const Napi::Object& o) {
+  LearnedMixOptions l;
+  const auto upsample = string_field(o, "upsample");
+  l.random_upsample = upsample == "random";
+  if (!l.random_upsample) l.upsample = parse_upsample_mode(upsample, "upsample");
+  l.lam_concat = bool_field(o, "lamConcat");
+  l.lam_margin = number_field(o, "lamMargin");
+  l.no_repeat_shuffle = bool_field(o, "noRepeatShuffle");
+  l.switch_off = number_field(o, "switchOff");
+  l.exact_fast_path = bool_field(o, "exactFastPath");
+
+  auto ema = object_field(o, "ema");
+  l.ema.start_momentum = number_field(ema, "start");
+  l.ema.end_momentum = number_field(ema, "end");
+  auto scope = number_list(ema, "scope");
+  if (scope.size() != 2) config_error("ema.scope must be [start, end]");
+  l.ema.scope_start = scope[0];
+  l.ema.scope_end = scope[1];
+  const auto warmup = string_field(ema, "warmup");
+  if (warmup != "constant" && warmup != "linear") config_error("ema.warmup must be 'constant' or 'linear'");
+  l.ema.linear_warmup = warmup == "linear";
+
+  auto g = object_field(o, "generator");
+  l.generator.lr = number_field(g, "lr");
+  l.generator.min_lr = number_field(g, "minLr");
+  l.generator.momentum = number_field(g, "momentum");
+  l.generator.weight_decay = number_field(g, "weightDecay");
+  l.generator.nesterov = bool_field(g, "nesterov");
+
+  l.mix_samples = int_field(o, "mixSamples", 2, 16);
+  l.random_samples = bool_field(o, "randomSamples");
+  l.mixup_ratio = number_field(o, "mixupRatio");
+  l.beta_ratio = number_field(o, "betaRatio");
+  l.adv_interval = int_field(o, "advInterval", 1, 1000000);
+  l.cosine_as_distance = string_field(o, "cosineMode") == "similarity";
+  l.openmixup_margin_rule = string_field(o, "lamMarginRule") == "openmixup";
+  l.dirichlet_lambdas = string_field(o, "lambdaSampler") == "dirichlet";
+
+  auto mask = object_field(o, "maskLoss");
+  l.mask_loss_weight = number_field(mask, "weight");
+  l.mask_loss_mode = parse_mask_loss_mode(string_field(mask, "mode"));
+  l.mask_loss_margin = number_field(mask, "margin");
+  l.mask_loss_cosine = string_field(mask, "schedule") == "cosine";
+  return l;
+}
+
+BranchDraws read_branch(const Napi::Object& o, const char* key) {
+  auto branch = object_field(o, key);
+  BranchDraws d;
+  d.lambdas = number_list(branch, "lambdas");
+  auto perms = branch.Get("permutations");
+  if (!perms.IsArray()) config_error(std::string("forced ") + key + ".permutations must be an array of arrays");
+  auto array = perms.As<Napi::Array>();
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    d.permutations.push_back(int_list(array.Get(i), std::string("forced ") + key + ".permutations"));
+  }
+  return d;
+}
+
 }  // namespace
 
 AugmentOptions read_augment_options(const Napi::Object& o) {
@@ -87,6 +160,9 @@ TrainerConfig read_trainer_config(const Napi::Object& o) {
   auto method = object_field(o, "method");
   c.method.name = string_field(method, "name");
   c.method.alpha = number_field(method, "alpha");
+  if (c.method.name == "automix" || c.method.name == "adautomix") {
+    c.method.learned = read_learned_mix_options(object_field(method, "learned"));
+  }
 
   auto optim = object_field(o, "optimizer");
   c.schedule.base_lr = number_field(optim, "lr");
@@ -165,10 +241,11 @@ ForcedDraws read_forced_draws(const Napi::Value& value) {
     forced.lambda = lambda;
   }
   if (o.Has("permutation") && !o.Get("permutation").IsUndefined()) {
-    std::vector<int64_t> perm;
-    for (double v : number_list(o, "permutation")) perm.push_back(static_cast<int64_t>(v));
-    forced.permutation = perm;
+    forced.permutation = int_list(o.Get("permutation"), "forced permutation");
   }
+  if (o.Has("generator") && !o.Get("generator").IsUndefined()) forced.generator_branch = read_branch(o, "generator");
+  if (o.Has("classifier") && !o.Get("classifier").IsUndefined()) forced.classifier_branch = read_branch(o, "classifier");
+  if (o.Has("skipGenerator") && !o.Get("skipGenerator").IsUndefined()) forced.skip_generator = bool_field(o, "skipGenerator");
   return forced;
 }
 

@@ -22,7 +22,8 @@ HostBatch read_images(const Napi::Value& images, const Napi::Value& shape);
 // read_images plus labels (Int32Array, one per image).
 HostBatch read_batch(const Napi::Value& images, const Napi::Value& labels, const Napi::Value& shape);
 
-// Optional { lambda?: number, permutation?: number[] }.
+// Optional { lambda?, permutation? } (mixup) or { generator?, classifier?: { lambdas, permutations },
+// skipGenerator? } (AutoMix, AdAutoMix).
 ForcedDraws read_forced_draws(const Napi::Value& value);
 
 }  // namespace adx::node

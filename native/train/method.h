@@ -1,44 +1,118 @@
-// A training method turns a prepared batch into the loss to minimise. Each method is one small
-// file; the Trainer owns the model, optimizer and schedule around it.
+// A training method owns its network and turns a prepared batch into the loss to minimise. Each
+// method is one small file; the Trainer owns the optimizer, schedule and data around it.
 #pragma once
 
 #include <ATen/core/Generator.h>
+#include <torch/nn/module.h>
 #include <torch/types.h>
 
 #include <limits>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "mix/pixel_mix_block.h"
+#include "mix/upsample.h"
 #include "models/classifier.h"
+#include "train/ema.h"
+#include "train/schedule.h"
 
 namespace adx {
 
+// The generator's own SGD parameter group (ALGORITHMS.md §1.11).
+struct GeneratorOptimizerOptions {
+  double lr = 0.1;
+  double min_lr = 0.0;
+  double momentum = 0.9;
+  double weight_decay = 1e-4;
+  bool nesterov = false;
+};
+
+// Options of the learned-mixing methods (AutoMix, AdAutoMix). Defaults follow the CIFAR-100
+// ResNet-18 configs; DECISIONS.md names the alternatives.
+struct LearnedMixOptions {
+  UpsampleMode upsample = UpsampleMode::Bilinear;
+  bool random_upsample = false;    // pick bilinear/nearest/bicubic once at random (AdAutoMix 'None')
+  bool lam_concat = false;         // λ as an extra feature channel of the generator
+  double lam_margin = 0.0;         // ≤ 0: off
+  bool no_repeat_shuffle = false;  // permutations without fixed points (§1.4)
+  double switch_off = 0.0;         // > 0: the generator branch runs with this probability
+  bool exact_fast_path = true;     // DECISIONS.md exact speed-ups
+  EmaOptions ema;
+  GeneratorOptimizerOptions generator;
+  // AdAutoMix
+  int64_t mix_samples = 3;         // N
+  bool random_samples = false;     // N ~ U{2..mix_samples} each step
+  double mixup_ratio = 0.5;        // ρ
+  double beta_ratio = 0.3;         // β
+  int64_t adv_interval = 2;
+  bool cosine_as_distance = false;      // (1−β)(1−cos) instead of the official +(1−β)·cos
+  bool openmixup_margin_rule = false;   // OpenMixup's N≥3 lam_margin comparison
+  bool dirichlet_lambdas = false;       // N-way λ from Dirichlet instead of normalised Betas
+  // AutoMix
+  double mask_loss_weight = 0.1;
+  MaskLossMode mask_loss_mode = MaskLossMode::L1;
+  double mask_loss_margin = 0.1;
+  bool mask_loss_cosine = false;   // anneal the weight to 0 over training (ImageNet configs)
+};
+
 struct MethodOptions {
-  std::string name = "vanilla";  // vanilla | mixup
-  double alpha = 1.0;            // Beta(α, α) for mixup-style methods
+  std::string name = "vanilla";  // vanilla | mixup | automix | adautomix
+  double alpha = 1.0;            // Beta(α, α)
+  LearnedMixOptions learned;
+};
+
+// The draws of one branch of a learned-mixing step: N permutations (sources x[π_i]; in two-sample
+// mode π_1 is the identity) and the N label weights λ_i.
+struct BranchDraws {
+  std::vector<double> lambdas;
+  std::vector<std::vector<int64_t>> permutations;
 };
 
 // Draws a test can force so that a step can be compared with another implementation.
 struct ForcedDraws {
-  std::optional<double> lambda;
-  std::optional<std::vector<int64_t>> permutation;
+  std::optional<double> lambda;                     // mixup
+  std::optional<std::vector<int64_t>> permutation;  // mixup
+  std::optional<BranchDraws> generator_branch;      // AutoMix / AdAutoMix "mb"
+  std::optional<BranchDraws> classifier_branch;     // AutoMix / AdAutoMix "bb"
+  std::optional<bool> skip_generator;               // the switch_off coin
 };
 
 struct MethodOutput {
   torch::Tensor loss;  // scalar, with graph
   double lambda = std::numeric_limits<double>::quiet_NaN();  // NaN when the method does not mix
+  std::vector<std::pair<std::string, torch::Tensor>> terms;  // named loss terms, for reporting
+  int64_t sources = 0;         // N of this step (learned mixing)
+  bool adversarial = false;    // AdAutoMix: the generator maximised the teacher's loss
 };
 
 class TrainMethod {
  public:
   virtual ~TrainMethod() = default;
-  // x: normalised float NCHW on the device; y: int64 labels on the device.
-  virtual MethodOutput loss(Classifier& model, const torch::Tensor& x, const torch::Tensor& y,
-                            at::Generator& gen, const ForcedDraws& forced) = 0;
+
+  // The whole module tree: its parameters and buffers are the trainer's state.
+  virtual torch::nn::Module& network() = 0;
+  virtual void reset_parameters(at::Generator& gen) = 0;
+  // The main SGD group, and the generator's own group (empty for methods without one).
+  virtual std::vector<torch::Tensor> classifier_parameters() = 0;
+  virtual std::vector<torch::Tensor> generator_parameters() { return {}; }
+
+  // x: normalised float NCHW on the device; y: int64 labels on the device; step: global iteration.
+  virtual MethodOutput loss(const torch::Tensor& x, const torch::Tensor& y, at::Generator& gen,
+                            const ForcedDraws& forced, int64_t step) = 0;
+  // After the optimizer step (the EMA update).
+  virtual void after_step(int64_t step) {}
+  // The EMA momentum used at `step` (NaN without an EMA network).
+  virtual double ema_momentum_at(int64_t step) const { return std::numeric_limits<double>::quiet_NaN(); }
+
+  // Test-time heads: names, and logits for an eval-mode forward (same order).
+  virtual std::vector<std::string> head_names() const = 0;
+  virtual std::vector<torch::Tensor> head_logits(const torch::Tensor& x) = 0;
 };
 
-std::unique_ptr<TrainMethod> make_method(const MethodOptions& options);
+std::unique_ptr<TrainMethod> make_method(const MethodOptions& method, const ModelOptions& model,
+                                         const LrSchedule& schedule);
 
 }  // namespace adx

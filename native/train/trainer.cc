@@ -4,9 +4,11 @@
 
 #include <chrono>
 #include <cmath>
+#include <limits>
 
 #include "core/compat.h"
 #include "core/errors.h"
+#include "train/methods/registry.h"
 
 namespace adx {
 
@@ -28,22 +30,35 @@ Trainer::Trainer(const TrainerConfig& config)
   if (config_.threads > 0) at::set_num_threads(static_cast<int>(config_.threads));
   threads_ = at::get_num_threads();
 
-  model_ = Classifier(config_.model);
-  model_->reset_parameters(gen_);
-  model_->to(device_.device);
-  model_->train();
+  method_ = make_method(config_.method, config_.model, config_.schedule);
+  method_->reset_parameters(gen_);
+  auto& network = method_->network();
+  network.to(device_.device);
+  network.train();
 
-  torch::optim::SGDOptions sgd(config_.schedule.base_lr);
-  sgd.momentum(config_.optimizer.momentum)
-      .weight_decay(config_.optimizer.weight_decay)
-      .nesterov(config_.optimizer.nesterov);
-  optimizer_ = std::make_unique<torch::optim::SGD>(model_->parameters(), sgd);
-  method_ = make_method(config_.method);
+  // SGD skips parameters without a gradient, so the frozen EMA network needs no exclusion
+  // beyond not being listed; the generator gets its own group (ALGORITHMS.md §1.11).
+  torch::optim::SGDOptions main(config_.schedule.base_lr);
+  main.momentum(config_.optimizer.momentum).weight_decay(config_.optimizer.weight_decay).nesterov(config_.optimizer.nesterov);
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(method_->classifier_parameters(), std::make_unique<torch::optim::SGDOptions>(main));
+  auto generator_params = method_->generator_parameters();
+  if (!generator_params.empty()) {
+    const auto& g = config_.method.learned.generator;
+    generator_schedule_ = config_.schedule;
+    generator_schedule_.base_lr = g.lr;
+    generator_schedule_.min_lr = g.min_lr;
+    torch::optim::SGDOptions own(g.lr);
+    own.momentum(g.momentum).weight_decay(g.weight_decay).nesterov(g.nesterov);
+    groups.emplace_back(generator_params, std::make_unique<torch::optim::SGDOptions>(own));
+    has_generator_group_ = true;
+  }
+  optimizer_ = std::make_unique<torch::optim::SGD>(std::move(groups), main);
 }
 
 int64_t Trainer::parameter_count() const {
   int64_t total = 0;
-  for (const auto& p : model_->parameters()) total += p.numel();
+  for (const auto& p : method_->network().parameters()) total += p.numel();
   return total;
 }
 
@@ -71,23 +86,33 @@ void Trainer::release_gradients() {
   }
 }
 
+void Trainer::set_learning_rates(StepResult& result) {
+  result.lr = learning_rate(config_.schedule, step_);
+  result.generator_lr = has_generator_group_ ? learning_rate(generator_schedule_, step_)
+                                             : std::numeric_limits<double>::quiet_NaN();
+  auto& groups = optimizer_->param_groups();
+  static_cast<torch::optim::SGDOptions&>(groups[0].options()).lr(result.lr);
+  if (has_generator_group_) static_cast<torch::optim::SGDOptions&>(groups[1].options()).lr(result.generator_lr);
+}
+
 StepResult Trainer::train_step(const HostBatch& batch, const ForcedDraws& forced) {
   check_batch(batch);
   const auto started = std::chrono::steady_clock::now();
   StepResult result;
   result.step = step_;
-  result.lr = learning_rate(config_.schedule, step_);
-  for (auto& group : optimizer_->param_groups()) {
-    static_cast<torch::optim::SGDOptions&>(group.options()).lr(result.lr);
-  }
+  set_learning_rates(result);
+  result.ema_momentum = method_->ema_momentum_at(step_);
 
-  model_->train();
+  method_->network().train();
   auto x = train_batch_tensor(batch, config_.augment, gen_, device_.device);
   auto y = label_tensor(batch, device_.device);
   release_gradients();
-  auto out = method_->loss(model_, x, y, gen_, forced);
+  auto out = method_->loss(x, y, gen_, forced, step_);
   result.loss = out.loss.item<double>();
   result.lambda = out.lambda;
+  result.sources = out.sources;
+  result.adversarial = out.adversarial;
+  for (const auto& [name, value] : out.terms) result.terms.emplace_back(name, value.item<double>());
 
   if (!std::isfinite(result.loss)) {
     if (config_.nan_policy == NanPolicy::Error) {
@@ -98,6 +123,7 @@ StepResult Trainer::train_step(const HostBatch& batch, const ForcedDraws& forced
   } else {
     out.loss.backward();
     optimizer_->step();
+    method_->after_step(step_);
   }
   ++step_;
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -113,30 +139,36 @@ std::vector<HostTensor> Trainer::state() const {
     h.values.assign(host.data_ptr<float>(), host.data_ptr<float>() + host.numel());
     out.push_back(std::move(h));
   };
-  for (const auto& p : model_->named_parameters()) add(p.key(), p.value());
-  for (const auto& b : model_->named_buffers()) add(b.key(), b.value());
+  for (const auto& p : method_->network().named_parameters()) add(p.key(), p.value());
+  for (const auto& b : method_->network().named_buffers()) add(b.key(), b.value());
   return out;
 }
 
 EvalResult Trainer::evaluate(const HostBatch& batch) {
   check_batch(batch);
   torch::NoGradGuard no_grad;
-  model_->eval();
+  auto& network = method_->network();
+  network.eval();
   auto x = eval_batch_tensor(batch, config_.augment, device_.device);
   auto y = label_tensor(batch, device_.device);
-  auto logits = model_->forward(x).to(torch::kFloat32);
-  model_->train();
+  const auto names = method_->head_names();
+  const auto logits = method_->head_logits(x);
+  network.train();
 
   EvalResult r;
   r.count = batch.n;
-  r.loss_sum = torch::nn::functional::cross_entropy(
-                   logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
-                   .item<double>();
-  const int64_t k = std::min<int64_t>(5, logits.size(1));
-  auto topk = std::get<1>(logits.topk(k, 1));
-  auto hits = topk.eq(y.unsqueeze(1));
-  r.correct1 = hits.narrow(1, 0, 1).sum().item<int64_t>();
-  r.correct5 = hits.any(1).sum().item<int64_t>();
+  for (size_t h = 0; h < names.size(); ++h) {
+    const auto z = logits[h].to(torch::kFloat32);
+    HeadEval head{names[h]};
+    head.loss_sum = torch::nn::functional::cross_entropy(
+                        z, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                        .item<double>();
+    const int64_t k = std::min<int64_t>(5, z.size(1));
+    auto hits = std::get<1>(z.topk(k, 1)).eq(y.unsqueeze(1));
+    head.correct1 = hits.narrow(1, 0, 1).sum().item<int64_t>();
+    head.correct5 = hits.any(1).sum().item<int64_t>();
+    r.heads.push_back(std::move(head));
+  }
   return r;
 }
 

@@ -6,6 +6,7 @@
 #include <torch/optim/sgd.h>
 
 #include <memory>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -41,10 +42,15 @@ struct TrainerConfig {
 struct StepResult {
   double loss = 0;
   double lr = 0;
-  double lambda = 0;  // NaN for non-mixing methods
-  int64_t step = 0;   // global iteration index of this step
+  double generator_lr = 0;     // NaN without a mask generator
+  double ema_momentum = 0;     // NaN without an EMA network
+  double lambda = 0;           // NaN for non-mixing methods
+  std::vector<std::pair<std::string, double>> terms;  // the method's named loss terms
+  int64_t sources = 0;         // N of a learned-mixing step, else 0
+  bool adversarial = false;
+  int64_t step = 0;            // global iteration index of this step
   bool skipped = false;
-  double seconds = 0;  // wall time of the step on the worker
+  double seconds = 0;          // wall time of the step on the worker
 };
 
 // One named tensor of the model state, copied to host float32 (for export and comparison).
@@ -54,11 +60,16 @@ struct HostTensor {
   std::vector<float> values;
 };
 
-struct EvalResult {
-  int64_t count = 0;
+struct HeadEval {
+  std::string name;
   int64_t correct1 = 0;
   int64_t correct5 = 0;
   double loss_sum = 0;  // sum of per-sample CE
+};
+
+struct EvalResult {
+  int64_t count = 0;
+  std::vector<HeadEval> heads;  // every test-time head of the method
 };
 
 class Trainer {
@@ -75,19 +86,21 @@ class Trainer {
   int64_t parameter_count() const;
   int64_t threads() const { return threads_; }
   int64_t steps_done() const { return step_; }
-  Classifier& model() { return model_; }
 
  private:
   void check_batch(const HostBatch& batch) const;
   void release_gradients();
 
+  void set_learning_rates(StepResult& result);
+
   TrainerConfig config_;
+  LrSchedule generator_schedule_;
   DeviceChoice device_;
   int64_t threads_ = 0;
   at::Generator gen_;
-  Classifier model_{nullptr};
-  std::unique_ptr<torch::optim::SGD> optimizer_;
   std::unique_ptr<TrainMethod> method_;
+  std::unique_ptr<torch::optim::SGD> optimizer_;
+  bool has_generator_group_ = false;
   int64_t step_ = 0;
 };
 

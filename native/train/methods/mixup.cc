@@ -6,22 +6,26 @@
 #include "mix/sampling.h"
 #include "train/methods/mixed_labels.h"
 #include "train/methods/registry.h"
+#include "train/methods/single_classifier.h"
 
 namespace adx {
 
 namespace {
 
-class Mixup : public TrainMethod {
+class Mixup : public SingleClassifierMethod {
  public:
-  explicit Mixup(const MethodOptions& o) : alpha_(o.alpha) {}
+  Mixup(const MethodOptions& o, const ModelOptions& model) : SingleClassifierMethod(model), alpha_(o.alpha) {}
 
-  MethodOutput loss(Classifier& model, const torch::Tensor& x, const torch::Tensor& y, at::Generator& gen,
-                    const ForcedDraws& forced) override {
+  MethodOutput loss(const torch::Tensor& x, const torch::Tensor& y, at::Generator& gen, const ForcedDraws& forced,
+                    int64_t) override {
     const double lambda = forced.lambda ? *forced.lambda : sample_beta(alpha_, gen);
     const auto perm = forced_or_random_permutation(forced, x.size(0), gen).to(x.device());
     auto mixed = x * lambda + x.index_select(0, perm) * (1.0 - lambda);
-    auto logits = model->forward(mixed);
-    return {two_label_loss(logits, y, y.index_select(0, perm), lambda), lambda};
+    auto logits = model_->forward(mixed);
+    MethodOutput out;
+    out.loss = two_label_loss(logits, y, y.index_select(0, perm), lambda);
+    out.lambda = lambda;
+    return out;
   }
 
  private:
@@ -30,9 +34,9 @@ class Mixup : public TrainMethod {
 
 }  // namespace
 
-std::unique_ptr<TrainMethod> make_mixup(const MethodOptions& o) {
+std::unique_ptr<TrainMethod> make_mixup(const MethodOptions& o, const ModelOptions& model, const LrSchedule&) {
   if (!(o.alpha > 0)) throw Error(ErrorCode::Config, "mixup alpha must be > 0");
-  return std::make_unique<Mixup>(o);
+  return std::make_unique<Mixup>(o, model);
 }
 
 }  // namespace adx

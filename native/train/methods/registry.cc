@@ -4,10 +4,14 @@
 
 namespace adx {
 
-std::unique_ptr<TrainMethod> make_method(const MethodOptions& options) {
-  if (options.name == "vanilla") return make_vanilla(options);
-  if (options.name == "mixup") return make_mixup(options);
-  throw Error(ErrorCode::Config, "unknown method '" + options.name + "'; available: vanilla, mixup");
+std::unique_ptr<TrainMethod> make_method(const MethodOptions& method, const ModelOptions& model,
+                                         const LrSchedule& schedule) {
+  if (method.name == "vanilla") return make_vanilla(method, model, schedule);
+  if (method.name == "mixup") return make_mixup(method, model, schedule);
+  if (method.name == "automix") return make_automix(method, model, schedule);
+  if (method.name == "adautomix") return make_adautomix(method, model, schedule);
+  throw Error(ErrorCode::Config,
+              "unknown method '" + method.name + "'; available: vanilla, mixup, automix, adautomix");
 }
 
 }  // namespace adx

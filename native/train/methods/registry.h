@@ -7,7 +7,9 @@
 
 namespace adx {
 
-std::unique_ptr<TrainMethod> make_vanilla(const MethodOptions& options);
-std::unique_ptr<TrainMethod> make_mixup(const MethodOptions& options);
+std::unique_ptr<TrainMethod> make_vanilla(const MethodOptions&, const ModelOptions&, const LrSchedule&);
+std::unique_ptr<TrainMethod> make_mixup(const MethodOptions&, const ModelOptions&, const LrSchedule&);
+std::unique_ptr<TrainMethod> make_automix(const MethodOptions&, const ModelOptions&, const LrSchedule&);
+std::unique_ptr<TrainMethod> make_adautomix(const MethodOptions&, const ModelOptions&, const LrSchedule&);
 
 }  // namespace adx

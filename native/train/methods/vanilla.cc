@@ -2,21 +2,28 @@
 #include <torch/torch.h>
 
 #include "train/methods/registry.h"
+#include "train/methods/single_classifier.h"
 
 namespace adx {
 
 namespace {
 
-class Vanilla : public TrainMethod {
+class Vanilla : public SingleClassifierMethod {
  public:
-  MethodOutput loss(Classifier& model, const torch::Tensor& x, const torch::Tensor& y, at::Generator&,
-                    const ForcedDraws&) override {
-    return {torch::nn::functional::cross_entropy(model->forward(x), y)};
+  using SingleClassifierMethod::SingleClassifierMethod;
+
+  MethodOutput loss(const torch::Tensor& x, const torch::Tensor& y, at::Generator&, const ForcedDraws&,
+                    int64_t) override {
+    MethodOutput out;
+    out.loss = torch::nn::functional::cross_entropy(model_->forward(x), y);
+    return out;
   }
 };
 
 }  // namespace
 
-std::unique_ptr<TrainMethod> make_vanilla(const MethodOptions&) { return std::make_unique<Vanilla>(); }
+std::unique_ptr<TrainMethod> make_vanilla(const MethodOptions&, const ModelOptions& model, const LrSchedule&) {
+  return std::make_unique<Vanilla>(model);
+}
 
 }  // namespace adx

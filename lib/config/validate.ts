@@ -1,0 +1,55 @@
+/** Validators shared by the config resolvers: each names the option and what it got. */
+import { configError } from '../errors.js';
+
+export const describe = (v: unknown) => (typeof v === 'string' ? `'${v}'` : Array.isArray(v) ? `[${v.join(', ')}]` : String(v));
+
+export function int(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw configError(`${name} must be an integer in [${min}, ${max}], got ${describe(value)}`);
+  }
+  return value;
+}
+
+export function num(name: string, value: unknown, min: number, max: number, minExclusive = false): number {
+  const ok = typeof value === 'number' && Number.isFinite(value) && (minExclusive ? value > min : value >= min) && value <= max;
+  if (!ok) throw configError(`${name} must be a number in ${minExclusive ? '(' : '['}${min}, ${max}], got ${describe(value)}`);
+  return value as number;
+}
+
+export function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
+  if (typeof value !== 'string' || !allowed.includes(value as T)) {
+    throw configError(`${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(value)}`);
+  }
+  return value as T;
+}
+
+export function bool(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw configError(`${name} must be true or false, got ${describe(value)}`);
+  return value;
+}
+
+export function optionalNumbers(name: string, value: unknown, positive: boolean): number[] | null {
+  if (value === undefined || value === null) return null;
+  if (!Array.isArray(value) || value.length === 0 || value.some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
+    throw configError(`${name} must be a non-empty array of numbers, got ${describe(value)}`);
+  }
+  if (positive && value.some((v: number) => v <= 0)) throw configError(`${name} values must be > 0, got ${describe(value)}`);
+  return value as number[];
+}
+
+export function checkKeys(name: string, value: object, allowed: readonly string[]): void {
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) {
+      throw configError(`${name ? `${name}.` : ''}${key} is not an option; known: ${allowed.join(', ')}`);
+    }
+  }
+}
+
+export function section<T extends object>(name: string, value: unknown): Partial<T> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw configError(`${name} must be an object, got ${describe(value)}`);
+  }
+  return value as Partial<T>;
+}
+

@@ -1,0 +1,83 @@
+#include "mix/adaptive_mask.h"
+
+#include <torch/nn/functional/activation.h>
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "core/errors.h"
+#include "models/init.h"
+
+namespace adx {
+
+namespace F = torch::nn::functional;
+
+namespace {
+
+torch::nn::Conv2d conv1x1(int64_t in, int64_t out) {
+  return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 1).bias(true));
+}
+
+}  // namespace
+
+torch::Tensor with_lambda_channel(const torch::Tensor& features, double lambda) {
+  auto lam = torch::full({features.size(0), 1, features.size(2), features.size(3)}, lambda, features.options());
+  return torch::cat({features, lam}, 1);
+}
+
+torch::Tensor clamp_attention_logits(const torch::Tensor& logits) { return logits.clamp(-1e25, 1e25); }
+
+AdaptiveMaskImpl::AdaptiveMaskImpl(const AdaptiveMaskOptions& options)
+    : options_(options), d_(std::max<int64_t>(options.in_channels / 2, 1)) {
+  if (options.in_channels < 1) throw Error(ErrorCode::Config, "the mask generator needs at least one input channel");
+  // d comes from C, not from C+1 with the λ channel (as in the original).
+  const int64_t in = options.in_channels + (options.lam_concat ? 1 : 0);
+  conv_q = register_module("conv_q", conv1x1(in, d_));
+  conv_k = register_module("conv_k", conv1x1(in, d_));
+  conv_v = register_module("conv_v", conv1x1(in, 1));
+}
+
+void AdaptiveMaskImpl::reset_parameters(at::Generator& gen) { init_conv_normal(*this, 0.01, gen); }
+
+torch::Tensor AdaptiveMaskImpl::forward(const std::vector<torch::Tensor>& sources, const std::vector<double>& lambdas,
+                                        int64_t scale, UpsampleMode mode, bool summed_keys) {
+  const size_t n = sources.size();
+  if (n < 2) throw Error(ErrorCode::Config, "the mask generator mixes at least 2 sources");
+  if (options_.lam_concat && lambdas.size() != n) {
+    throw Error(ErrorCode::Config, "the mask generator needs one λ per source");
+  }
+  const int64_t b = sources[0].size(0), h = sources[0].size(2), w = sources[0].size(3), p = h * w;
+
+  std::vector<torch::Tensor> q(n), k(n), v(n);
+  for (size_t i = 0; i < n; ++i) {
+    auto f = options_.lam_concat ? with_lambda_channel(sources[i], lambdas[i]) : sources[i];
+    q[i] = F::relu(conv_q(f)).view({b, d_, p}).permute({0, 2, 1}).to(torch::kFloat32);  // [B,P,d]
+    k[i] = F::relu(conv_k(f)).view({b, d_, p}).to(torch::kFloat32);                      // [B,d,P]
+    v[i] = conv_v(f).view({b, 1, p}).permute({0, 2, 1}).to(torch::kFloat32);            // [B,P,1]
+  }
+
+  torch::Tensor key_sum;
+  if (summed_keys && n > 2) {
+    key_sum = k[0];
+    for (size_t j = 1; j < n; ++j) key_sum = key_sum + k[j];
+  }
+  const double inv_sqrt_d = 1.0 / std::sqrt(static_cast<double>(d_));
+  std::vector<torch::Tensor> logits(n);
+  for (size_t i = 0; i < n; ++i) {
+    torch::Tensor scores;
+    if (key_sum.defined()) {
+      scores = torch::bmm(q[i], key_sum - k[i]);
+    } else {
+      for (size_t j = 0; j < n; ++j) {
+        if (j == i) continue;
+        auto s = torch::bmm(q[i], k[j]);
+        scores = scores.defined() ? scores + s : s;
+      }
+    }
+    auto attention = (clamp_attention_logits(scores) * inv_sqrt_d).softmax(-1);  // [B,P,P] over keys
+    logits[i] = torch::bmm(attention, v[i]).view({b, 1, h, w});
+  }
+  return upsample(torch::cat(logits, 1), scale, mode).softmax(1);
+}
+
+}  // namespace adx

@@ -1,0 +1,51 @@
+// AdaptiveMask, the AdAutoMix mask generator (ALGORITHMS.md §1.5). Given N ≥ 2 feature maps (the
+// sources, already permuted) it returns a mask [B,N,H,W] that sums to 1 over the sources at every
+// pixel. Query i attends to the summed keys of every other source; the values come from source i
+// itself. The layer shapes do not depend on N, so one generator serves any number of sources.
+#pragma once
+
+#include <ATen/core/Generator.h>
+#include <torch/nn/module.h>
+#include <torch/nn/modules/conv.h>
+
+#include <vector>
+
+#include "mix/upsample.h"
+
+namespace adx {
+
+struct AdaptiveMaskOptions {
+  int64_t in_channels = 256;  // C of the stage-3 features
+  bool lam_concat = false;    // append λ_i as a constant channel to source i
+};
+
+class AdaptiveMaskImpl : public torch::nn::Module {
+ public:
+  explicit AdaptiveMaskImpl(const AdaptiveMaskOptions& options);
+
+  // Every conv weight ~ N(0, 0.01²), biases 0 (the original's init).
+  void reset_parameters(at::Generator& gen);
+
+  // sources: N tensors [B,C,h,w]; lambdas: N weights (read only with lam_concat).
+  // summed_keys: compute Σ_{j≠i} Q_i·K_j as Q_i·(ΣK − K_i), N matmuls instead of N(N−1); the
+  // same value up to float rounding.
+  torch::Tensor forward(const std::vector<torch::Tensor>& sources, const std::vector<double>& lambdas,
+                        int64_t scale, UpsampleMode mode, bool summed_keys);
+
+  int64_t attention_channels() const { return d_; }
+
+  torch::nn::Conv2d conv_q{nullptr}, conv_k{nullptr}, conv_v{nullptr};
+
+ private:
+  AdaptiveMaskOptions options_;
+  int64_t d_;
+};
+TORCH_MODULE(AdaptiveMask);
+
+// The constant channel λ appended to a feature map [B,C,h,w] → [B,C+1,h,w].
+torch::Tensor with_lambda_channel(const torch::Tensor& features, double lambda);
+
+// Clamp ±inf attention logits to ±1e25 as the original does (finite values pass unchanged).
+torch::Tensor clamp_attention_logits(const torch::Tensor& logits);
+
+}  // namespace adx

@@ -1,0 +1,89 @@
+#include "mix/mixing.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <string>
+
+#include "core/errors.h"
+
+namespace adx {
+
+torch::Tensor mix_images(const torch::Tensor& x, const torch::Tensor& masks, const std::vector<torch::Tensor>& perms) {
+  torch::Tensor out;
+  for (size_t i = 0; i < perms.size(); ++i) {
+    auto term = x.index_select(0, perms[i]) * masks.select(1, static_cast<int64_t>(i)).unsqueeze(1);
+    out = out.defined() ? out + term : term;
+  }
+  return out;
+}
+
+torch::Tensor mix_linear(const torch::Tensor& x, const std::vector<double>& lambdas,
+                         const std::vector<torch::Tensor>& perms) {
+  torch::Tensor out;
+  for (size_t i = 0; i < perms.size(); ++i) {
+    auto term = x.index_select(0, perms[i]) * lambdas[i];
+    out = out.defined() ? out + term : term;
+  }
+  return out;
+}
+
+torch::Tensor mixed_label_loss(const torch::Tensor& logits, const torch::Tensor& y,
+                               const std::vector<torch::Tensor>& perms, const std::vector<double>& lambdas) {
+  auto z = logits.to(torch::kFloat32);
+  torch::Tensor out;
+  for (size_t i = 0; i < perms.size(); ++i) {
+    auto term = torch::nn::functional::cross_entropy(z, y.index_select(0, perms[i])) * lambdas[i];
+    out = out.defined() ? out + term : term;
+  }
+  return out;
+}
+
+torch::Tensor constant_masks(const std::vector<double>& lambdas, const torch::Tensor& like_masks) {
+  auto out = torch::empty_like(like_masks);
+  for (size_t i = 0; i < lambdas.size(); ++i) out.select(1, static_cast<int64_t>(i)).fill_(lambdas[i]);
+  return out;
+}
+
+bool classifier_mask_is_linear(const std::vector<double>& lambdas, double margin, bool openmixup_rule) {
+  const double m = margin > 0 ? margin : 0.0;
+  const double first = lambdas.at(0);
+  if (lambdas.size() == 2) return m >= first || m >= 1.0 - first;
+  return m >= first || (openmixup_rule ? m < 1.0 - first : m > 1.0 - first);
+}
+
+void check_branch_draws(const BranchDraws& d, int64_t batch, const char* branch) {
+  const std::string where = std::string("forced ") + branch + " draws";
+  if (d.permutations.size() < 2 || d.permutations.size() > 16) {
+    throw Error(ErrorCode::Config, where + " need 2 to 16 permutations (one per source)");
+  }
+  if (d.lambdas.size() != d.permutations.size()) {
+    throw Error(ErrorCode::Config, where + " need one λ per permutation");
+  }
+  for (double l : d.lambdas) {
+    if (!std::isfinite(l) || l < 0 || l > 1) throw Error(ErrorCode::Config, where + ": every λ must be in [0, 1]");
+  }
+  for (const auto& p : d.permutations) {
+    std::vector<int64_t> sorted = p;
+    std::sort(sorted.begin(), sorted.end());
+    bool valid = static_cast<int64_t>(sorted.size()) == batch;
+    for (int64_t i = 0; valid && i < batch; ++i) valid = sorted[i] == i;
+    if (!valid) throw Error(ErrorCode::Config, where + ": each permutation must be a permutation of 0.." + std::to_string(batch - 1));
+  }
+}
+
+std::vector<torch::Tensor> permutation_tensors(const BranchDraws& draws, const torch::Device& device) {
+  std::vector<torch::Tensor> out;
+  for (const auto& p : draws.permutations) out.push_back(torch::tensor(p, torch::kInt64).to(device));
+  return out;
+}
+
+std::vector<int64_t> identity_permutation(int64_t n) {
+  std::vector<int64_t> p(n);
+  std::iota(p.begin(), p.end(), 0);
+  return p;
+}
+
+}  // namespace adx

@@ -1,0 +1,46 @@
+// PixelMixBlock, the AutoMix mask generator (ALGORITHMS.md §2.2, mask_mode "none_v_"): one 1x1
+// conv serves as query and key (no activation); the value comes from the partner image. Returns
+// s ∈ (0,1)^{B×1×H×W}, the weight of the partner x[π]; the mask is [1−s, s].
+#pragma once
+
+#include <ATen/core/Generator.h>
+#include <torch/nn/module.h>
+#include <torch/nn/modules/conv.h>
+
+#include <string>
+
+#include "mix/upsample.h"
+
+namespace adx {
+
+struct PixelMixBlockOptions {
+  int64_t in_channels = 256;
+  bool lam_concat = false;  // λ channel on the image's features, 1−λ on the partner's
+};
+
+class PixelMixBlockImpl : public torch::nn::Module {
+ public:
+  explicit PixelMixBlockImpl(const PixelMixBlockOptions& options);
+  void reset_parameters(at::Generator& gen);  // N(0, 0.01²), biases 0
+
+  // features: [B,C,h,w] of x; partner: the same rows permuted (features of x[π]).
+  torch::Tensor forward(const torch::Tensor& features, const torch::Tensor& partner, double lambda, int64_t scale,
+                        UpsampleMode mode);
+
+  torch::nn::Conv2d query{nullptr}, value{nullptr};
+
+ private:
+  PixelMixBlockOptions options_;
+  int64_t d_;
+};
+TORCH_MODULE(PixelMixBlock);
+
+enum class MaskLossMode { L1, L2, L1Variance, L2Variance };
+MaskLossMode parse_mask_loss_mode(const std::string& name);
+
+// The AutoMix mask loss (§2.3) on the partner weight s, with m̄ the batch-and-pixel mean of s:
+// L1: max(0, |1 − m̄ − λ| − margin); L2: max(0, (1 − m̄ − λ)² − margin²); "+Variance" subtracts
+// 2·mean((s − m̄)²).
+torch::Tensor mask_loss(const torch::Tensor& s, double lambda, MaskLossMode mode, double margin);
+
+}  // namespace adx

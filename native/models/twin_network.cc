@@ -1,0 +1,76 @@
+#include "models/twin_network.h"
+
+#include <torch/torch.h>
+
+#include "core/errors.h"
+#include "models/init.h"
+
+namespace adx {
+
+namespace {
+
+void copy_and_freeze(torch::nn::Module& from, torch::nn::Module& to) {
+  torch::NoGradGuard no_grad;
+  auto source = from.parameters();
+  auto target = to.parameters();
+  for (size_t i = 0; i < source.size(); ++i) {
+    target[i].copy_(source[i]);
+    target[i].set_requires_grad(false);
+  }
+  auto source_buffers = from.buffers();
+  auto target_buffers = to.buffers();
+  for (size_t i = 0; i < source_buffers.size(); ++i) target_buffers[i].copy_(source_buffers[i]);
+}
+
+void lerp_parameters(torch::nn::Module& online, torch::nn::Module& ema, double m) {
+  auto q = online.parameters();
+  auto k = ema.parameters();
+  for (size_t i = 0; i < q.size(); ++i) k[i].mul_(m).add_(q[i], 1.0 - m);
+}
+
+}  // namespace
+
+TwinNetworkImpl::TwinNetworkImpl(const ModelOptions& options) {
+  if (options.num_classes < 2) throw Error(ErrorCode::Config, "a classifier needs at least 2 classes");
+  backbone_q = register_module("backbone_q", make_backbone(options));
+  backbone_k = register_module("backbone_k", make_backbone(options));
+  const int64_t features = backbone_q->out_channels();
+  head_one_q = register_module("head_one_q", LinearHead(features, options.num_classes));
+  head_mix_q = register_module("head_mix_q", LinearHead(features, options.num_classes));
+  head_one_k = register_module("head_one_k", LinearHead(features, options.num_classes));
+  head_mix_k = register_module("head_mix_k", LinearHead(features, options.num_classes));
+}
+
+void TwinNetworkImpl::reset_parameters(at::Generator& gen) {
+  backbone_q->reset_parameters(gen);
+  init_linear_normal(*head_one_q, 0.01, gen);
+  init_linear_normal(*head_mix_q, 0.01, gen);
+  copy_and_freeze(*backbone_q, *backbone_k);
+  copy_and_freeze(*head_one_q, *head_one_k);
+  copy_and_freeze(*head_mix_q, *head_mix_k);
+}
+
+std::vector<torch::Tensor> TwinNetworkImpl::online_parameters() const {
+  std::vector<torch::Tensor> out = backbone_q->parameters();
+  for (const auto& p : head_one_q->parameters()) out.push_back(p);
+  for (const auto& p : head_mix_q->parameters()) out.push_back(p);
+  return out;
+}
+
+void TwinNetworkImpl::ema_update(double momentum) {
+  if (momentum >= 1.0) return;
+  torch::NoGradGuard no_grad;
+  lerp_parameters(*backbone_q, *backbone_k, momentum);
+  lerp_parameters(*head_one_q, *head_one_k, momentum);
+  lerp_parameters(*head_mix_q, *head_mix_k, momentum);
+}
+
+std::vector<std::string> TwinNetworkImpl::head_names() { return {"mix_k", "one_k", "mix_q", "one_q"}; }
+
+std::vector<torch::Tensor> TwinNetworkImpl::head_logits(const torch::Tensor& x) {
+  auto last_k = backbone_k->forward(x).back();
+  auto last_q = backbone_q->forward(x).back();
+  return {head_mix_k(last_k), head_one_k(last_k), head_mix_q(last_q), head_one_q(last_q)};
+}
+
+}  // namespace adx

@@ -1,0 +1,68 @@
+#include "train/methods/learned_mix.h"
+
+#include <torch/torch.h>
+
+#include "core/errors.h"
+#include "mix/sampling.h"
+
+namespace adx {
+
+LearnedMixMethod::LearnedMixMethod(const MethodOptions& method, const ModelOptions& model, const LrSchedule& schedule)
+    : options_(method.learned),
+      alpha_(method.alpha),
+      total_steps_(schedule.epochs * schedule.steps_per_epoch),
+      upsample_(method.learned.upsample) {
+  if (!(alpha_ > 0)) throw Error(ErrorCode::Config, method.name + " alpha must be > 0");
+  net_ = TwinNetwork(model);
+}
+
+void LearnedMixMethod::set_generator(std::shared_ptr<torch::nn::Module> generator) {
+  generator_ = net_->register_module("mix_block", std::move(generator));
+}
+
+double LearnedMixMethod::ema_momentum_at(int64_t step) const {
+  return ema_momentum(options_.ema, step, total_steps_);
+}
+
+std::vector<torch::Tensor> LearnedMixMethod::teacher_stages(const torch::Tensor& x) {
+  torch::NoGradGuard no_grad;
+  return net_->backbone_k->forward(x);
+}
+
+int64_t LearnedMixMethod::mask_scale(const torch::Tensor& x, const torch::Tensor& features) {
+  const int64_t scale = mask_scale_factor(x.size(2), features.size(2));
+  if (mask_scale_factor(x.size(3), features.size(3)) != scale) {
+    throw Error(ErrorCode::Shape, "the generator needs the same upsampling factor along height and width");
+  }
+  return scale;
+}
+
+UpsampleMode LearnedMixMethod::upsample_mode(at::Generator& gen) {
+  if (options_.random_upsample && !upsample_chosen_) {
+    static const UpsampleMode kModes[] = {UpsampleMode::Bilinear, UpsampleMode::Nearest, UpsampleMode::Bicubic};
+    upsample_ = kModes[sample_int(0, 2, gen)];
+  }
+  upsample_chosen_ = true;
+  return upsample_;
+}
+
+bool LearnedMixMethod::skip_generator(const ForcedDraws& forced, at::Generator& gen) const {
+  if (forced.skip_generator) return *forced.skip_generator;
+  // The original's coin: the branch is skipped when u > switch_off (so switch_off is the
+  // probability of running it); 0 turns the coin off.
+  return options_.switch_off > 0 && sample_uniform(gen) > options_.switch_off;
+}
+
+torch::Tensor LearnedMixMethod::online_one_hot_loss(const torch::Tensor& x, const torch::Tensor& y) {
+  return torch::nn::functional::cross_entropy(net_->head_one_q(net_->backbone_q->forward(x).back()), y);
+}
+
+torch::Tensor LearnedMixMethod::online_mix_logits(const torch::Tensor& x_mixed) {
+  return net_->head_mix_q(net_->backbone_q->forward(x_mixed).back()).to(torch::kFloat32);
+}
+
+torch::Tensor LearnedMixMethod::teacher_mix_logits(const torch::Tensor& x_mixed) {
+  return net_->head_mix_k(net_->backbone_k->forward(x_mixed).back()).to(torch::kFloat32);
+}
+
+}  // namespace adx

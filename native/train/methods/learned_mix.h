@@ -1,0 +1,71 @@
+// What AutoMix and AdAutoMix share (ALGORITHMS.md §1.1, §1.10-1.13, §2): the online network and
+// its EMA twin, a mask generator registered as "mix_block" with its own optimizer group, the EMA
+// update after every step, the four test-time heads, and the clean-batch feature pass.
+#pragma once
+
+#include <ATen/core/Generator.h>
+#include <torch/nn/module.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/twin_network.h"
+#include "train/method.h"
+
+namespace adx {
+
+class LearnedMixMethod : public TrainMethod {
+ public:
+  LearnedMixMethod(const MethodOptions& method, const ModelOptions& model, const LrSchedule& schedule);
+
+  torch::nn::Module& network() override { return *net_; }
+  std::vector<torch::Tensor> classifier_parameters() override { return net_->online_parameters(); }
+  std::vector<torch::Tensor> generator_parameters() override { return generator_->parameters(); }
+  void after_step(int64_t step) override { net_->ema_update(ema_momentum_at(step)); }
+  double ema_momentum_at(int64_t step) const override;
+  std::vector<std::string> head_names() const override { return TwinNetworkImpl::head_names(); }
+  std::vector<torch::Tensor> head_logits(const torch::Tensor& x) override { return net_->head_logits(x); }
+
+ protected:
+  // Registers the generator under "mix_block".
+  void set_generator(std::shared_ptr<torch::nn::Module> generator);
+
+  // The generator's input channels: the stage-3 width of the backbone.
+  int64_t feature_channels() const { return net_->backbone_q->stage_channels(2); }
+
+  // f_k on the clean batch, train mode, no graph: every stage output (index 2 feeds the generator).
+  std::vector<torch::Tensor> teacher_stages(const torch::Tensor& x);
+
+  // The mask upsampling factor for these images and features (E_SHAPE when not integral).
+  static int64_t mask_scale(const torch::Tensor& x, const torch::Tensor& features);
+
+  // The configured upsampling mode, or (random mode) one drawn on first use and then kept.
+  UpsampleMode upsample_mode(at::Generator& gen);
+
+  // Whether the generator branch is skipped this step (switch_off coin, or a forced value).
+  bool skip_generator(const ForcedDraws& forced, at::Generator& gen) const;
+
+  // CE(h^q_one(f_q(x)), y): the clean-batch one-hot loss.
+  torch::Tensor online_one_hot_loss(const torch::Tensor& x, const torch::Tensor& y);
+  // The online mixup head's logits for a (mixed) batch, fp32.
+  torch::Tensor online_mix_logits(const torch::Tensor& x_mixed);
+  // The EMA mixup head's logits for a (mixed) batch, fp32; the graph reaches the input only.
+  torch::Tensor teacher_mix_logits(const torch::Tensor& x_mixed);
+
+  const LearnedMixOptions& options() const { return options_; }
+  double alpha() const { return alpha_; }
+  int64_t total_steps() const { return total_steps_; }
+  TwinNetwork& net() { return net_; }
+
+ private:
+  LearnedMixOptions options_;
+  double alpha_;
+  int64_t total_steps_;
+  TwinNetwork net_{nullptr};
+  std::shared_ptr<torch::nn::Module> generator_;
+  bool upsample_chosen_ = false;
+  UpsampleMode upsample_;
+};
+
+}  // namespace adx
