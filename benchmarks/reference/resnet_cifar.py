@@ -56,12 +56,17 @@ class Backbone(nn.Module):
         self.layer1, self.layer2, self.layer3, self.layer4 = stages
         self.out_channels = cin
 
-    def forward(self, x):
+    def stages(self, x):
+        """Outputs of the four stages (the generators read index 2, the heads index 3)."""
         x = F.relu(self.bn1(self.conv1(x)), inplace=True)
-        x = self.layer1(x)
-        x = self.layer2(x)
-        x = self.layer3(x)
-        return self.layer4(x)
+        outs = []
+        for layer in (self.layer1, self.layer2, self.layer3, self.layer4):
+            x = layer(x)
+            outs.append(x)
+        return outs
+
+    def forward(self, x):
+        return self.stages(x)[-1]
 
 
 class LinearHead(nn.Module):
