@@ -3,9 +3,13 @@
 // (benchmarks/reference/step_reference.py). Each side runs in its own child process, one after
 // the other, so the peak RSS reported is that implementation's alone and they never compete for cores.
 //
-//   node benchmarks/step.mjs [--method vanilla|mixup] [--batch 100] [--size 32] [--channels 3]
-//                            [--classes 100] [--width 64] [--threads N] [--warmup 3] [--steps 20]
-//                            [--alpha 1.0] [--json] [--no-reference]
+//   node benchmarks/step.mjs [--method vanilla|mixup|automix|adautomix] [--batch 100] [--size 32]
+//                            [--channels 3] [--classes 100] [--width 64] [--threads N] [--warmup 3]
+//                            [--steps 20] [--alpha 1.0] [--sources 3] [--no-fast-path] [--json]
+//                            [--no-reference]
+//
+// automix/adautomix read their defaults from dist/ (run `npm run build:ts` first); --sources is
+// AdAutoMix's N, --no-fast-path times our literal path instead of the exact fast path.
 //
 // Env: ADX_PYTHON — the interpreter for the reference (default /usr/bin/python3, which must have torch).
 import { spawn } from 'node:child_process';
@@ -13,7 +17,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -27,9 +31,9 @@ const CROP_PADDING = 4;
 function usage(message) {
   if (message) process.stderr.write(`step.mjs: ${message}\n`);
   process.stderr.write(
-    'usage: node benchmarks/step.mjs [--method vanilla|mixup] [--batch 100] [--size 32] [--channels 3]\n' +
-      '         [--classes 100] [--width 64] [--threads N] [--warmup 3] [--steps 20] [--alpha 1.0]\n' +
-      '         [--json] [--no-reference]\n',
+    'usage: node benchmarks/step.mjs [--method vanilla|mixup|automix|adautomix] [--batch 100] [--size 32]\n' +
+      '         [--channels 3] [--classes 100] [--width 64] [--threads N] [--warmup 3] [--steps 20]\n' +
+      '         [--alpha 1.0] [--sources 3] [--no-fast-path] [--json] [--no-reference]\n',
   );
   process.exit(2);
 }
@@ -49,7 +53,9 @@ function readOptions(argv) {
         threads: { type: 'string', default: String(os.availableParallelism()) },
         warmup: { type: 'string', default: '3' },
         steps: { type: 'string', default: '20' },
-        alpha: { type: 'string', default: '1.0' },
+        alpha: { type: 'string' },
+        sources: { type: 'string', default: '3' },
+        'no-fast-path': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         'no-reference': { type: 'boolean', default: false },
         child: { type: 'boolean', default: false },
@@ -77,12 +83,14 @@ function readOptions(argv) {
     threads: int('threads', 1),
     warmup: int('warmup', 0),
     steps: int('steps', 1),
-    alpha: Number(parsed.alpha),
+    alpha: Number(parsed.alpha ?? (parsed.method === 'automix' ? '2.0' : '1.0')),
+    sources: int('sources', 2),
+    fastPath: !parsed['no-fast-path'],
     json: parsed.json,
     reference: !parsed['no-reference'],
     child: parsed.child,
   };
-  if (o.method !== 'vanilla' && o.method !== 'mixup') usage('--method must be vanilla or mixup');
+  if (!['vanilla', 'mixup', 'automix', 'adautomix'].includes(o.method)) usage('--method must be vanilla, mixup, automix or adautomix');
   if (!(o.alpha > 0) || !Number.isFinite(o.alpha)) usage('--alpha must be a number > 0');
   if (CROP_PADDING >= o.size) usage(`--size must be larger than the crop padding (${CROP_PADDING})`);
   return o;
@@ -110,6 +118,16 @@ function xorshift(seed) {
 
 // ---- child: time our step -------------------------------------------------------------------
 
+const OPTIMIZER = { lr: 0.1, minLr: 0, momentum: 0.9, weightDecay: 1e-4, nesterov: false, lrStepping: 'epoch' };
+
+// The resolved options of a learned-mixing method: the library's defaults (from dist/) plus N and the path.
+async function learnedOptions(o) {
+  if (o.method !== 'automix' && o.method !== 'adautomix') return null;
+  const { resolveLearnedMix } = await import(pathToFileURL(path.join(repoRoot, 'dist', 'config', 'learned-mix.js')).href);
+  const input = o.method === 'adautomix' ? { mixSamples: o.sources } : {};
+  return { ...resolveLearnedMix(o.method, input, OPTIMIZER), exactFastPath: o.fastPath };
+}
+
 async function runOurs(o) {
   const addon = createRequire(import.meta.url)('node-gyp-build')(repoRoot);
   const { mean, std } = normConstants(o.channels);
@@ -119,8 +137,8 @@ async function runOurs(o) {
     seed: 0,
     model: { arch: 'resnet18_cifar', inChannels: o.channels, numClasses: o.classes, baseWidth: o.width },
     augment: { cropPadding: CROP_PADDING, flip: true, mean, std },
-    method: { name: o.method, alpha: o.alpha },
-    optimizer: { lr: 0.1, minLr: 0, momentum: 0.9, weightDecay: 1e-4, nesterov: false, lrStepping: 'epoch' },
+    method: { name: o.method, alpha: o.alpha, learned: await learnedOptions(o) },
+    optimizer: OPTIMIZER,
     epochs: 1,
     stepsPerEpoch: 1000000,
     nanPolicy: 'error',
@@ -209,6 +227,7 @@ function sharedArgs(o) {
     '--warmup', String(o.warmup),
     '--steps', String(o.steps),
     '--alpha', String(o.alpha),
+    '--sources', String(o.sources),
   ];
 }
 
@@ -244,7 +263,8 @@ async function main() {
     return;
   }
 
-  const oursRun = await runChild(process.execPath, [fileURLToPath(import.meta.url), ...sharedArgs(o), '--child']);
+  const oursArgs = [fileURLToPath(import.meta.url), ...sharedArgs(o), '--child', ...(o.fastPath ? [] : ['--no-fast-path'])];
+  const oursRun = await runChild(process.execPath, oursArgs);
   const ours = oursRun.code === 0 ? lastJsonLine(oursRun.stdout) : null;
   if (!ours) {
     process.stderr.write(`step.mjs: our benchmark child failed: ${describeFailure(oursRun)}\n`);
@@ -269,6 +289,8 @@ async function main() {
   const report = {
     benchmark: 'train-step',
     method: o.method,
+    sources: o.method === 'adautomix' ? o.sources : o.method === 'automix' ? 2 : null,
+    fast_path: o.method === 'automix' || o.method === 'adautomix' ? o.fastPath : null,
     batch: o.batch,
     size: o.size,
     channels: o.channels,

@@ -10,3 +10,9 @@ export { loadFashionMnist, DEFAULT_FASHION_MNIST_DIR, FASHION_MNIST_CLASSES } fr
 export type { DatasetSplits, ImageDataset } from './data/dataset.js';
 export { loadNative } from './native.js';
 export type { BuildInfo } from './native.js';
+export { createMixer, Mixer } from './mix/mixer.js';
+export type { CreateMixerOptions, MixOptions, MixResult } from './mix/mixer.js';
+export type { ReportedAccuracy } from './eval/reported.js';
+export type { HeadMetrics } from './train/events.js';
+export type { LearnedMixConfig, MethodConfig, ResolvedLearnedMix } from './config/types.js';
+export type { BranchDraws } from './native.js';

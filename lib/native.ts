@@ -80,12 +80,30 @@ export interface ForcedDraws {
 
 export type BatchShape = [n: number, height: number, width: number, channels: number];
 
+export type TensorRecord = Record<string, { shape: number[]; values: Float32Array }>;
+
+export interface NativeMixResult {
+  sources: number;
+  masks: Float32Array;
+  maskShape: [number, number, number, number];
+  mixed: Float32Array;
+  mixedShape: [number, number, number, number];
+  mixedImages: Uint8Array;
+  imageShape: BatchShape;
+  lambdas: number[];
+  permutations: number[][];
+}
+
 export interface NativeTrainer {
   init(): Promise<NativeInitInfo>;
   trainStep(images: Uint8Array, labels: Int32Array, shape: BatchShape, forced?: ForcedDraws): Promise<NativeStepResult>;
   evaluate(images: Uint8Array, labels: Int32Array, shape: BatchShape): Promise<NativeEvalResult>;
   /** Parameters and buffers (BN statistics) by module path, copied to float32. */
-  state(): Promise<Record<string, { shape: number[]; values: Float32Array }>>;
+  state(): Promise<TensorRecord>;
+  /** Replaces every parameter and buffer (names and shapes as state() gives them). */
+  loadState(tensors: TensorRecord): Promise<void>;
+  /** The learned generator mixing a batch (AutoMix/AdAutoMix only); no change to the training state. */
+  mix(images: Uint8Array, shape: BatchShape, seed: number, forced?: ForcedDraws): Promise<NativeMixResult>;
   dispose(): Promise<void>;
 }
 

@@ -7,6 +7,10 @@ native/data/augment.cc, native/train/methods/{vanilla,mixup}.cc):
   gather with reflected row/col indices -> float NCHW -> (x/255 - mean)/std -> zero_grad ->
   forward -> loss (CE, or mixup's two-label CE) -> loss.item() -> backward -> SGD step.
 
+For --method automix|adautomix the loss is the literal step of learned_mix_reference.py (the EMA
+backbone on the clean batch, the mixed batch and, for AdAutoMix, every cosine-term source),
+with random λ and permutations as the original draws them, then the EMA update.
+
 The batch and labels are random and generated once, outside the timed loop.
 Prints one JSON line on stdout.
 """
@@ -23,6 +27,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from resnet_cifar import build  # noqa: E402
+import learned_mix_reference as learned  # noqa: E402
 
 CIFAR_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR_STD = (0.2023, 0.1994, 0.2010)
@@ -30,7 +35,8 @@ CIFAR_STD = (0.2023, 0.1994, 0.2010)
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--method", choices=("vanilla", "mixup"), default="vanilla")
+    p.add_argument("--method", choices=("vanilla", "mixup", "automix", "adautomix"), default="vanilla")
+    p.add_argument("--sources", type=int, default=3, help="AdAutoMix N")
     p.add_argument("--batch", type=int, default=100)
     p.add_argument("--size", type=int, default=32)
     p.add_argument("--channels", type=int, default=3)
@@ -107,9 +113,47 @@ def main(argv=None):
     torch.manual_seed(args.seed)
 
     n, h, w, c = args.batch, args.size, args.size, args.channels
-    model = build(c, args.classes, args.width)
+    is_learned = args.method in ("automix", "adautomix")
+    if is_learned:
+        model = learned.Networks(args.method, c, args.classes, args.width, lam_concat=False)
+        for q, k in model.ema_pairs():
+            k.data.copy_(q.data)
+        params = [dict(params=model.online()), dict(params=list(model.mix_block.parameters()))]
+    else:
+        model = build(c, args.classes, args.width)
+        params = model.parameters()
     model.train()
-    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4, nesterov=False)
+    opt = torch.optim.SGD(params, lr=0.1, momentum=0.9, weight_decay=1e-4, nesterov=False)
+    options = dict(upsample="bilinear" if args.method == "adautomix" else "nearest",
+                   lamMargin=0.03 if args.method == "adautomix" else 0.08, betaRatio=0.3, mixupRatio=0.5,
+                   cosineMode="official", lamMarginRule="official",
+                   maskLoss=dict(weight=0.1, mode="L1", margin=0.1, schedule="constant"))
+    counter = [0]
+
+    def learned_draws():
+        """λ and permutations as the original draws them (§1.4, §2.1)."""
+        identity = list(range(n))
+        perm = lambda: torch.randperm(n).tolist()  # noqa: E731
+        if args.method == "automix" or args.sources == 2:
+            u = [sample_beta(args.alpha) for _ in range(2)]
+            return dict(generator=dict(lambdas=[u[0], 1 - u[0]], permutations=[identity, perm()]),
+                        classifier=dict(lambdas=[u[1], 1 - u[1]], permutations=[identity, perm()]))
+        u = [sample_beta(args.alpha) for _ in range(args.sources)]
+        lam = [v / sum(u) for v in u]
+        return dict(generator=dict(lambdas=lam, permutations=[perm() for _ in lam]),
+                    classifier=dict(lambdas=lam, permutations=[perm() for _ in lam]))
+
+    def learned_loss(x, y):
+        draws = learned_draws()
+        if args.method == "automix":
+            loss, _ = learned.automix_loss(model, x, y, draws, options, 0, 1)
+        else:
+            adversarial = counter[0] % 2 == 0
+            if adversarial:
+                counter[0] = 0
+            counter[0] += 1
+            loss, _ = learned.adautomix_loss(model, x, y, draws, options, adversarial)
+        return loss
     mean, std = norm_constants(c)
     augment = Augment(n, h, w, c, args.padding, mean, std)
 
@@ -119,8 +163,10 @@ def main(argv=None):
     def step():
         x = augment(images)
         y = labels.to(torch.int64)
-        opt.zero_grad()
-        if args.method == "vanilla":
+        opt.zero_grad(set_to_none=True)
+        if is_learned:
+            loss = learned_loss(x, y)
+        elif args.method == "vanilla":
             loss = F.cross_entropy(model(x), y)
         else:
             lam = sample_beta(args.alpha)
@@ -133,6 +179,10 @@ def main(argv=None):
             raise RuntimeError(f"non-finite loss {value}")
         loss.backward()
         opt.step()
+        if is_learned:
+            with torch.no_grad():
+                for q, k in model.ema_pairs():
+                    k.copy_(k * 0.999 + q * (1 - 0.999))
         return value
 
     for _ in range(args.warmup):

@@ -8,12 +8,14 @@ import { loadNative, packageRoot } from '../native.js';
 import { RunDir } from '../report/run-dir.js';
 import { createTrainer } from '../train/trainer.js';
 import { parseTrainArgs, TRAIN_USAGE } from './args.js';
-import { formatDuration, formatEpoch, ProgressPrinter } from './progress.js';
+import { samples } from './samples.js';
+import { formatDuration, formatEpoch, formatReported, ProgressPrinter } from './progress.js';
 
 const USAGE = `Usage: adautomix <command> [options]
 
 Commands:
   train     train a classifier (adautomix train --help)
+  samples   a PNG grid of a learned mixer's masks and mixed images (adautomix samples --help)
   presets   list the named presets
   info      LibTorch version, devices and threads of this build
   --version print the version`;
@@ -63,18 +65,23 @@ async function train(argv: string[]): Promise<number> {
           await run.appendMetrics(m);
         },
       });
+      await trainer.saveWeights(run.weightsPath);
       const last = summary.history[summary.history.length - 1];
       printer.line(
-        `adautomix: done in ${formatDuration(summary.seconds)}; final test top-1 ${last?.top1.toFixed(2)}%; metrics in ${run.metricsPath}`,
+        `adautomix: done in ${formatDuration(summary.seconds)}; final test top-1 ${last?.top1.toFixed(2)}%` +
+          (last && last.head !== 'head' ? ` (head ${last.head})` : '') +
+          `; metrics in ${run.metricsPath}, weights in ${run.weightsPath}`,
       );
+      if (summary.reported) printer.line(formatReported(summary.reported));
       return 0;
     } catch (error) {
       if (error instanceof AdautomixError && error.code === 'E_ABORT') {
         const summary = (error as AdautomixError & { summary?: { epochsCompleted: number; stepsCompleted: number } }).summary;
+        await trainer.saveWeights(run.weightsPath);
         printer.line(
           `adautomix: interrupted after ${summary?.stepsCompleted ?? '?'} step(s). Kept: ${summary?.epochsCompleted ?? 0} ` +
-            `finished epoch(s) in ${run.metricsPath} and the config in ${run.configPath}. ` +
-            'The partly trained weights are not saved (this version writes no checkpoints).',
+            `finished epoch(s) in ${run.metricsPath}, the config in ${run.configPath} and the weights at that step in ` +
+            `${run.weightsPath} (no optimizer state: resuming training needs checkpoints, not in this version).`,
         );
         return 130;
       }
@@ -109,6 +116,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'train':
         return await train(rest);
+      case 'samples':
+        return await samples(rest);
       case 'presets':
         return listPresets();
       case 'info':

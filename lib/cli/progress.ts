@@ -1,4 +1,5 @@
 /** One-line progress bar on a TTY (redrawn in place), periodic plain lines otherwise. */
+import type { ReportedAccuracy } from '../eval/reported.js';
 import type { EpochMetrics, StepProgress } from '../train/events.js';
 
 export function formatDuration(seconds: number): string {
@@ -20,10 +21,22 @@ export function formatProgress(p: StepProgress, width = 24): string {
 }
 
 export function formatEpoch(m: EpochMetrics): string {
+  const others = Object.entries(m.heads).filter(([name]) => name !== m.head);
+  const heads = others.length > 0 ? ` (${m.head}; ${others.map(([n, h]) => `${n} ${h.top1.toFixed(2)}`).join(', ')})` : '';
   return (
-    `epoch ${m.epoch}: test top-1 ${m.top1.toFixed(2)}% top-5 ${m.top5.toFixed(2)}% loss ${m.loss.toFixed(4)} | ` +
+    `epoch ${m.epoch}: test top-1 ${m.top1.toFixed(2)}%${heads} top-5 ${m.top5.toFixed(2)}% loss ${m.loss.toFixed(4)} | ` +
     `train loss ${m.trainLoss.toFixed(4)} | ${m.imgPerSec.toFixed(0)} img/s, ${formatDuration(m.seconds)}` +
     (m.skippedSteps > 0 ? ` | ${m.skippedSteps} step(s) skipped (NaN)` : '')
+  );
+}
+
+/** Both reported numbers of DECISIONS.md, labelled. */
+export function formatReported(r: ReportedAccuracy): string {
+  const q = r.openmixup.q === null ? '' : ` (q heads ${r.openmixup.q.toFixed(2)})`;
+  const medians = Object.entries(r.medianLast10).map(([h, v]) => `${h} ${v.toFixed(2)}`).join(', ');
+  return (
+    `adautomix: reported top-1, OpenMixup procedure over epochs ${r.openmixup.epochs[0]}-${r.openmixup.epochs.at(-1)}: ` +
+    `${r.openmixup.value.toFixed(2)}%${q}; median of the last 10 epochs: ${medians}`
   );
 }
 

@@ -1,5 +1,8 @@
-/** A run's output folder: config.json (the resolved config) and metrics.jsonl (one line per epoch). */
-import { appendFile, mkdir, rename, writeFile } from 'node:fs/promises';
+/**
+ * A run's output folder: config.json (the resolved config), metrics.jsonl (one line per epoch) and
+ * weights.safetensors (every parameter and buffer, written when training ends or is interrupted).
+ */
+import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AdautomixError } from '../errors.js';
 
@@ -14,10 +17,23 @@ async function io<T>(what: string, action: () => Promise<T>): Promise<T> {
 export class RunDir {
   readonly metricsPath: string;
   readonly configPath: string;
+  readonly weightsPath: string;
 
   private constructor(readonly dir: string) {
     this.metricsPath = join(dir, 'metrics.jsonl');
     this.configPath = join(dir, 'config.json');
+    this.weightsPath = join(dir, 'weights.safetensors');
+  }
+
+  /** The config.json of an existing run. */
+  static async readConfig(dir: string): Promise<unknown> {
+    const path = join(dir, 'config.json');
+    const text = await io(`read ${path}`, () => readFile(path, 'utf8'));
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      throw new AdautomixError(`${path} is not valid JSON: ${(error as Error).message}`, 'E_IO');
+    }
   }
 
   /** Creates the folder and starts a fresh metrics.jsonl. */

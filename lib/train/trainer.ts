@@ -21,6 +21,8 @@ import {
   type NativeTrainerOptions,
 } from '../native.js';
 import { reportedAccuracy } from '../eval/reported.js';
+import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
+import { Mixer } from '../mix/mixer.js';
 import type { EpochMetrics, EvalMetrics, FitOptions, FitSummary, HeadMetrics } from './events.js';
 import { Throughput } from './throughput.js';
 
@@ -176,6 +178,30 @@ export class Trainer implements AsyncDisposable {
     }
     const head = 'one_k' in heads ? 'one_k' : Object.keys(heads)[0]!;
     return { ...heads[head]!, count, head, heads };
+  }
+
+  /**
+   * The current generator as a mixer (AutoMix/AdAutoMix): masks, mixed images and label weights
+   * for any batch of this dataset's shape. Calls run between training steps and change nothing.
+   */
+  mixer(): Mixer {
+    this.assertUsable();
+    if (this.config.method.learned === null) {
+      throw configError(`method '${this.config.method.name}' has no learned generator; mixers exist for automix and adautomix`);
+    }
+    return new Mixer(this.native, this.data.train.numClasses, this.config.seed + 1, false, () => this.assertUsable());
+  }
+
+  /** Every parameter and buffer (online, EMA and generator networks) as float32 safetensors. */
+  async saveWeights(path: string): Promise<void> {
+    this.assertUsable();
+    await writeSafetensors(path, await this.native.state());
+  }
+
+  /** Loads weights saved by saveWeights (same method and model). */
+  async loadWeights(path: string): Promise<void> {
+    this.assertUsable();
+    await this.native.loadState(await readSafetensors(path));
   }
 
   async dispose(): Promise<void> {

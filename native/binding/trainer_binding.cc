@@ -7,6 +7,7 @@
 #include "core/errors.h"
 #include "node/js_error.h"
 #include "node/read_options.h"
+#include "node/tensor_records.h"
 
 namespace adx::node {
 
@@ -64,6 +65,8 @@ Napi::Function TrainerBinding::define(Napi::Env env) {
                       InstanceMethod<&TrainerBinding::train_step>("trainStep"),
                       InstanceMethod<&TrainerBinding::evaluate>("evaluate"),
                       InstanceMethod<&TrainerBinding::state>("state"),
+                      InstanceMethod<&TrainerBinding::load_state>("loadState"),
+                      InstanceMethod<&TrainerBinding::mix>("mix"),
                       InstanceMethod<&TrainerBinding::dispose>("dispose")});
 }
 
@@ -157,22 +160,42 @@ Napi::Value TrainerBinding::evaluate(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value TrainerBinding::state(const Napi::CallbackInfo& info) {
-  std::function<Napi::Value(Napi::Env, const std::vector<HostTensor>&)> to_js =
-      [](Napi::Env env, const std::vector<HostTensor>& tensors) -> Napi::Value {
-    auto o = Napi::Object::New(env);
-    for (const auto& t : tensors) {
-      auto entry = Napi::Object::New(env);
-      auto shape = Napi::Array::New(env, t.shape.size());
-      for (size_t i = 0; i < t.shape.size(); ++i) shape.Set(static_cast<uint32_t>(i), static_cast<double>(t.shape[i]));
-      auto values = Napi::Float32Array::New(env, t.values.size());
-      std::copy(t.values.begin(), t.values.end(), values.Data());
-      entry.Set("shape", shape);
-      entry.Set("values", values);
-      o.Set(t.name, entry);
-    }
-    return o;
-  };
+  std::function<Napi::Value(Napi::Env, const std::vector<HostTensor>&)> to_js = tensor_record_to_js;
   return run<std::vector<HostTensor>>(info, [](Trainer& t) { return t.state(); }, to_js);
+}
+
+Napi::Value TrainerBinding::load_state(const Napi::CallbackInfo& info) {
+  std::vector<HostTensor> tensors;
+  try {
+    tensors = read_tensor_record(info[0]);
+  } catch (...) {
+    rethrow_as_js(info.Env());
+  }
+  auto shared = std::make_shared<std::vector<HostTensor>>(std::move(tensors));
+  std::function<Napi::Value(Napi::Env, const bool&)> to_js = [](Napi::Env env, const bool&) -> Napi::Value {
+    return env.Undefined();
+  };
+  return run<bool>(info, [shared](Trainer& t) { t.load_state(*shared); return true; }, to_js);
+}
+
+Napi::Value TrainerBinding::mix(const Napi::CallbackInfo& info) {
+  HostBatch batch;
+  ForcedDraws forced;
+  uint64_t seed = 0;
+  try {
+    batch = read_images(info[0], info[1]);
+    if (!info[2].IsNumber()) throw Error(ErrorCode::Config, "mix seed must be a number");
+    const double s = info[2].As<Napi::Number>().DoubleValue();
+    if (!(s >= 0 && s <= 9007199254740991.0 && s == std::floor(s))) throw Error(ErrorCode::Config, "mix seed must be a non-negative integer");
+    seed = static_cast<uint64_t>(s);
+    forced = read_forced_draws(info[3]);
+  } catch (...) {
+    rethrow_as_js(info.Env());
+  }
+  std::function<Napi::Value(Napi::Env, const MixResult&)> to_js = mix_result_to_js;
+  return run<MixResult>(
+      info, [batch, forced, seed](Trainer& t) { return t.mix(batch, forced, seed); }, to_js,
+      {info[0].As<Napi::Object>()});
 }
 
 Napi::Value TrainerBinding::dispose(const Napi::CallbackInfo& info) {

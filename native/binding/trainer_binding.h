@@ -23,6 +23,8 @@ class TrainerBinding : public Napi::ObjectWrap<TrainerBinding> {
   Napi::Value train_step(const Napi::CallbackInfo& info);
   Napi::Value evaluate(const Napi::CallbackInfo& info);
   Napi::Value state(const Napi::CallbackInfo& info);
+  Napi::Value load_state(const Napi::CallbackInfo& info);
+  Napi::Value mix(const Napi::CallbackInfo& info);
   Napi::Value dispose(const Napi::CallbackInfo& info);
 
   // A promise already rejected with E_DISPOSED.

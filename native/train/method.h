@@ -81,11 +81,19 @@ struct ForcedDraws {
 };
 
 struct MethodOutput {
-  torch::Tensor loss;  // scalar, with graph
+  torch::Tensor loss;  // scalar, with graph (or detached when backward_done)
+  bool backward_done = false;  // the method already backpropagated every term
   double lambda = std::numeric_limits<double>::quiet_NaN();  // NaN when the method does not mix
   std::vector<std::pair<std::string, torch::Tensor>> terms;  // named loss terms, for reporting
   int64_t sources = 0;         // N of this step (learned mixing)
   bool adversarial = false;    // AdAutoMix: the generator maximised the teacher's loss
+};
+
+// What a learned mixer makes of a batch (the generator branch, no lamMargin, no gradient).
+struct MixPreview {
+  torch::Tensor masks;  // [B,N,H,W], summing to 1 over the N sources
+  torch::Tensor mixed;  // [B,C,H,W], normalised like the input
+  BranchDraws draws;    // λ_i (label weights) and π_i (sources x[π_i])
 };
 
 class TrainMethod {
@@ -106,6 +114,10 @@ class TrainMethod {
   virtual void after_step(int64_t step) {}
   // The EMA momentum used at `step` (NaN without an EMA network).
   virtual double ema_momentum_at(int64_t step) const { return std::numeric_limits<double>::quiet_NaN(); }
+
+  // The current generator's masks and mixed images for a batch (eval mode is set by the caller);
+  // E_CONFIG for methods without a learned generator.
+  virtual MixPreview preview(const torch::Tensor& x, at::Generator& gen, const ForcedDraws& forced);
 
   // Test-time heads: names, and logits for an eval-mode forward (same order).
   virtual std::vector<std::string> head_names() const = 0;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <unordered_map>
 
 #include "core/compat.h"
 #include "core/errors.h"
@@ -62,13 +63,17 @@ int64_t Trainer::parameter_count() const {
   return total;
 }
 
-void Trainer::check_batch(const HostBatch& b) const {
+void Trainer::check_images(const HostBatch& b) const {
   if (b.n < 1) throw Error(ErrorCode::Shape, "a batch needs at least one image");
   if (b.c != config_.model.in_channels) {
     throw Error(ErrorCode::Shape, "images have " + std::to_string(b.c) + " channel(s) but the model expects " +
                                       std::to_string(config_.model.in_channels));
   }
   check_crop_fits(config_.augment, b.h, b.w);
+}
+
+void Trainer::check_batch(const HostBatch& b) const {
+  check_images(b);
   const int64_t classes = config_.model.num_classes;
   for (int64_t i = 0; i < b.n; ++i) {
     if (b.labels[i] < 0 || b.labels[i] >= classes) {
@@ -121,7 +126,7 @@ StepResult Trainer::train_step(const HostBatch& batch, const ForcedDraws& forced
     }
     result.skipped = true;
   } else {
-    out.loss.backward();
+    if (!out.backward_done) out.loss.backward();
     optimizer_->step();
     method_->after_step(step_);
   }
@@ -170,6 +175,73 @@ EvalResult Trainer::evaluate(const HostBatch& batch) {
     r.heads.push_back(std::move(head));
   }
   return r;
+}
+
+MixResult Trainer::mix(const HostBatch& batch, const ForcedDraws& forced, uint64_t seed) {
+  check_images(batch);
+  torch::NoGradGuard no_grad;
+  auto gen = compat::make_cpu_generator(seed);
+  auto& network = method_->network();
+  network.eval();
+  MixPreview preview;
+  try {
+    preview = method_->preview(eval_batch_tensor(batch, config_.augment, device_.device), gen, forced);
+  } catch (...) {
+    network.train();
+    throw;
+  }
+  network.train();
+
+  MixResult r;
+  r.n = batch.n, r.c = batch.c, r.h = batch.h, r.w = batch.w;
+  r.sources = preview.masks.size(1);
+  r.draws = preview.draws;
+  auto to_vector = [](const torch::Tensor& t) {
+    auto host = t.to(torch::kCPU, torch::kFloat32).contiguous();
+    return std::vector<float>(host.data_ptr<float>(), host.data_ptr<float>() + host.numel());
+  };
+  r.masks = to_vector(preview.masks);
+  r.mixed = to_vector(preview.mixed);
+  const auto mean = torch::tensor(config_.augment.mean, torch::kFloat32).view({1, -1, 1, 1});
+  const auto std = torch::tensor(config_.augment.std, torch::kFloat32).view({1, -1, 1, 1});
+  auto pixels = ((preview.mixed.to(torch::kCPU, torch::kFloat32) * std + mean) * 255.0)
+                    .round()
+                    .clamp(0, 255)
+                    .to(torch::kUInt8)
+                    .permute({0, 2, 3, 1})
+                    .contiguous();
+  r.mixed_images.assign(pixels.data_ptr<uint8_t>(), pixels.data_ptr<uint8_t>() + pixels.numel());
+  return r;
+}
+
+void Trainer::load_state(const std::vector<HostTensor>& tensors) {
+  std::unordered_map<std::string, const HostTensor*> by_name;
+  for (const auto& t : tensors) by_name[t.name] = &t;
+  auto& network = method_->network();
+  std::vector<std::pair<std::string, torch::Tensor>> targets;
+  for (const auto& p : network.named_parameters()) targets.emplace_back(p.key(), p.value());
+  for (const auto& b : network.named_buffers()) targets.emplace_back(b.key(), b.value());
+  if (by_name.size() != targets.size() || by_name.size() != tensors.size()) {
+    for (const auto& [name, _] : targets) {
+      if (!by_name.count(name)) throw Error(ErrorCode::Config, "the weights lack '" + name + "' (a different method or model?)");
+    }
+    throw Error(ErrorCode::Config, "the weights hold tensors this model does not have (or a name twice)");
+  }
+  // Check every shape before changing anything, so a failed load leaves the state as it was.
+  for (const auto& [name, target] : targets) {
+    const auto* t = by_name.at(name);
+    int64_t numel = 1;
+    for (auto d : t->shape) numel *= d;
+    if (t->shape != target.sizes().vec() || static_cast<int64_t>(t->values.size()) != numel) {
+      throw Error(ErrorCode::Shape, "'" + name + "' has the wrong shape for this model");
+    }
+  }
+  torch::NoGradGuard no_grad;
+  for (auto& [name, target] : targets) {
+    const auto* t = by_name.at(name);
+    auto host = torch::from_blob(const_cast<float*>(t->values.data()), t->shape, torch::kFloat32);
+    target.copy_(host.to(target.dtype()));
+  }
 }
 
 }  // namespace adx

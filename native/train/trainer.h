@@ -72,12 +72,26 @@ struct EvalResult {
   std::vector<HeadEval> heads;  // every test-time head of the method
 };
 
+// A learned mixer's output for a batch, on the host (see TrainMethod::preview).
+struct MixResult {
+  int64_t n = 0, c = 0, h = 0, w = 0, sources = 0;
+  std::vector<float> masks;           // [n, sources, h, w]
+  std::vector<float> mixed;           // [n, c, h, w], normalised (the model's input)
+  std::vector<uint8_t> mixed_images;  // [n, h, w, c], back in pixel units
+  BranchDraws draws;                  // label weights λ_i and source permutations π_i
+};
+
 class Trainer {
  public:
   explicit Trainer(const TrainerConfig& config);
 
   StepResult train_step(const HostBatch& batch, const ForcedDraws& forced);
   EvalResult evaluate(const HostBatch& batch);
+  // The current generator mixing a batch (no augmentation, eval mode, draws from `seed`, no
+  // change to the training state or its random stream).
+  MixResult mix(const HostBatch& images, const ForcedDraws& forced, uint64_t seed);
+  // Replaces every parameter and buffer by the named tensors (the names and shapes state() gives).
+  void load_state(const std::vector<HostTensor>& tensors);
 
   // Parameters and buffers (BN statistics) under their module paths, e.g. backbone.layer1.0.conv1.weight.
   std::vector<HostTensor> state() const;
@@ -88,6 +102,7 @@ class Trainer {
   int64_t steps_done() const { return step_; }
 
  private:
+  void check_images(const HostBatch& batch) const;
   void check_batch(const HostBatch& batch) const;
   void release_gradients();
 

@@ -41,7 +41,7 @@ class AdAutoMix : public LearnedMixMethod {
     const auto& o = options();
     const int64_t batch = x.size(0);
     BranchDraws mb, bb;
-    draws(forced, batch, gen, mb, bb);
+    draw(forced, batch, gen, mb, bb);
     const bool skip = skip_generator(forced, gen);
     const int64_t n = static_cast<int64_t>(mb.lambdas.size());
     const bool fast = o.exact_fast_path;
@@ -70,9 +70,7 @@ class AdAutoMix : public LearnedMixMethod {
 
     // STEP 3: the masks. The generator branch keeps its graph; the classifier's is detached.
     auto generate = [&](const BranchDraws& d, const std::vector<torch::Tensor>& perms) {
-      std::vector<torch::Tensor> sources;
-      for (const auto& p : perms) sources.push_back(features.index_select(0, p));
-      return mask_generator_->forward(sources, d.lambdas, scale, mode, fast);
+      return generator_masks(features, d, perms, scale, mode);
     };
     torch::Tensor mask_mb;
     if (!(fast && skip)) mask_mb = generate(mb, perms_mb);
@@ -95,7 +93,7 @@ class AdAutoMix : public LearnedMixMethod {
     out.lambda = bb.lambdas[0];
 
     // STEPS 4-5: the generator's loss through the frozen teacher (gradients reach only the generator).
-    torch::Tensor generator_loss;
+    IncrementalBackward backward;
     if (!skip) {
       const auto x_mb = mix_images(x, mask_mb, perms_mb);
       const auto z_mb = teacher_mix_logits(x_mb);
@@ -103,73 +101,47 @@ class AdAutoMix : public LearnedMixMethod {
       const auto cosine = cosine_term(x, z_mb, clean_logits, mb, perms_mb);
       out.terms.push_back({"mix_k", teacher_loss.detach()});
       out.terms.push_back({"cosine", cosine.detach()});
+      torch::Tensor generator_loss = teacher_loss;
       if (adversarial) {
         const auto similarity = o.cosine_as_distance ? (1.0 - cosine) * (1.0 - o.beta_ratio)
                                                      : cosine * (1.0 - o.beta_ratio);
         generator_loss = teacher_loss * (-o.beta_ratio) + similarity;
-      } else {
-        generator_loss = teacher_loss;
       }
+      out.terms.push_back({"generator", generator_loss.detach()});
+      backward.add(generator_loss);
     }
 
     // STEP 6: the online network's losses (§1.7), in the original's forward order.
-    const auto x_bb = mix_images(x, mask_bb, perms_bb);
-    auto one_hot = online_one_hot_loss(x, y);
+    const auto one_hot = online_one_hot_loss(x, y);
     out.terms.push_back({"one_q", one_hot.detach()});
     if (n > 2) {
+      backward.add(one_hot * (1.0 - o.mixup_ratio));
       const auto x_lin = mix_linear(x, bb.lambdas, perms_bb);
       const auto linear = mixed_label_loss(online_mix_logits(x_lin), y, perms_bb, bb.lambdas);
       out.terms.push_back({"linear_q", linear.detach()});
-      one_hot = one_hot * (1.0 - o.mixup_ratio) + linear * o.mixup_ratio;
+      backward.add(linear * o.mixup_ratio);
+    } else {
+      backward.add(one_hot);
     }
+    const auto x_bb = mix_images(x, mask_bb, perms_bb);
     const auto mix_q = mixed_label_loss(online_mix_logits(x_bb), y, perms_bb, bb.lambdas);
     out.terms.push_back({"mix_q", mix_q.detach()});
-
-    out.loss = mix_q + one_hot;
-    if (generator_loss.defined()) {
-      out.terms.push_back({"generator", generator_loss.detach()});
-      out.loss = out.loss + generator_loss;
-    }
+    backward.add(mix_q);
+    backward.finish(out);
     return out;
   }
 
- private:
-  // §1.9: mean_b Σ_i λ_i·cos(z_mb[b], p(x[π_i])[b]) with p the teacher's mixup-head logits; only
-  // z_mb carries a gradient. The fast path reads p(x[π_i]) as p(x)[π_i] (train-mode BN statistics
-  // do not depend on the order of the batch) and replays the N passes' BN updates.
-  torch::Tensor cosine_term(const torch::Tensor& x, const torch::Tensor& z_mb, const torch::Tensor& clean_logits,
-                            const BranchDraws& mb, const std::vector<torch::Tensor>& perms) {
-    std::vector<torch::Tensor> source_logits;
-    if (clean_logits.defined()) {
-      for (const auto& p : perms) source_logits.push_back(clean_logits.index_select(0, p));
-      replay_->replay(static_cast<int64_t>(perms.size()));
-    } else {
-      torch::NoGradGuard no_grad;
-      for (const auto& p : perms) source_logits.push_back(teacher_mix_logits(x.index_select(0, p)));
-    }
-    torch::Tensor sum;
-    for (size_t i = 0; i < perms.size(); ++i) {
-      auto term = F::cosine_similarity(z_mb, source_logits[i], F::CosineSimilarityFuncOptions().dim(-1)) * mb.lambdas[i];
-      sum = sum.defined() ? sum + term : term;
-    }
-    return sum.mean();
+ protected:
+  torch::Tensor generator_masks(const torch::Tensor& features, const BranchDraws& d, const std::vector<torch::Tensor>& perms,
+                                int64_t scale, UpsampleMode mode) override {
+    std::vector<torch::Tensor> sources;
+    for (const auto& p : perms) sources.push_back(features.index_select(0, p));
+    return mask_generator_->forward(sources, d.lambdas, scale, mode, options().exact_fast_path);
   }
 
   // §1.4: N, λ and the permutations of both branches, or the forced ones.
-  void draws(const ForcedDraws& forced, int64_t batch, at::Generator& gen, BranchDraws& mb, BranchDraws& bb) const {
-    if (forced.generator_branch || forced.classifier_branch) {
-      if (!forced.generator_branch || !forced.classifier_branch) {
-        throw Error(ErrorCode::Config, "forced AdAutoMix draws need both the generator and the classifier branch");
-      }
-      mb = *forced.generator_branch;
-      bb = *forced.classifier_branch;
-      check_branch_draws(mb, batch, "generator");
-      check_branch_draws(bb, batch, "classifier");
-      if (mb.lambdas.size() != bb.lambdas.size()) {
-        throw Error(ErrorCode::Config, "forced AdAutoMix draws need the same number of sources in both branches");
-      }
-      return;
-    }
+  void draw(const ForcedDraws& forced, int64_t batch, at::Generator& gen, BranchDraws& mb, BranchDraws& bb) const override {
+    if (take_forced_draws(forced, batch, mb, bb)) return;
     const auto& o = options();
     const int64_t n = o.random_samples ? sample_int(2, o.mix_samples, gen) : o.mix_samples;
     auto permutation = [&](bool keep_last) {
@@ -197,6 +169,28 @@ class AdAutoMix : public LearnedMixMethod {
     for (int64_t i = 2; i < n; ++i) mb.permutations.push_back(sample_permutation_values(batch, gen));
     bb = {lambdas, {}};
     for (int64_t i = 0; i < n; ++i) bb.permutations.push_back(sample_permutation_values(batch, gen));
+  }
+
+ private:
+  // §1.9: mean_b Σ_i λ_i·cos(z_mb[b], p(x[π_i])[b]) with p the teacher's mixup-head logits; only
+  // z_mb carries a gradient. The fast path reads p(x[π_i]) as p(x)[π_i] (train-mode BN statistics
+  // do not depend on the order of the batch) and replays the N passes' BN updates.
+  torch::Tensor cosine_term(const torch::Tensor& x, const torch::Tensor& z_mb, const torch::Tensor& clean_logits,
+                            const BranchDraws& mb, const std::vector<torch::Tensor>& perms) {
+    std::vector<torch::Tensor> source_logits;
+    if (clean_logits.defined()) {
+      for (const auto& p : perms) source_logits.push_back(clean_logits.index_select(0, p));
+      replay_->replay(static_cast<int64_t>(perms.size()));
+    } else {
+      torch::NoGradGuard no_grad;
+      for (const auto& p : perms) source_logits.push_back(teacher_mix_logits(x.index_select(0, p)));
+    }
+    torch::Tensor sum;
+    for (size_t i = 0; i < perms.size(); ++i) {
+      auto term = F::cosine_similarity(z_mb, source_logits[i], F::CosineSimilarityFuncOptions().dim(-1)) * mb.lambdas[i];
+      sum = sum.defined() ? sum + term : term;
+    }
+    return sum.mean();
   }
 
   AdaptiveMask mask_generator_{nullptr};

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "core/errors.h"
+#include "mix/mixing.h"
 #include "mix/sampling.h"
 
 namespace adx {
@@ -44,6 +45,36 @@ UpsampleMode LearnedMixMethod::upsample_mode(at::Generator& gen) {
   }
   upsample_chosen_ = true;
   return upsample_;
+}
+
+bool LearnedMixMethod::take_forced_draws(const ForcedDraws& forced, int64_t batch, BranchDraws& mb,
+                                         BranchDraws& bb) const {
+  if (!forced.generator_branch && !forced.classifier_branch) return false;
+  if (!forced.generator_branch || !forced.classifier_branch) {
+    throw Error(ErrorCode::Config, "forced draws need both the generator and the classifier branch");
+  }
+  mb = *forced.generator_branch;
+  bb = *forced.classifier_branch;
+  check_branch_draws(mb, batch, "generator");
+  check_branch_draws(bb, batch, "classifier");
+  if (mb.lambdas.size() != bb.lambdas.size()) {
+    throw Error(ErrorCode::Config, "forced draws need the same number of sources in both branches");
+  }
+  return true;
+}
+
+MixPreview LearnedMixMethod::preview(const torch::Tensor& x, at::Generator& gen, const ForcedDraws& forced) {
+  torch::NoGradGuard no_grad;
+  MixPreview out;
+  BranchDraws unused;
+  draw(forced, x.size(0), gen, out.draws, unused);
+  const auto features = net_->backbone_k->forward(x)[2];
+  const auto perms = permutation_tensors(out.draws, x.device());
+  // A random upsampling mode is drawn by the first training step; before it, bilinear.
+  const UpsampleMode mode = options_.random_upsample && !upsample_chosen_ ? UpsampleMode::Bilinear : upsample_;
+  out.masks = generator_masks(features, out.draws, perms, mask_scale(x, features), mode);
+  out.mixed = mix_images(x, out.masks, perms);
+  return out;
 }
 
 bool LearnedMixMethod::skip_generator(const ForcedDraws& forced, at::Generator& gen) const {

@@ -15,6 +15,25 @@
 
 namespace adx {
 
+// Backpropagates each loss term as soon as its graph is complete and keeps the detached total.
+// Gradients add up, so this equals one backward of the sum (up to float summation order), while
+// only one pass's activations are alive at a time instead of all of them (peak memory).
+class IncrementalBackward {
+ public:
+  void add(const torch::Tensor& term) {
+    term.backward();
+    total_ = total_.defined() ? total_ + term.detach() : term.detach();
+  }
+  // Moves the total into `out` and marks its gradients as done.
+  void finish(MethodOutput& out) {
+    out.loss = total_;
+    out.backward_done = true;
+  }
+
+ private:
+  torch::Tensor total_;
+};
+
 class LearnedMixMethod : public TrainMethod {
  public:
   LearnedMixMethod(const MethodOptions& method, const ModelOptions& model, const LrSchedule& schedule);
@@ -25,9 +44,20 @@ class LearnedMixMethod : public TrainMethod {
   void after_step(int64_t step) override { net_->ema_update(ema_momentum_at(step)); }
   double ema_momentum_at(int64_t step) const override;
   std::vector<std::string> head_names() const override { return TwinNetworkImpl::head_names(); }
+  MixPreview preview(const torch::Tensor& x, at::Generator& gen, const ForcedDraws& forced) override;
   std::vector<torch::Tensor> head_logits(const torch::Tensor& x) override { return net_->head_logits(x); }
 
  protected:
+  // The draws of both branches for a batch: forced (checked) or sampled from `gen`.
+  virtual void draw(const ForcedDraws& forced, int64_t batch, at::Generator& gen, BranchDraws& mb,
+                    BranchDraws& bb) const = 0;
+  // The generator's masks [B,N,H,W] for one branch.
+  virtual torch::Tensor generator_masks(const torch::Tensor& features, const BranchDraws& draws,
+                                        const std::vector<torch::Tensor>& perms, int64_t scale, UpsampleMode mode) = 0;
+
+  // The forced branches, checked (both present, same N), into mb/bb; false when none is forced.
+  bool take_forced_draws(const ForcedDraws& forced, int64_t batch, BranchDraws& mb, BranchDraws& bb) const;
+
   // Registers the generator under "mix_block".
   void set_generator(std::shared_ptr<torch::nn::Module> generator);
 

@@ -4,6 +4,10 @@
 
 namespace adx {
 
+MixPreview TrainMethod::preview(const torch::Tensor&, at::Generator&, const ForcedDraws&) {
+  throw Error(ErrorCode::Config, "this method has no learned mask generator; mixers exist for automix and adautomix");
+}
+
 std::unique_ptr<TrainMethod> make_method(const MethodOptions& method, const ModelOptions& model,
                                          const LrSchedule& schedule) {
   if (method.name == "vanilla") return make_vanilla(method, model, schedule);

@@ -1,0 +1,135 @@
+/**
+ * A learned mixer (AutoMix, AdAutoMix) usable from any TS pipeline: given a uint8 NHWC batch, the
+ * current generator returns its masks, the mixed images and the label weights. Either bound to a
+ * Trainer (`trainer.mixer()`, runs between its steps) or standalone (`createMixer`, optionally
+ * from saved weights).
+ */
+import { readSafetensors } from '../io/safetensors.js';
+import { resolveConfig } from '../config/resolve.js';
+import type { DeviceRequest, MethodConfig, ModelArch } from '../config/types.js';
+import { AdautomixError, configError } from '../errors.js';
+import { type BatchShape, type BranchDraws, loadNative, type NativeTrainer } from '../native.js';
+
+export interface MixOptions {
+  /** Labels of the batch: the result then carries soft targets. */
+  labels?: Int32Array;
+  /** Seed of this call's λ and permutations; default: a counter, so calls differ. */
+  seed?: number;
+  /** Exact draws (the generator branch is used; the classifier branch may repeat it). */
+  forced?: { generator: BranchDraws; classifier?: BranchDraws };
+}
+
+export interface MixResult {
+  /** N, the images mixed into each output image. */
+  sources: number;
+  /** Masks [n, N, h, w]; they sum to 1 over the N sources at every pixel. */
+  masks: Float32Array;
+  maskShape: [number, number, number, number];
+  /** The mixed batch as the model sees it: normalised float [n, c, h, w]. */
+  mixed: Float32Array;
+  mixedShape: [number, number, number, number];
+  /** The mixed batch back in pixel units, uint8 [n, h, w, c]. */
+  mixedImages: Uint8Array;
+  imageShape: BatchShape;
+  /** Label weight λ_i of source i (the methods weight labels by λ, not by mask area). */
+  lambdas: number[];
+  /** Source i of output image b is input image permutations[i][b]. */
+  permutations: number[][];
+  /** With labels: soft targets [n, classes], Σ_i λ_i·onehot(labels[π_i[b]]). */
+  targets?: Float32Array;
+}
+
+export class Mixer implements AsyncDisposable {
+  private nextSeed: number;
+  private disposed = false;
+
+  /** Use `createMixer` or `trainer.mixer()`. */
+  constructor(
+    private readonly native: NativeTrainer,
+    readonly numClasses: number,
+    seed: number,
+    private readonly owned: boolean,
+    private readonly usable: () => void = () => undefined,
+  ) {
+    this.nextSeed = seed;
+  }
+
+  async mix(images: Uint8Array, shape: BatchShape, options: MixOptions = {}): Promise<MixResult> {
+    if (this.disposed) throw new AdautomixError('this mixer was disposed', 'E_DISPOSED');
+    this.usable();
+    const seed = options.seed ?? this.nextSeed++;
+    const forced = options.forced && { generator: options.forced.generator, classifier: options.forced.classifier ?? options.forced.generator };
+    const r = (await this.native.mix(images, shape, seed, forced)) as MixResult;
+    if (options.labels) r.targets = softTargets(options.labels, r, this.numClasses);
+    return r;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.owned) await this.native.dispose();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+}
+
+function softTargets(labels: Int32Array, r: MixResult, classes: number): Float32Array {
+  const n = r.maskShape[0];
+  if (labels.length !== n) throw new AdautomixError(`labels hold ${labels.length} entries for ${n} images`, 'E_SHAPE');
+  const targets = new Float32Array(n * classes);
+  r.permutations.forEach((perm, i) => {
+    for (let b = 0; b < n; b++) {
+      const label = labels[perm[b]!]!;
+      if (label < 0 || label >= classes) throw new AdautomixError(`label ${label} is outside 0..${classes - 1}`, 'E_DATA');
+      targets[b * classes + label]! += r.lambdas[i]!;
+    }
+  });
+  return targets;
+}
+
+export interface CreateMixerOptions {
+  /** 'automix' | 'adautomix', or their full options (see docs/methods.md). */
+  method: 'automix' | 'adautomix' | (MethodConfig & { name: 'automix' | 'adautomix' });
+  model?: { arch?: ModelArch; baseWidth?: number };
+  /** Image channels and classes the network was built for. */
+  channels: number;
+  classes: number;
+  /** Normalisation of the images, per channel, in [0,1] pixel units. */
+  mean: number[];
+  std: number[];
+  /** Trained weights: a safetensors file (e.g. a run's weights.safetensors) or a state record. */
+  weights?: string | Record<string, { shape: number[]; values: Float32Array }>;
+  seed?: number;
+  threads?: number;
+  device?: DeviceRequest;
+}
+
+export async function createMixer(options: CreateMixerOptions): Promise<Mixer> {
+  const method = typeof options.method === 'string' ? { name: options.method } : options.method;
+  if (method.name !== 'automix' && method.name !== 'adautomix') throw configError(`createMixer needs method 'automix' or 'adautomix', got '${method.name}'`);
+  const c = resolveConfig({ method, model: options.model, seed: options.seed, threads: options.threads, device: options.device });
+  if (!Number.isInteger(options.channels) || options.channels < 1) throw configError(`channels must be a positive integer, got ${options.channels}`);
+  if (!Number.isInteger(options.classes) || options.classes < 2) throw configError(`classes must be an integer ≥ 2, got ${options.classes}`);
+  if (options.mean?.length !== options.channels || options.std?.length !== options.channels) {
+    throw configError(`mean and std need ${options.channels} value(s), one per channel`);
+  }
+  const native = new (loadNative().NativeTrainer)({
+    device: c.device, threads: c.threads, seed: c.seed,
+    model: { arch: c.model.arch, inChannels: options.channels, numClasses: options.classes, baseWidth: c.model.baseWidth },
+    augment: { cropPadding: 0, flip: false, mean: options.mean, std: options.std },
+    method: { ...c.method }, optimizer: { ...c.optimizer }, epochs: 1, stepsPerEpoch: 1, nanPolicy: 'error',
+  });
+  try {
+    await native.init();
+    if (options.weights !== undefined) {
+      const weights = typeof options.weights === 'string' ? await readSafetensors(options.weights) : options.weights;
+      await native.loadState(weights);
+    }
+  } catch (error) {
+    await native.dispose();
+    throw error;
+  }
+  return new Mixer(native, options.classes, c.seed + 1, true);
+}

@@ -1,0 +1,20 @@
+// Conversions between JS values and the trainer's host-side tensor results: named tensor records
+// ({ name: { shape, values: Float32Array } }) and mixer results.
+#pragma once
+
+#include <napi.h>
+
+#include <vector>
+
+#include "train/trainer.h"
+
+namespace adx::node {
+
+Napi::Value tensor_record_to_js(Napi::Env env, const std::vector<HostTensor>& tensors);
+
+// Copies the record's tensors (on the JS thread; the worker never touches V8 memory).
+std::vector<HostTensor> read_tensor_record(const Napi::Value& value);
+
+Napi::Value mix_result_to_js(Napi::Env env, const MixResult& r);
+
+}  // namespace adx::node
