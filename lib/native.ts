@@ -82,15 +82,22 @@ export type BatchShape = [n: number, height: number, width: number, channels: nu
 
 export type TensorRecord = Record<string, { shape: number[]; values: Float32Array }>;
 
+/** What a learned mixer makes of a batch (see lib/mix/mixer.ts). */
 export interface NativeMixResult {
+  /** N, the images mixed into each output image. */
   sources: number;
+  /** Masks [n, N, h, w]; they sum to 1 over the N sources at every pixel. */
   masks: Float32Array;
   maskShape: [number, number, number, number];
+  /** The mixed batch as the model sees it: normalised float [n, c, h, w]. */
   mixed: Float32Array;
   mixedShape: [number, number, number, number];
+  /** The mixed batch back in pixel units, uint8 [n, h, w, c]. */
   mixedImages: Uint8Array;
   imageShape: BatchShape;
+  /** Label weight λ_i of source i (the methods weight labels by λ, not by mask area). */
   lambdas: number[];
+  /** Source i of output image b is input image permutations[i][b]. */
   permutations: number[][];
 }
 

@@ -66,6 +66,23 @@ describe.runIf(hasFashionMnist)('adautomix CLI', () => {
     expect(lines.length).toBeLessThan(100);
   });
 
+  it('trains AdAutoMix, saves its weights, and draws its masks with samples --run', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'adx-cli-'));
+    const run = await runCli(['train', '--method', 'adautomix', '--epochs', '1', ...small, '--out', out]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('(head one_k)');
+    expect(run.stderr).toMatch(/reported top-1, OpenMixup procedure over epochs 1-1: [\d.]+% \(q heads [\d.]+\); median of the last 10 epochs: mix_k/);
+    const metrics = JSON.parse((await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim());
+    expect(Object.keys(metrics.heads).sort()).toEqual(['mix_k', 'mix_q', 'one_k', 'one_q']);
+    const samples = await runCli(['samples', '--run', out, '--count', '5']);
+    expect(samples.code, samples.stderr).toBe(0);
+    const png = await readFile(join(out, 'samples.png'));
+    expect(png.subarray(1, 4).toString('ascii')).toBe('PNG');
+    // 5 columns of 28·3 px cells plus 2 px gaps; 3 sources, 3 masks and the mixed row.
+    expect(png.readUInt32BE(16)).toBe(5 * 84 + 6 * 2);
+    expect(png.readUInt32BE(20)).toBe(7 * 84 + 8 * 2);
+  });
+
   it('rejects bad options with exit code 2 and a message in the user terms', async () => {
     const run = await runCli(['train', '--batch-size', '0']);
     expect(run.code).toBe(2);

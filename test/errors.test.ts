@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { loadFashionMnist } from '../lib/data/fashion-mnist.js';
 import { AdautomixError, type ErrorCode } from '../lib/errors.js';
 import { createTrainer } from '../lib/index.js';
-import { loadNative, type NativeTrainerOptions } from '../lib/native.js';
+import { loadNative, type NativeTrainer, type NativeTrainerOptions } from '../lib/native.js';
 import { bandSplits, tinyConfig } from './helpers.js';
 
 async function expectCode(promise: Promise<unknown> | (() => unknown), code: ErrorCode): Promise<AdautomixError> {
@@ -50,7 +50,12 @@ describe('error codes', () => {
       [{ optimizer: { lr: -1 } }, 'optimizer.lr must be a number in (0, 100], got -1'],
       [{ device: 'gpu' }, "device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got 'gpu'"],
       [{ epochz: 3 }, 'epochz is not an option'],
-      [{ preset: 'nope' }, "preset must be one of 'fmnist-quick', got 'nope'"],
+      [{ preset: 'nope' }, "preset must be one of 'fmnist-quick', 'fmnist-r18-adautomix', 'fmnist-r18-automix', got 'nope'"],
+      [{ method: { name: 'automix', mixSamples: 3 } }, 'method.mixSamples is an option of adautomix, not of automix'],
+      [{ method: { name: 'mixup', betaRatio: 0.3 } }, 'method.betaRatio is not an option; known: name, alpha'],
+      [{ method: { name: 'adautomix', ema: { scope: [0.5, 0.2] } } }, 'method.ema.scope must be [start, end] with 0 ≤ start ≤ end ≤ 1'],
+      [{ method: { name: 'adautomix', upsample: 'area' } }, "method.upsample must be one of 'nearest', 'bilinear', 'bicubic', 'random', got 'area'"],
+      [{ method: { name: 'adautomix', generator: { lr: 0 } } }, 'method.generator.lr must be a number in (0, 100], got 0'],
       [{ batchSize: 1000 }, 'batchSize (1000) is larger than the training set (64 samples)'],
       [{ augment: { cropPadding: 12 } }, 'augment.cropPadding must be smaller than the image size'],
       [{ augment: { mean: [0.1, 0.2], std: [1, 1] } }, 'one per image channel'],
@@ -67,6 +72,29 @@ describe('error codes', () => {
     await expectCode(() => new NativeTrainer({ ...nativeOptions(), threads: -3 }), 'E_CONFIG');
     await expectCode(() => new NativeTrainer({ ...nativeOptions(), augment: { ...nativeOptions().augment, std: [0] } }).init(), 'E_CONFIG');
     await expectCode(() => new (NativeTrainer as unknown as new (o: unknown) => unknown)(42), 'E_CONFIG');
+  });
+
+  it('learned mixing: E_CONFIG for bad forced draws and mixers without a generator, E_SHAPE for bad weights', async () => {
+    const data = bandSplits(64, 32, 16);
+    const n = 4;
+    const images = data.train.images.subarray(0, n * 16 * 16);
+    const labels = data.train.labels.subarray(0, n);
+    const adautomix = await createTrainer({ ...tinyConfig, method: 'adautomix' }, { data });
+    const native = (adautomix as unknown as { native: NativeTrainer }).native;
+    const branch = (perm: number[]) => ({ lambdas: [0.5, 0.5], permutations: [[0, 1, 2, 3], perm] });
+    const forced = (perm: number[]) => native.trainStep(images, labels, [n, 16, 16, 1], { generator: branch(perm), classifier: branch([1, 0, 3, 2]) });
+    expect((await expectCode(forced([0, 0, 1, 2]), 'E_CONFIG')).message).toContain('permutation of 0..3');
+    await expectCode(native.trainStep(images, labels, [n, 16, 16, 1], { generator: branch([1, 0, 3, 2]) }), 'E_CONFIG');
+    await expectCode(native.loadState({ 'mix_block.conv_v.weight': { shape: [1], values: new Float32Array(1) } }), 'E_CONFIG');
+    const state = await native.state();
+    state['mix_block.conv_v.weight'] = { shape: [2, 2], values: new Float32Array(4) };
+    await expectCode(native.loadState(state), 'E_SHAPE');
+    await adautomix.dispose();
+    const vanilla = await createTrainer({ ...tinyConfig }, { data });
+    await expectCode(() => vanilla.mixer(), 'E_CONFIG');
+    const vanillaNative = (vanilla as unknown as { native: NativeTrainer }).native;
+    await expectCode(vanillaNative.mix(images, [n, 16, 16, 1], 0), 'E_CONFIG');
+    await vanilla.dispose();
   });
 
   it('E_SHAPE for batches that do not match, E_DATA for labels out of range', async () => {

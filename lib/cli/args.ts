@@ -10,7 +10,7 @@ Trains an image classifier and evaluates it on the test split after every epoch.
 
   --preset <name>        start from a preset (default: fmnist-quick; see \`adautomix presets\`)
   --config <file.json>   a TrainConfig in JSON; flags below override it
-  --method <name>        vanilla | mixup
+  --method <name>        vanilla | mixup | automix | adautomix (options: --config, see docs/methods.md)
   --alpha <x>            Beta(α, α) of the mixing ratio
   --epochs <n>           training epochs
   --batch-size <n>       training batch size
@@ -23,10 +23,12 @@ Trains an image classifier and evaluates it on the test split after every epoch.
   --data-dir <dir>       Fashion-MNIST IDX folder (default: /usr/share/datasets/fashion-mnist)
   --train-limit <n>      use only the first n training images
   --test-limit <n>       use only the first n test images
-  --out <dir>            where to write config.json and metrics.jsonl (default: runs/<preset>-<time>)
+  --out <dir>            where to write config.json, metrics.jsonl and weights.safetensors
+                         (default: runs/<preset>-<time>)
   -h, --help             this help
 
-Ctrl-C stops at the next step boundary; the epochs already finished stay in metrics.jsonl.`;
+Ctrl-C stops at the next step boundary; the finished epochs stay in metrics.jsonl and the
+weights at that step in weights.safetensors.`;
 
 export interface TrainCommand {
   config: TrainConfig;

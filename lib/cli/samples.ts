@@ -9,7 +9,8 @@ import { resolveConfig } from '../config/resolve.js';
 import type { ResolvedConfig, TrainConfig } from '../config/types.js';
 import { loadDataset } from '../data/load.js';
 import { AdautomixError, configError } from '../errors.js';
-import { createMixer, type Mixer } from '../mix/mixer.js';
+import { learnedMixConfig } from '../config/learned-mix.js';
+import { createMixer, type CreateMixerOptions, type Mixer } from '../mix/mixer.js';
 import { sampleGridPng } from '../report/sample-grid.js';
 import { RunDir } from '../report/run-dir.js';
 import { createTrainer } from '../train/trainer.js';
@@ -54,7 +55,7 @@ async function mixerFromRun(dir: string): Promise<{ mixer: Mixer; config: Resolv
   if (!config.method?.learned) throw configError(`the run in ${dir} used method '${config.method?.name}', which has no learned generator`);
   const data = await loadDataset(config.dataset);
   const mixer = await createMixer({
-    method: { name: config.method.name as 'automix' | 'adautomix', alpha: config.method.alpha, ...config.method.learned },
+    method: learnedMixConfig(config.method.name as 'automix' | 'adautomix', config.method.alpha, config.method.learned) as CreateMixerOptions['method'],
     model: config.model, channels: data.train.channels, classes: data.train.numClasses,
     mean: config.augment.mean ?? data.stats.mean, std: config.augment.std ?? data.stats.std,
     weights: join(dir, 'weights.safetensors'), threads: config.threads, device: config.device,

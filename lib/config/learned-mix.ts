@@ -17,6 +17,13 @@ export const LEARNED_METHOD_KEYS = [
 const ADAUTOMIX_ONLY = ['mixSamples', 'randomSamples', 'mixupRatio', 'betaRatio', 'advInterval', 'cosineMode', 'lamMarginRule', 'lambdaSampler'];
 const AUTOMIX_ONLY = ['maskLoss'];
 
+/** A resolved method back as options (e.g. from a run's config.json), without the other method's keys. */
+export function learnedMixConfig(name: 'automix' | 'adautomix', alpha: number, resolved: ResolvedLearnedMix): MethodConfig {
+  const foreign = name === 'automix' ? ADAUTOMIX_ONLY : AUTOMIX_ONLY;
+  const options = Object.fromEntries(Object.entries(resolved).filter(([key]) => !foreign.includes(key)));
+  return { ...options, name, alpha };
+}
+
 export function resolveLearnedMix(
   name: 'automix' | 'adautomix',
   input: Partial<MethodConfig>,

@@ -27,12 +27,14 @@ function mergeWithPreset(config: TrainConfig): TrainConfig {
   const method =
     typeof config.method === 'string' ? { name: config.method } : config.method;
   const baseMethod = typeof base.method === 'string' ? { name: base.method } : base.method;
+  const name = method?.name ?? baseMethod?.name;
+  const learned = name === 'automix' || name === 'adautomix' ? preset.learnedDefaults : undefined;
   return {
     ...base,
     ...config,
     dataset: { ...base.dataset, ...config.dataset },
     model: { ...base.model, ...config.model },
-    method: { ...baseMethod, ...method },
+    method: { ...learned, ...baseMethod, ...method },
     optimizer: { ...base.optimizer, ...config.optimizer },
     augment: { ...base.augment, ...config.augment },
   };

@@ -8,7 +8,7 @@ import { readSafetensors } from '../io/safetensors.js';
 import { resolveConfig } from '../config/resolve.js';
 import type { DeviceRequest, MethodConfig, ModelArch } from '../config/types.js';
 import { AdautomixError, configError } from '../errors.js';
-import { type BatchShape, type BranchDraws, loadNative, type NativeTrainer } from '../native.js';
+import { type BatchShape, type BranchDraws, loadNative, type NativeMixResult, type NativeTrainer } from '../native.js';
 
 export interface MixOptions {
   /** Labels of the batch: the result then carries soft targets. */
@@ -19,22 +19,7 @@ export interface MixOptions {
   forced?: { generator: BranchDraws; classifier?: BranchDraws };
 }
 
-export interface MixResult {
-  /** N, the images mixed into each output image. */
-  sources: number;
-  /** Masks [n, N, h, w]; they sum to 1 over the N sources at every pixel. */
-  masks: Float32Array;
-  maskShape: [number, number, number, number];
-  /** The mixed batch as the model sees it: normalised float [n, c, h, w]. */
-  mixed: Float32Array;
-  mixedShape: [number, number, number, number];
-  /** The mixed batch back in pixel units, uint8 [n, h, w, c]. */
-  mixedImages: Uint8Array;
-  imageShape: BatchShape;
-  /** Label weight λ_i of source i (the methods weight labels by λ, not by mask area). */
-  lambdas: number[];
-  /** Source i of output image b is input image permutations[i][b]. */
-  permutations: number[][];
+export interface MixResult extends NativeMixResult {
   /** With labels: soft targets [n, classes], Σ_i λ_i·onehot(labels[π_i[b]]). */
   targets?: Float32Array;
 }
@@ -59,7 +44,7 @@ export class Mixer implements AsyncDisposable {
     this.usable();
     const seed = options.seed ?? this.nextSeed++;
     const forced = options.forced && { generator: options.forced.generator, classifier: options.forced.classifier ?? options.forced.generator };
-    const r = (await this.native.mix(images, shape, seed, forced)) as MixResult;
+    const r: MixResult = await this.native.mix(images, shape, seed, forced);
     if (options.labels) r.targets = softTargets(options.labels, r, this.numClasses);
     return r;
   }

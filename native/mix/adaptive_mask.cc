@@ -6,7 +6,6 @@
 #include <cmath>
 
 #include "core/errors.h"
-#include "models/init.h"
 
 namespace adx {
 
@@ -36,8 +35,6 @@ AdaptiveMaskImpl::AdaptiveMaskImpl(const AdaptiveMaskOptions& options)
   conv_k = register_module("conv_k", conv1x1(in, d_));
   conv_v = register_module("conv_v", conv1x1(in, 1));
 }
-
-void AdaptiveMaskImpl::reset_parameters(at::Generator& gen) { init_conv_normal(*this, 0.01, gen); }
 
 torch::Tensor AdaptiveMaskImpl::forward(const std::vector<torch::Tensor>& sources, const std::vector<double>& lambdas,
                                         int64_t scale, UpsampleMode mode, bool summed_keys) {

@@ -22,9 +22,7 @@ struct AdaptiveMaskOptions {
 class AdaptiveMaskImpl : public torch::nn::Module {
  public:
   explicit AdaptiveMaskImpl(const AdaptiveMaskOptions& options);
-
-  // Every conv weight ~ N(0, 0.01²), biases 0 (the original's init).
-  void reset_parameters(at::Generator& gen);
+  // Initialised by its owner with init_conv_normal(0.01): every conv weight ~ N(0, 0.01²), bias 0.
 
   // sources: N tensors [B,C,h,w]; lambdas: N weights (read only with lam_concat).
   // summed_keys: compute Σ_{j≠i} Q_i·K_j as Q_i·(ΣK − K_i), N matmuls instead of N(N−1); the

@@ -6,7 +6,6 @@
 
 #include "core/errors.h"
 #include "mix/adaptive_mask.h"
-#include "models/init.h"
 
 namespace adx {
 
@@ -17,8 +16,6 @@ PixelMixBlockImpl::PixelMixBlockImpl(const PixelMixBlockOptions& options)
   query = register_module("query", torch::nn::Conv2d(torch::nn::Conv2dOptions(in, d_, 1).bias(true)));
   value = register_module("value", torch::nn::Conv2d(torch::nn::Conv2dOptions(in, 1, 1).bias(true)));
 }
-
-void PixelMixBlockImpl::reset_parameters(at::Generator& gen) { init_conv_normal(*this, 0.01, gen); }
 
 torch::Tensor PixelMixBlockImpl::forward(const torch::Tensor& features, const torch::Tensor& partner, double lambda,
                                          int64_t scale, UpsampleMode mode) {

@@ -21,7 +21,7 @@ struct PixelMixBlockOptions {
 class PixelMixBlockImpl : public torch::nn::Module {
  public:
   explicit PixelMixBlockImpl(const PixelMixBlockOptions& options);
-  void reset_parameters(at::Generator& gen);  // N(0, 0.01²), biases 0
+  // Initialised by its owner with init_conv_normal(0.01): every conv weight ~ N(0, 0.01²), bias 0.
 
   // features: [B,C,h,w] of x; partner: the same rows permuted (features of x[π]).
   torch::Tensor forward(const torch::Tensor& features, const torch::Tensor& partner, double lambda, int64_t scale,

@@ -73,6 +73,16 @@ std::vector<int64_t> int_list(const Napi::Value& v, const std::string& what) {
   return out;
 }
 
+SgdGroupOptions read_sgd_group(const Napi::Object& o) {
+  SgdGroupOptions g;
+  g.lr = number_field(o, "lr");
+  g.min_lr = number_field(o, "minLr");
+  g.momentum = number_field(o, "momentum");
+  g.weight_decay = number_field(o, "weightDecay");
+  g.nesterov = bool_field(o, "nesterov");
+  return g;
+}
+
 LearnedMixOptions read_learned_mix_options(const Napi::Object& o) {
   LearnedMixOptions l;
   const auto upsample = string_field(o, "upsample");
@@ -95,12 +105,7 @@ LearnedMixOptions read_learned_mix_options(const Napi::Object& o) {
   if (warmup != "constant" && warmup != "linear") config_error("ema.warmup must be 'constant' or 'linear'");
   l.ema.linear_warmup = warmup == "linear";
 
-  auto g = object_field(o, "generator");
-  l.generator.lr = number_field(g, "lr");
-  l.generator.min_lr = number_field(g, "minLr");
-  l.generator.momentum = number_field(g, "momentum");
-  l.generator.weight_decay = number_field(g, "weightDecay");
-  l.generator.nesterov = bool_field(g, "nesterov");
+  l.generator = read_sgd_group(object_field(o, "generator"));
 
   l.mix_samples = int_field(o, "mixSamples", 2, 16);
   l.random_samples = bool_field(o, "randomSamples");
@@ -165,11 +170,12 @@ TrainerConfig read_trainer_config(const Napi::Object& o) {
   }
 
   auto optim = object_field(o, "optimizer");
-  c.schedule.base_lr = number_field(optim, "lr");
-  c.schedule.min_lr = number_field(optim, "minLr");
-  c.optimizer.momentum = number_field(optim, "momentum");
-  c.optimizer.weight_decay = number_field(optim, "weightDecay");
-  c.optimizer.nesterov = bool_field(optim, "nesterov");
+  const auto main = read_sgd_group(optim);
+  c.schedule.base_lr = main.lr;
+  c.schedule.min_lr = main.min_lr;
+  c.optimizer.momentum = main.momentum;
+  c.optimizer.weight_decay = main.weight_decay;
+  c.optimizer.nesterov = main.nesterov;
   const auto stepping = string_field(optim, "lrStepping");
   if (stepping != "epoch" && stepping != "iteration") config_error("lrStepping must be 'epoch' or 'iteration'");
   c.schedule.stepping = stepping == "epoch" ? LrStepping::Epoch : LrStepping::Iteration;

@@ -21,8 +21,8 @@
 
 namespace adx {
 
-// The generator's own SGD parameter group (ALGORITHMS.md §1.11).
-struct GeneratorOptimizerOptions {
+// One SGD parameter group with its cosine schedule's base and floor (ALGORITHMS.md §1.11).
+struct SgdGroupOptions {
   double lr = 0.1;
   double min_lr = 0.0;
   double momentum = 0.9;
@@ -41,7 +41,7 @@ struct LearnedMixOptions {
   double switch_off = 0.0;         // > 0: the generator branch runs with this probability
   bool exact_fast_path = true;     // DECISIONS.md exact speed-ups
   EmaOptions ema;
-  GeneratorOptimizerOptions generator;
+  SgdGroupOptions generator;  // the generator's own group
   // AdAutoMix
   int64_t mix_samples = 3;         // N
   bool random_samples = false;     // N ~ U{2..mix_samples} each step

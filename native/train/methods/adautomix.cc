@@ -31,22 +31,14 @@ class AdAutoMix : public LearnedMixMethod {
     replay_ = std::make_unique<BatchNormReplay>(*net()->backbone_k);
   }
 
-  void reset_parameters(at::Generator& gen) override {
-    net()->reset_parameters(gen);
-    mask_generator_->reset_parameters(gen);
-  }
-
   MethodOutput loss(const torch::Tensor& x, const torch::Tensor& y, at::Generator& gen, const ForcedDraws& forced,
                     int64_t step) override {
     const auto& o = options();
     const int64_t batch = x.size(0);
-    BranchDraws mb, bb;
-    draw(forced, batch, gen, mb, bb);
-    const bool skip = skip_generator(forced, gen);
+    const auto draws = step_draws(x, gen, forced);
+    const auto& [mb, bb, perms_mb, perms_bb, skip] = draws;
     const int64_t n = static_cast<int64_t>(mb.lambdas.size());
     const bool fast = o.exact_fast_path;
-    const auto perms_mb = permutation_tensors(mb, x.device());
-    const auto perms_bb = permutation_tensors(bb, x.device());
 
     // The adversarial phase (§1.8): the original's counter, reset on every adversarial step.
     const bool adversarial = counter_ % o.adv_interval == 0;
@@ -112,8 +104,7 @@ class AdAutoMix : public LearnedMixMethod {
     }
 
     // STEP 6: the online network's losses (§1.7), in the original's forward order.
-    const auto one_hot = online_one_hot_loss(x, y);
-    out.terms.push_back({"one_q", one_hot.detach()});
+    const auto one_hot = online_one_hot_loss(x, y, out);
     if (n > 2) {
       backward.add(one_hot * (1.0 - o.mixup_ratio));
       const auto x_lin = mix_linear(x, bb.lambdas, perms_bb);
@@ -123,10 +114,7 @@ class AdAutoMix : public LearnedMixMethod {
     } else {
       backward.add(one_hot);
     }
-    const auto x_bb = mix_images(x, mask_bb, perms_bb);
-    const auto mix_q = mixed_label_loss(online_mix_logits(x_bb), y, perms_bb, bb.lambdas);
-    out.terms.push_back({"mix_q", mix_q.detach()});
-    backward.add(mix_q);
+    add_online_mix_loss(x, y, mask_bb, perms_bb, bb, out, backward);
     backward.finish(out);
     return out;
   }

@@ -25,20 +25,11 @@ class AutoMix : public LearnedMixMethod {
     set_generator(mix_block_.ptr());
   }
 
-  void reset_parameters(at::Generator& gen) override {
-    net()->reset_parameters(gen);
-    mix_block_->reset_parameters(gen);
-  }
-
   MethodOutput loss(const torch::Tensor& x, const torch::Tensor& y, at::Generator& gen, const ForcedDraws& forced,
                     int64_t step) override {
     const auto& o = options();
-    const int64_t batch = x.size(0);
-    BranchDraws mb, bb;
-    draw(forced, batch, gen, mb, bb);
-    const bool skip = skip_generator(forced, gen);
-    const auto perms_mb = permutation_tensors(mb, x.device());
-    const auto perms_bb = permutation_tensors(bb, x.device());
+    const auto draws = step_draws(x, gen, forced);
+    const auto& [mb, bb, perms_mb, perms_bb, skip] = draws;
 
     const auto features = teacher_stages(x)[2];
     const int64_t scale = mask_scale(x, features);
@@ -72,13 +63,8 @@ class AutoMix : public LearnedMixMethod {
       block_loss = teacher_loss + block_loss;
     }
     backward.add(block_loss);
-    const auto one_hot = online_one_hot_loss(x, y);
-    out.terms.push_back({"one_q", one_hot.detach()});
-    backward.add(one_hot);
-    const auto x_bb = mix_images(x, mask_bb, perms_bb);
-    const auto mix_q = mixed_label_loss(online_mix_logits(x_bb), y, perms_bb, bb.lambdas);
-    out.terms.push_back({"mix_q", mix_q.detach()});
-    backward.add(mix_q);
+    backward.add(online_one_hot_loss(x, y, out));
+    add_online_mix_loss(x, y, mask_bb, perms_bb, bb, out, backward);
     backward.finish(out);
     return out;
   }

@@ -5,6 +5,7 @@
 #include "core/errors.h"
 #include "mix/mixing.h"
 #include "mix/sampling.h"
+#include "models/init.h"
 
 namespace adx {
 
@@ -15,6 +16,21 @@ LearnedMixMethod::LearnedMixMethod(const MethodOptions& method, const ModelOptio
       upsample_(method.learned.upsample) {
   if (!(alpha_ > 0)) throw Error(ErrorCode::Config, method.name + " alpha must be > 0");
   net_ = TwinNetwork(model);
+}
+
+void LearnedMixMethod::reset_parameters(at::Generator& gen) {
+  net_->reset_parameters(gen);
+  init_conv_normal(*generator_, 0.01, gen);
+}
+
+LearnedMixMethod::StepDraws LearnedMixMethod::step_draws(const torch::Tensor& x, at::Generator& gen,
+                                                         const ForcedDraws& forced) const {
+  StepDraws d;
+  draw(forced, x.size(0), gen, d.mb, d.bb);
+  d.skip_generator = skip_generator(forced, gen);
+  d.perms_mb = permutation_tensors(d.mb, x.device());
+  d.perms_bb = permutation_tensors(d.bb, x.device());
+  return d;
 }
 
 void LearnedMixMethod::set_generator(std::shared_ptr<torch::nn::Module> generator) {
@@ -84,8 +100,19 @@ bool LearnedMixMethod::skip_generator(const ForcedDraws& forced, at::Generator& 
   return options_.switch_off > 0 && sample_uniform(gen) > options_.switch_off;
 }
 
-torch::Tensor LearnedMixMethod::online_one_hot_loss(const torch::Tensor& x, const torch::Tensor& y) {
-  return torch::nn::functional::cross_entropy(net_->head_one_q(net_->backbone_q->forward(x).back()), y);
+torch::Tensor LearnedMixMethod::online_one_hot_loss(const torch::Tensor& x, const torch::Tensor& y, MethodOutput& out) {
+  auto loss = torch::nn::functional::cross_entropy(net_->head_one_q(net_->backbone_q->forward(x).back()), y);
+  out.terms.push_back({"one_q", loss.detach()});
+  return loss;
+}
+
+void LearnedMixMethod::add_online_mix_loss(const torch::Tensor& x, const torch::Tensor& y, const torch::Tensor& masks,
+                                           const std::vector<torch::Tensor>& perms, const BranchDraws& draws,
+                                           MethodOutput& out, IncrementalBackward& backward) {
+  const auto x_mixed = mix_images(x, masks, perms);
+  const auto loss = mixed_label_loss(online_mix_logits(x_mixed), y, perms, draws.lambdas);
+  out.terms.push_back({"mix_q", loss.detach()});
+  backward.add(loss);
 }
 
 torch::Tensor LearnedMixMethod::online_mix_logits(const torch::Tensor& x_mixed) {

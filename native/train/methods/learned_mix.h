@@ -39,6 +39,8 @@ class LearnedMixMethod : public TrainMethod {
   LearnedMixMethod(const MethodOptions& method, const ModelOptions& model, const LrSchedule& schedule);
 
   torch::nn::Module& network() override { return *net_; }
+  // The twin network (§4, heads N(0, 0.01²), EMA copy) and the generator: every conv N(0, 0.01²).
+  void reset_parameters(at::Generator& gen) override;
   std::vector<torch::Tensor> classifier_parameters() override { return net_->online_parameters(); }
   std::vector<torch::Tensor> generator_parameters() override { return generator_->parameters(); }
   void after_step(int64_t step) override { net_->ema_update(ema_momentum_at(step)); }
@@ -48,6 +50,14 @@ class LearnedMixMethod : public TrainMethod {
   std::vector<torch::Tensor> head_logits(const torch::Tensor& x) override { return net_->head_logits(x); }
 
  protected:
+  // A step's draws: both branches, their permutations on the device, and the switch_off coin.
+  struct StepDraws {
+    BranchDraws mb, bb;
+    std::vector<torch::Tensor> perms_mb, perms_bb;
+    bool skip_generator = false;
+  };
+  StepDraws step_draws(const torch::Tensor& x, at::Generator& gen, const ForcedDraws& forced) const;
+
   // The draws of both branches for a batch: forced (checked) or sampled from `gen`.
   virtual void draw(const ForcedDraws& forced, int64_t batch, at::Generator& gen, BranchDraws& mb,
                     BranchDraws& bb) const = 0;
@@ -76,8 +86,13 @@ class LearnedMixMethod : public TrainMethod {
   // Whether the generator branch is skipped this step (switch_off coin, or a forced value).
   bool skip_generator(const ForcedDraws& forced, at::Generator& gen) const;
 
-  // CE(h^q_one(f_q(x)), y): the clean-batch one-hot loss.
-  torch::Tensor online_one_hot_loss(const torch::Tensor& x, const torch::Tensor& y);
+  // CE(h^q_one(f_q(x)), y): the clean-batch one-hot loss, recorded as the term "one_q".
+  torch::Tensor online_one_hot_loss(const torch::Tensor& x, const torch::Tensor& y, MethodOutput& out);
+  // The online mixup head's loss on the classifier branch's mixed batch (term "mix_q"),
+  // backpropagated at once.
+  void add_online_mix_loss(const torch::Tensor& x, const torch::Tensor& y, const torch::Tensor& masks,
+                           const std::vector<torch::Tensor>& perms, const BranchDraws& draws, MethodOutput& out,
+                           IncrementalBackward& backward);
   // The online mixup head's logits for a (mixed) batch, fp32.
   torch::Tensor online_mix_logits(const torch::Tensor& x_mixed);
   // The EMA mixup head's logits for a (mixed) batch, fp32; the graph reaches the input only.
