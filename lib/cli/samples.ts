@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveConfig } from '../config/resolve.js';
 import type { ResolvedConfig, TrainConfig } from '../config/types.js';
+import type { ImageDataset } from '../data/dataset.js';
 import { loadDataset } from '../data/load.js';
 import { AdautomixError, configError } from '../errors.js';
 import { learnedMixConfig } from '../config/learned-mix.js';
@@ -43,24 +44,51 @@ function split(argv: string[]): { own: string[]; rest: string[] } {
   return { own, rest };
 }
 
-function positiveInt(name: string, value: string | undefined, fallback: number): number {
+function nonNegativeInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw configError(`--${name} must be a non-negative integer, got '${value}'`);
   return n;
 }
 
-async function mixerFromRun(dir: string): Promise<{ mixer: Mixer; config: ResolvedConfig }> {
+/** What to sample with: a mixer, the test images it mixes, and how to let go of both. */
+interface Source {
+  mixer: Mixer;
+  test: ImageDataset;
+  dispose: () => Promise<void>;
+}
+
+async function fromRun(dir: string, count: number): Promise<Source> {
   const config = (await RunDir.readConfig(dir)) as ResolvedConfig;
   if (!config.method?.learned) throw configError(`the run in ${dir} used method '${config.method?.name}', which has no learned generator`);
-  const data = await loadDataset(config.dataset);
+  const data = await loadDataset({ ...config.dataset, testLimit: count });
   const mixer = await createMixer({
     method: learnedMixConfig(config.method.name as 'automix' | 'adautomix', config.method.alpha, config.method.learned) as CreateMixerOptions['method'],
     model: config.model, channels: data.train.channels, classes: data.train.numClasses,
     mean: config.augment.mean ?? data.stats.mean, std: config.augment.std ?? data.stats.std,
     weights: join(dir, 'weights.safetensors'), threads: config.threads, device: config.device,
   });
-  return { mixer, config };
+  return { mixer, test: data.test, dispose: () => mixer.dispose() };
+}
+
+/** Trains a fresh short run first; train options as `adautomix train`, default method adautomix. */
+async function fromFreshRun(argv: string[], steps: number, printer: ProgressPrinter): Promise<Source> {
+  const user: TrainConfig = (await parseTrainArgs(argv)).config;
+  if (user.method === undefined || (typeof user.method === 'object' && user.method.name === undefined)) {
+    user.method = { ...(typeof user.method === 'object' ? user.method : {}), name: 'adautomix' };
+  }
+  const base = resolveConfig(user);
+  user.epochs = 1;
+  user.dataset = { ...user.dataset, trainLimit: Math.min(base.dataset.trainLimit ?? Infinity, steps * base.batchSize) };
+  const trainer = await createTrainer(user);
+  try {
+    printer.line(`adautomix: training ${trainer.config.method.name} for ${trainer.info.stepsPerEpoch} step(s) before sampling`);
+    await trainer.fit({ onProgress: (p) => printer.step(p) });
+    return { mixer: trainer.mixer(), test: trainer.data.test, dispose: () => trainer.dispose() };
+  } catch (error) {
+    await trainer.dispose();
+    throw error;
+  }
 }
 
 export async function samples(argv: string[]): Promise<number> {
@@ -72,40 +100,22 @@ export async function samples(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: own, strict: true, options: Object.fromEntries(OWN.map((o) => [o, { type: 'string' }])) }) as {
     values: Record<string, string | undefined>;
   };
-  const count = Math.max(1, positiveInt('count', values.count, 8));
-  const seed = positiveInt('sample-seed', values['sample-seed'], 0);
+  const count = Math.max(1, nonNegativeInt('count', values.count, 8));
+  const seed = nonNegativeInt('sample-seed', values['sample-seed'], 0);
   const printer = new ProgressPrinter();
 
-  let mixer: Mixer;
-  let config: ResolvedConfig;
-  let dispose: () => Promise<void>;
+  let source: Source;
   if (values.run !== undefined) {
     if (rest.length > 0) throw configError(`with --run, train options do not apply (got ${rest.join(' ')})`);
-    ({ mixer, config } = await mixerFromRun(values.run));
-    dispose = () => mixer.dispose();
+    source = await fromRun(values.run, count);
   } else {
-    const steps = Math.max(1, positiveInt('steps', values.steps, 100));
-    const command = await parseTrainArgs(rest);
-    const user: TrainConfig = command.config;
-    if (user.method === undefined || (typeof user.method === 'object' && user.method.name === undefined)) {
-      user.method = { ...(typeof user.method === 'object' ? user.method : {}), name: 'adautomix' };
-    }
-    const base = resolveConfig(user);
-    user.epochs = 1;
-    user.dataset = { ...user.dataset, trainLimit: Math.min(base.dataset.trainLimit ?? Infinity, steps * base.batchSize) };
-    const trainer = await createTrainer(user);
-    config = trainer.config;
-    printer.line(`adautomix: training ${config.method.name} for ${trainer.info.stepsPerEpoch} step(s) before sampling`);
-    await trainer.fit({ onProgress: (p) => printer.step(p) });
-    mixer = trainer.mixer();
-    dispose = () => trainer.dispose();
+    source = await fromFreshRun(rest, Math.max(1, nonNegativeInt('steps', values.steps, 100)), printer);
   }
   try {
-    const data = await loadDataset({ ...config.dataset, testLimit: count });
-    const test = data.test;
+    const { test } = source;
     const n = Math.min(count, test.count);
     const images = test.images.subarray(0, n * test.height * test.width * test.channels);
-    const result = await mixer.mix(images, [n, test.height, test.width, test.channels], { seed });
+    const result = await source.mixer.mix(images, [n, test.height, test.width, test.channels], { seed });
     const png = values.png ?? (values.run !== undefined ? join(values.run, 'samples.png') : 'samples.png');
     try {
       await writeFile(png, sampleGridPng(images, result, n));
@@ -115,6 +125,6 @@ export async function samples(argv: string[]): Promise<number> {
     printer.line(`adautomix: wrote ${png} (${n} mixed image(s) of ${result.sources} source(s); λ = ${result.lambdas.map((l) => l.toFixed(3)).join(', ')})`);
     return 0;
   } finally {
-    await dispose();
+    await source.dispose();
   }
 }

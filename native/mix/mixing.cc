@@ -54,6 +54,14 @@ bool classifier_mask_is_linear(const std::vector<double>& lambdas, double margin
   return m >= first || (openmixup_rule ? m < 1.0 - first : m > 1.0 - first);
 }
 
+bool is_permutation(const std::vector<int64_t>& values, int64_t n) {
+  std::vector<int64_t> sorted = values;
+  std::sort(sorted.begin(), sorted.end());
+  bool valid = static_cast<int64_t>(sorted.size()) == n;
+  for (int64_t i = 0; valid && i < n; ++i) valid = sorted[i] == i;
+  return valid;
+}
+
 void check_branch_draws(const BranchDraws& d, int64_t batch, const char* branch) {
   const std::string where = std::string("forced ") + branch + " draws";
   if (d.permutations.size() < 2 || d.permutations.size() > 16) {
@@ -66,11 +74,7 @@ void check_branch_draws(const BranchDraws& d, int64_t batch, const char* branch)
     if (!std::isfinite(l) || l < 0 || l > 1) throw Error(ErrorCode::Config, where + ": every λ must be in [0, 1]");
   }
   for (const auto& p : d.permutations) {
-    std::vector<int64_t> sorted = p;
-    std::sort(sorted.begin(), sorted.end());
-    bool valid = static_cast<int64_t>(sorted.size()) == batch;
-    for (int64_t i = 0; valid && i < batch; ++i) valid = sorted[i] == i;
-    if (!valid) throw Error(ErrorCode::Config, where + ": each permutation must be a permutation of 0.." + std::to_string(batch - 1));
+    if (!is_permutation(p, batch)) throw Error(ErrorCode::Config, where + ": each permutation must be a permutation of 0.." + std::to_string(batch - 1));
   }
 }
 

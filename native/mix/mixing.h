@@ -29,6 +29,9 @@ torch::Tensor constant_masks(const std::vector<double>& lambdas, const torch::Te
 // margin ≥ λ₁ or margin < 1−λ₁. A margin ≤ 0 counts as 0, as in the original.
 bool classifier_mask_is_linear(const std::vector<double>& lambdas, double margin, bool openmixup_rule);
 
+// Whether `values` is a permutation of 0..n−1.
+bool is_permutation(const std::vector<int64_t>& values, int64_t n);
+
 // Checks a forced branch (N ≥ 2 sources, one λ in [0,1] per permutation of 0..batch−1).
 void check_branch_draws(const BranchDraws& draws, int64_t batch, const char* branch);
 

@@ -1,8 +1,9 @@
 // AdAutoMix (ALGORITHMS.md §1): the AdaptiveMask generator mixes N sources; the generator is
 // trained through the frozen EMA teacher, adversarially every adv_interval-th step (−β·L_k plus
 // the cosine term) and cooperatively otherwise; the online network learns from the generator's
-// detached masks, the clean batch and (N ≥ 3) linear N-way mixup. One backward, one SGD step, then
-// the EMA update. With the exact fast path the teacher runs once on the clean batch (§DECISIONS).
+// detached masks, the clean batch and (N ≥ 3) linear N-way mixup. Each branch is backpropagated as
+// soon as it is computed, then one SGD step and the EMA update. With the exact fast path the
+// teacher runs once on the clean batch (DECISIONS.md).
 #include <torch/torch.h>
 
 #include "core/errors.h"
@@ -34,7 +35,6 @@ class AdAutoMix : public LearnedMixMethod {
   MethodOutput loss(const torch::Tensor& x, const torch::Tensor& y, at::Generator& gen, const ForcedDraws& forced,
                     int64_t step) override {
     const auto& o = options();
-    const int64_t batch = x.size(0);
     const auto draws = step_draws(x, gen, forced);
     const auto& [mb, bb, perms_mb, perms_bb, skip] = draws;
     const int64_t n = static_cast<int64_t>(mb.lambdas.size());
@@ -61,23 +61,10 @@ class AdAutoMix : public LearnedMixMethod {
     const UpsampleMode mode = upsample_mode(gen);
 
     // STEP 3: the masks. The generator branch keeps its graph; the classifier's is detached.
-    auto generate = [&](const BranchDraws& d, const std::vector<torch::Tensor>& perms) {
-      return generator_masks(features, d, perms, scale, mode);
-    };
     torch::Tensor mask_mb;
-    if (!(fast && skip)) mask_mb = generate(mb, perms_mb);
+    if (!(fast && skip)) mask_mb = generator_masks(features, mb, perms_mb, scale, mode);
     const bool linear_bb = classifier_mask_is_linear(bb.lambdas, o.lam_margin, o.openmixup_margin_rule);
-    torch::Tensor mask_bb;
-    if (fast) {
-      torch::NoGradGuard no_grad;
-      if (!linear_bb) mask_bb = generate(bb, perms_bb);
-    } else {
-      mask_bb = generate(bb, perms_bb).detach();
-    }
-    if (linear_bb) {
-      const auto like = mask_bb.defined() ? mask_bb : torch::empty({batch, n, x.size(2), x.size(3)}, x.options());
-      mask_bb = constant_masks(bb.lambdas, like);
-    }
+    const auto mask_bb = classifier_masks(x, features, bb, perms_bb, scale, mode, linear_bb);
 
     MethodOutput out;
     out.sources = n;
@@ -132,16 +119,12 @@ class AdAutoMix : public LearnedMixMethod {
     if (take_forced_draws(forced, batch, mb, bb)) return;
     const auto& o = options();
     const int64_t n = o.random_samples ? sample_int(2, o.mix_samples, gen) : o.mix_samples;
-    auto permutation = [&](bool keep_last) {
-      return o.no_repeat_shuffle ? sample_no_repeat_permutation(batch, gen, keep_last)
-                                 : sample_permutation_values(batch, gen);
-    };
-    const auto first = permutation(false);   // the original's index_mb
-    const auto second = permutation(true);   // index_bb
+    auto first = branch_permutation(batch, gen, false);  // the original's index_mb
+    auto second = branch_permutation(batch, gen, true);  // index_bb
     if (n == 2) {
       const auto u = sample_betas(alpha(), 2, gen);
-      mb = {{u[0], 1.0 - u[0]}, {identity_permutation(batch), first}};
-      bb = {{u[1], 1.0 - u[1]}, {identity_permutation(batch), second}};
+      mb = two_source_branch(u[0], std::move(first));
+      bb = two_source_branch(u[1], std::move(second));
       return;
     }
     std::vector<double> lambdas;
@@ -153,7 +136,7 @@ class AdAutoMix : public LearnedMixMethod {
       for (double l : lambdas) sum += l;
       for (double& l : lambdas) l /= sum;
     }
-    mb = {lambdas, {first, second}};
+    mb = {lambdas, {std::move(first), std::move(second)}};
     for (int64_t i = 2; i < n; ++i) mb.permutations.push_back(sample_permutation_values(batch, gen));
     bb = {lambdas, {}};
     for (int64_t i = 0; i < n; ++i) bb.permutations.push_back(sample_permutation_values(batch, gen));

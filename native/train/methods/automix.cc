@@ -1,7 +1,8 @@
 // AutoMix (ALGORITHMS.md §2): the PixelMixBlock mixes x with x[π]; the block learns cooperatively
 // through the frozen EMA teacher (L_k) plus the mask loss that pulls the mean mask towards λ; the
-// online network learns from the block's detached masks and the clean batch. One backward, one SGD
-// step, then the EMA update, on the same machinery as AdAutoMix.
+// online network learns from the block's detached masks and the clean batch. Each branch is
+// backpropagated as soon as it is computed, then one SGD step and the EMA update, on the same
+// machinery as AdAutoMix.
 #include <torch/torch.h>
 
 #include <cmath>
@@ -37,15 +38,8 @@ class AutoMix : public LearnedMixMethod {
     // The mask loss reads the partner weight s of the generator branch; its mask is [1−s, s].
     const auto s_mb = mix_block_->forward(features, features.index_select(0, perms_mb[1]), mb.lambdas[0], scale, mode);
     const auto mask_mb = torch::cat({1.0 - s_mb, s_mb}, 1);
-    torch::Tensor mask_bb;
-    if (classifier_mask_is_linear(bb.lambdas, o.lam_margin, false)) {
-      mask_bb = constant_masks(bb.lambdas, mask_mb);
-    } else if (o.exact_fast_path) {
-      torch::NoGradGuard no_grad;
-      mask_bb = generator_masks(features, bb, perms_bb, scale, mode);
-    } else {
-      mask_bb = generator_masks(features, bb, perms_bb, scale, mode).detach();
-    }
+    const bool linear_bb = classifier_mask_is_linear(bb.lambdas, o.lam_margin, false);
+    const auto mask_bb = classifier_masks(x, features, bb, perms_bb, scale, mode, linear_bb);
 
     MethodOutput out;
     out.sources = 2;
@@ -82,14 +76,9 @@ class AutoMix : public LearnedMixMethod {
       if (mb.lambdas.size() != 2) throw Error(ErrorCode::Config, "AutoMix mixes two sources: forced branches need 2 permutations and 2 λ");
       return;
     }
-    const auto& o = options();
-    auto permutation = [&](bool keep_last) {
-      return o.no_repeat_shuffle ? sample_no_repeat_permutation(batch, gen, keep_last)
-                                 : sample_permutation_values(batch, gen);
-    };
     const auto u = sample_betas(alpha(), 2, gen);
-    mb = {{u[0], 1.0 - u[0]}, {identity_permutation(batch), permutation(false)}};
-    bb = {{u[1], 1.0 - u[1]}, {identity_permutation(batch), permutation(true)}};
+    mb = two_source_branch(u[0], branch_permutation(batch, gen, false));
+    bb = two_source_branch(u[1], branch_permutation(batch, gen, true));
   }
 
  private:

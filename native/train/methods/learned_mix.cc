@@ -63,6 +63,31 @@ UpsampleMode LearnedMixMethod::upsample_mode(at::Generator& gen) {
   return upsample_;
 }
 
+std::vector<int64_t> LearnedMixMethod::branch_permutation(int64_t batch, at::Generator& gen, bool keep_last) const {
+  return options_.no_repeat_shuffle ? sample_no_repeat_permutation(batch, gen, keep_last)
+                                    : sample_permutation_values(batch, gen);
+}
+
+BranchDraws LearnedMixMethod::two_source_branch(double lambda, std::vector<int64_t> partner) {
+  const auto batch = static_cast<int64_t>(partner.size());
+  return {{lambda, 1.0 - lambda}, {identity_permutation(batch), std::move(partner)}};
+}
+
+torch::Tensor LearnedMixMethod::classifier_masks(const torch::Tensor& x, const torch::Tensor& features,
+                                                 const BranchDraws& draws, const std::vector<torch::Tensor>& perms,
+                                                 int64_t scale, UpsampleMode mode, bool linear) {
+  torch::Tensor masks;
+  if (!options_.exact_fast_path) {
+    masks = generator_masks(features, draws, perms, scale, mode).detach();
+  } else if (!linear) {
+    torch::NoGradGuard no_grad;
+    masks = generator_masks(features, draws, perms, scale, mode);
+  }
+  if (!linear) return masks;
+  const auto n = static_cast<int64_t>(draws.lambdas.size());
+  return constant_masks(draws.lambdas, torch::empty({x.size(0), n, x.size(2), x.size(3)}, x.options()));
+}
+
 bool LearnedMixMethod::take_forced_draws(const ForcedDraws& forced, int64_t batch, BranchDraws& mb,
                                          BranchDraws& bb) const {
   if (!forced.generator_branch && !forced.classifier_branch) return false;

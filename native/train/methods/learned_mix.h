@@ -65,6 +65,18 @@ class LearnedMixMethod : public TrainMethod {
   virtual torch::Tensor generator_masks(const torch::Tensor& features, const BranchDraws& draws,
                                         const std::vector<torch::Tensor>& perms, int64_t scale, UpsampleMode mode) = 0;
 
+  // One branch permutation: plain, or without fixed points (noRepeatShuffle); `keep_last` is the
+  // original's ignore_failure for the classifier branch.
+  std::vector<int64_t> branch_permutation(int64_t batch, at::Generator& gen, bool keep_last) const;
+  // The two-source branch: x with weight λ, x[π] with weight 1−λ.
+  static BranchDraws two_source_branch(double lambda, std::vector<int64_t> partner);
+
+  // The classifier branch's masks, without gradient: the constants λ_i when `linear` (lamMargin),
+  // else the generator's. The literal path (no fast path) computes the generator's masks even
+  // when they are then replaced, as the original does.
+  torch::Tensor classifier_masks(const torch::Tensor& x, const torch::Tensor& features, const BranchDraws& draws,
+                                 const std::vector<torch::Tensor>& perms, int64_t scale, UpsampleMode mode, bool linear);
+
   // The forced branches, checked (both present, same N), into mb/bb; false when none is forced.
   bool take_forced_draws(const ForcedDraws& forced, int64_t batch, BranchDraws& mb, BranchDraws& bb) const;
 

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "core/errors.h"
+#include "mix/mixing.h"
 #include "mix/sampling.h"
 #include "train/methods/mixed_labels.h"
 #include "train/methods/registry.h"
@@ -23,7 +24,8 @@ class Mixup : public SingleClassifierMethod {
     auto mixed = x * lambda + x.index_select(0, perm) * (1.0 - lambda);
     auto logits = model_->forward(mixed);
     MethodOutput out;
-    out.loss = two_label_loss(logits, y, y.index_select(0, perm), lambda);
+    const auto identity = torch::arange(x.size(0), perm.options());
+    out.loss = mixed_label_loss(logits, y, {identity, perm}, {lambda, 1.0 - lambda});
     out.lambda = lambda;
     return out;
   }
