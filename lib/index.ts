@@ -16,3 +16,6 @@ export type { ReportedAccuracy } from './eval/reported.js';
 export type { HeadMetrics } from './train/events.js';
 export type { LearnedMixConfig, MethodConfig, ResolvedLearnedMix } from './config/types.js';
 export type { BranchDraws } from './native.js';
+export { listModels } from './models/list.js';
+export type { ModelFamily, ModelInfo } from './models/zoo.js';
+export type { NativeForwardResult as ForwardResult, PretrainedReport } from './native.js';

@@ -12,7 +12,7 @@ export interface NativeTrainerOptions {
   device: string;
   threads: number;
   seed: number;
-  model: { arch: string; inChannels: number; numClasses: number; baseWidth: number };
+  model: NativeModelOptions;
   augment: { cropPadding: number; flip: boolean; mean: number[]; std: number[] };
   /** `learned` is read for automix and adautomix only. */
   method: { name: string; alpha: number; learned: ResolvedLearnedMix | null };
@@ -20,6 +20,35 @@ export interface NativeTrainerOptions {
   epochs: number;
   stepsPerEpoch: number;
   nanPolicy: 'error' | 'skip-step';
+}
+
+export interface NativeModelOptions {
+  arch: string;
+  inChannels: number;
+  numClasses: number;
+  /** 0: the architecture's default. */
+  baseWidth: number;
+  /** 0: the architecture's default. */
+  imageSize: number;
+  /** < 0: the architecture's default. */
+  dropPath: number;
+}
+
+/** What loading torchvision-named pretrained weights did. */
+export interface PretrainedReport {
+  /** Tensors written. */
+  loaded: number;
+  /** Classifier tensors left out (skipClassifier). */
+  skipped: string[];
+  /** Derivable buffers the file lacked, kept at their defaults (num_batches_tracked, relative_position_index). */
+  defaulted: string[];
+}
+
+export interface NativeForwardResult {
+  /** Logits per head. */
+  heads: TensorRecord;
+  /** Stage outputs of the (online) backbone, NCHW: stage1, stage2, ... (empty unless asked). */
+  stages: TensorRecord;
 }
 
 export interface NativeInitInfo {
@@ -109,6 +138,8 @@ export interface NativeTrainer {
   state(): Promise<TensorRecord>;
   /** Replaces every parameter and buffer (names and shapes as state() gives them). */
   loadState(tensors: TensorRecord): Promise<void>;
+  loadPretrained(tensors: TensorRecord, skipClassifier: boolean): Promise<PretrainedReport>;
+  forward(input: { shape: number[]; values: Float32Array }, withStages: boolean): Promise<NativeForwardResult>;
   /** The learned generator mixing a batch (AutoMix/AdAutoMix only); no change to the training state. */
   mix(images: Uint8Array, shape: BatchShape, seed: number, forced?: ForcedDraws): Promise<NativeMixResult>;
   dispose(): Promise<void>;
@@ -132,6 +163,7 @@ export interface NativeAddon {
   NativeTrainer: new (options: NativeTrainerOptions) => NativeTrainer;
   setErrorClass(ctor: typeof AdautomixError): void;
   buildInfo(): BuildInfo;
+  listModels(): import('./models/zoo.js').ModelInfo[];
   /**
    * The batch preparation on its own (synchronous, for small batches): uint8 NHWC in, normalised
    * float32 NCHW out; `train` adds the seeded random crop and flip.

@@ -1,9 +1,11 @@
-// Module entry: exports the NativeTrainer class and a few facts about the LibTorch build.
+// Module entry: exports the NativeTrainer class, the model registry and a few facts about the
+// LibTorch build.
 #include <napi.h>
 
 #include "binding/augment_binding.h"
 #include "binding/trainer_binding.h"
 #include "core/compat.h"
+#include "models/registry.h"
 #include "node/js_error.h"
 
 namespace {
@@ -26,11 +28,32 @@ Napi::Value build_info(const Napi::CallbackInfo& info) {
   return o;
 }
 
+Napi::Value list_models(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  const auto& models = adx::list_models();
+  auto out = Napi::Array::New(env, models.size());
+  for (uint32_t i = 0; i < models.size(); ++i) {
+    const auto& m = models[i];
+    auto o = Napi::Object::New(env);
+    o.Set("name", m.name);
+    o.Set("family", m.family);
+    o.Set("description", m.description);
+    o.Set("cifarStem", m.cifar_stem);
+    o.Set("baseWidth", static_cast<double>(m.base_width));
+    o.Set("imageSize", static_cast<double>(m.image_size));
+    o.Set("dropPath", m.drop_path);
+    o.Set("stages", static_cast<double>(m.stages));
+    out.Set(i, o);
+  }
+  return out;
+}
+
 Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeTrainer", adx::node::TrainerBinding::define(env));
   exports.Set("augmentBatch", Napi::Function::New(env, adx::node::augment_batch, "augmentBatch"));
   exports.Set("setErrorClass", Napi::Function::New(env, set_error_class, "setErrorClass"));
   exports.Set("buildInfo", Napi::Function::New(env, build_info, "buildInfo"));
+  exports.Set("listModels", Napi::Function::New(env, list_models, "listModels"));
   return exports;
 }
 

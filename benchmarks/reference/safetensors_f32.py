@@ -1,4 +1,7 @@
-"""Minimal float32 safetensors reader/writer (our own), so the reference scripts need only torch."""
+"""Minimal safetensors reader/writer (our own), so the reference scripts need only torch.
+
+Reads F32; writes F32, and I64 for integer tensors when asked (as torchvision state dicts hold).
+"""
 
 import json
 import struct
@@ -24,12 +27,14 @@ def load(path):
     return out
 
 
-def save(path, tensors):
+def save(path, tensors, keep_int64=False):
     header, chunks, offset = {}, [], 0
     for name in sorted(tensors):
-        t = tensors[name].detach().to(torch.float32).contiguous().cpu()
+        t = tensors[name].detach().contiguous().cpu()
+        dtype = "I64" if keep_int64 and t.dtype == torch.int64 else "F32"
+        t = t if dtype == "I64" else t.to(torch.float32)
         blob = t.numpy().tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(blob)]}
+        header[name] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [offset, offset + len(blob)]}
         chunks.append(blob)
         offset += len(blob)
     text = json.dumps(header)

@@ -64,7 +64,9 @@ async function fromRun(dir: string, count: number): Promise<Source> {
   const data = await loadDataset({ ...config.dataset, testLimit: count });
   const mixer = await createMixer({
     method: learnedMixConfig(config.method.name as 'automix' | 'adautomix', config.method.alpha, config.method.learned) as CreateMixerOptions['method'],
-    model: config.model, channels: data.train.channels, classes: data.train.numClasses,
+    model: { arch: config.model.arch, baseWidth: config.model.baseWidth, imageSize: config.model.imageSize ?? undefined, dropPath: config.model.dropPath },
+    imageSize: Math.min(data.train.height, data.train.width),
+    channels: data.train.channels, classes: data.train.numClasses,
     mean: config.augment.mean ?? data.stats.mean, std: config.augment.std ?? data.stats.std,
     weights: join(dir, 'weights.safetensors'), threads: config.threads, device: config.device,
   });

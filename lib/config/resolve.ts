@@ -8,10 +8,10 @@ import { bool, checkKeys, describe, int, num, oneOf, optionalNumbers, section } 
 import { DEFAULT_FASHION_MNIST_DIR } from '../data/fashion-mnist.js';
 import { presetNames, presets } from './presets.js';
 import { LEARNED_METHOD_KEYS, resolveLearnedMix } from './learned-mix.js';
-import type { MethodConfig, MethodName, ModelArch, ResolvedConfig, TrainConfig } from './types.js';
+import type { MethodConfig, MethodName, ResolvedConfig, TrainConfig } from './types.js';
+import { resolveModel } from './model.js';
 
 const METHODS: readonly MethodName[] = ['vanilla', 'mixup', 'automix', 'adautomix'];
-const ARCHS: readonly ModelArch[] = ['resnet18_cifar', 'resnet34_cifar', 'resnet18', 'resnet34'];
 const DEFAULT_ALPHA: Record<MethodName, number> = { vanilla: 1, mixup: 1, automix: 2, adautomix: 1 };
 
 function isDevice(value: unknown): boolean {
@@ -50,8 +50,6 @@ export function resolveConfig(input: TrainConfig = {}): ResolvedConfig {
 
   const dataset = section<NonNullable<TrainConfig['dataset']>>('dataset', c.dataset);
   checkKeys('dataset', dataset, ['name', 'dir', 'trainLimit', 'testLimit']);
-  const model = section<NonNullable<TrainConfig['model']>>('model', c.model);
-  checkKeys('model', model, ['arch', 'baseWidth']);
   const methodInput = typeof c.method === 'string' ? { name: c.method } : section<MethodConfig>('method', c.method);
   const optimizer = section<NonNullable<TrainConfig['optimizer']>>('optimizer', c.optimizer);
   checkKeys('optimizer', optimizer, ['lr', 'minLr', 'momentum', 'weightDecay', 'nesterov', 'lrStepping']);
@@ -92,10 +90,7 @@ export function resolveConfig(input: TrainConfig = {}): ResolvedConfig {
       trainLimit: limit('dataset.trainLimit', dataset.trainLimit),
       testLimit: limit('dataset.testLimit', dataset.testLimit),
     },
-    model: {
-      arch: oneOf('model.arch', model.arch ?? 'resnet18_cifar', ARCHS),
-      baseWidth: int('model.baseWidth', model.baseWidth ?? 64, 1, 1024),
-    },
+    model: resolveModel(c.model),
     method: {
       name: methodName,
       alpha: num('method.alpha', methodInput.alpha ?? DEFAULT_ALPHA[methodName], 0, 1000, true),

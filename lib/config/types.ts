@@ -70,7 +70,11 @@ export interface ResolvedLearnedMix {
   maskLoss: { weight: number; mode: 'L1' | 'L2' | 'L1+Variance' | 'L2+Variance'; margin: number; schedule: 'constant' | 'cosine' };
 }
 export type DeviceRequest = 'auto' | 'cpu' | 'cuda' | `cuda:${number}`;
-export type ModelArch = 'resnet18_cifar' | 'resnet34_cifar' | 'resnet18' | 'resnet34';
+/** Names of the model zoo (`adautomix models` lists them with their defaults). */
+export type ModelArch =
+  | 'resnet18_cifar' | 'resnet34_cifar' | 'resnet50_cifar' | 'resnet101_cifar' | 'resnext50_32x4d_cifar'
+  | 'resnet18' | 'resnet34' | 'resnet50' | 'resnet101' | 'resnext50_32x4d'
+  | 'wrn28_8' | 'swin_t' | 'convnext_tiny' | 'convnext_tiny_cifar';
 
 export interface TrainConfig {
   /** Start from a named preset (see `presets`); fields given here override it. */
@@ -87,8 +91,20 @@ export interface TrainConfig {
   };
   model?: {
     arch?: ModelArch;
-    /** Width of the first stage; later stages are 2×, 4×, 8× (64 is the standard ResNet). */
+    /**
+     * Width of the first stage; later stages are 2×, 4×, 8×. Default: the architecture's own
+     * (64 for ResNets/ResNeXt, whose Bottleneck stages output 4× that; 128 for WRN-28-8; 96 for
+     * Swin-T and ConvNeXt-T). Swin needs a multiple of 32.
+     */
     baseWidth?: number;
+    /** Image size the model is laid out for; only Swin uses it (window sizes). Default: the data's. */
+    imageSize?: number;
+    /** Stochastic-depth rate of the last block (Swin, ConvNeXt); default 0.2 for Swin-T, 0.1 for ConvNeXt-T. */
+    dropPath?: number;
+    /** Start from these weights: a torchvision state dict saved as safetensors (see docs/models.md). */
+    pretrained?: string;
+    /** With `pretrained`: leave the classifier at its fresh initialisation (fine-tuning on other classes). */
+    skipClassifier?: boolean;
   };
   /** Training method; a string is shorthand for { name }. */
   method?: MethodName | MethodConfig;
@@ -121,10 +137,20 @@ export interface TrainConfig {
   nanPolicy?: 'error' | 'skip-step';
 }
 
+export interface ResolvedModel {
+  arch: ModelArch;
+  baseWidth: number;
+  /** null: the training images' size. */
+  imageSize: number | null;
+  dropPath: number;
+  pretrained: string | null;
+  skipClassifier: boolean;
+}
+
 export interface ResolvedConfig {
   preset: string | null;
   dataset: { name: 'fashion-mnist'; dir: string; trainLimit: number | null; testLimit: number | null };
-  model: { arch: ModelArch; baseWidth: number };
+  model: ResolvedModel;
   /** `learned` is null for vanilla and mixup. */
   method: { name: MethodName; alpha: number; learned: ResolvedLearnedMix | null };
   optimizer: {

@@ -1,6 +1,7 @@
 /**
  * The safetensors container (8-byte little-endian header length, a JSON header naming each
- * tensor's dtype, shape and byte range, then the raw little-endian data), float32 only.
+ * tensor's dtype, shape and byte range, then the raw little-endian data). Writes float32; reads
+ * every numeric dtype into float32.
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { AdautomixError } from '../errors.js';
@@ -41,6 +42,45 @@ export function encodeSafetensors(tensors: TensorMap, metadata: Record<string, s
   return out;
 }
 
+const DTYPE_BYTES: Record<string, number> = { F32: 4, F64: 8, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
+
+/** Half-precision bits → number. */
+function halfToNumber(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exponent = (h >> 10) & 0x1f;
+  const fraction = h & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24;
+  if (exponent === 0x1f) return fraction ? NaN : sign * Infinity;
+  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+}
+
+/**
+ * Any stored dtype as float32 values (weights cross to the addon as float32; integer buffers such
+ * as BN's num_batches_tracked or Swin's relative_position_index stay exact below 2^24).
+ */
+function toFloat32(dtype: string, bytes: Buffer, count: number): Float32Array {
+  if (dtype === 'F32') {
+    const out = new Float32Array(count);
+    Buffer.from(out.buffer).set(bytes);
+    return out;
+  }
+  const out = new Float32Array(count);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let i = 0; i < count; i++) {
+    switch (dtype) {
+      case 'F64': out[i] = view.getFloat64(i * 8, true); break;
+      case 'F16': out[i] = halfToNumber(view.getUint16(i * 2, true)); break;
+      case 'BF16': out[i] = new Float32Array(new Uint32Array([view.getUint16(i * 2, true) << 16]).buffer)[0]!; break;
+      case 'I64': out[i] = Number(view.getBigInt64(i * 8, true)); break;
+      case 'I32': out[i] = view.getInt32(i * 4, true); break;
+      case 'I16': out[i] = view.getInt16(i * 2, true); break;
+      case 'I8': out[i] = view.getInt8(i); break;
+      default: out[i] = view.getUint8(i); break; // U8, BOOL
+    }
+  }
+  return out;
+}
+
 export function decodeSafetensors(bytes: Buffer, source = 'safetensors data'): TensorMap {
   const bad = (why: string) => new AdautomixError(`${source} is not a valid safetensors file: ${why}`, 'E_DATA');
   if (bytes.length < 8) throw bad('shorter than its 8-byte header length');
@@ -56,11 +96,13 @@ export function decodeSafetensors(bytes: Buffer, source = 'safetensors data'): T
   const out: TensorMap = {};
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') continue;
-    if (entry.dtype !== 'F32') throw bad(`tensor ${name} has dtype ${entry.dtype}; only F32 is read`);
     const [begin, end] = entry.data_offsets;
     if (!(begin >= 0 && end >= begin && end <= data.length)) throw bad(`tensor ${name} lies outside the file`);
-    const copy = new Float32Array((end - begin) / 4);
-    Buffer.from(copy.buffer).set(data.subarray(begin, end));
+    const width = DTYPE_BYTES[entry.dtype];
+    if (width === undefined) throw bad(`tensor ${name} has dtype ${entry.dtype}; readable: ${Object.keys(DTYPE_BYTES).join(', ')}`);
+    const count = entry.shape.reduce((a, b) => a * b, 1);
+    if (count * width !== end - begin) throw bad(`tensor ${name}: its shape [${entry.shape.join(', ')}] does not match its ${end - begin} bytes`);
+    const copy = toFloat32(entry.dtype, data.subarray(begin, end), count);
     out[name] = { shape: entry.shape, values: copy };
   }
   return out;

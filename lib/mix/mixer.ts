@@ -6,6 +6,7 @@
  */
 import { readSafetensors } from '../io/safetensors.js';
 import { resolveConfig } from '../config/resolve.js';
+import { nativeModelOptions } from '../config/model.js';
 import type { DeviceRequest, MethodConfig, ModelArch } from '../config/types.js';
 import { AdautomixError, configError } from '../errors.js';
 import { type BatchShape, type BranchDraws, loadNative, type NativeMixResult, type NativeTrainer } from '../native.js';
@@ -77,7 +78,9 @@ function softTargets(labels: Int32Array, r: MixResult, classes: number): Float32
 export interface CreateMixerOptions {
   /** 'automix' | 'adautomix', or their full options (see docs/methods.md). */
   method: 'automix' | 'adautomix' | (MethodConfig & { name: 'automix' | 'adautomix' });
-  model?: { arch?: ModelArch; baseWidth?: number };
+  model?: { arch?: ModelArch; baseWidth?: number; imageSize?: number; dropPath?: number };
+  /** Size of the images the network was built for (Swin sizes its windows from it); default the architecture's. */
+  imageSize?: number;
   /** Image channels and classes the network was built for. */
   channels: number;
   classes: number;
@@ -102,7 +105,7 @@ export async function createMixer(options: CreateMixerOptions): Promise<Mixer> {
   }
   const native = new (loadNative().NativeTrainer)({
     device: c.device, threads: c.threads, seed: c.seed,
-    model: { arch: c.model.arch, inChannels: options.channels, numClasses: options.classes, baseWidth: c.model.baseWidth },
+    model: nativeModelOptions(c.model, options.channels, options.classes, options.imageSize ?? 0),
     augment: { cropPadding: 0, flip: false, mean: options.mean, std: options.std },
     method: { ...c.method }, optimizer: { ...c.optimizer }, epochs: 1, stepsPerEpoch: 1, nanPolicy: 'error',
   });

@@ -5,6 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { resolveConfig } from '../config/resolve.js';
+import { nativeModelOptions } from '../config/model.js';
 import type { ResolvedConfig, TrainConfig } from '../config/types.js';
 import { BatchRing } from '../data/batcher.js';
 import type { DatasetSplits, ImageDataset } from '../data/dataset.js';
@@ -19,6 +20,8 @@ import {
   type NativeStepResult,
   type NativeTrainer,
   type NativeTrainerOptions,
+  type PretrainedReport,
+  type NativeForwardResult,
 } from '../native.js';
 import { reportedAccuracy } from '../eval/reported.js';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
@@ -35,6 +38,8 @@ export interface CreateTrainerOptions {
 }
 
 export interface TrainerInfo extends NativeInitInfo {
+  /** What `model.pretrained` loaded, or null without it. */
+  pretrained: PretrainedReport | null;
   torchVersion: string;
   stepsPerEpoch: number;
   trainSamples: number;
@@ -48,14 +53,19 @@ export async function createTrainer(config: TrainConfig = {}, options: CreateTra
   const nativeOptions = toNativeOptions(resolved, data);
   const handle = new native.NativeTrainer(nativeOptions);
   let init: NativeInitInfo;
+  let pretrained: PretrainedReport | null = null;
   try {
     init = await handle.init();
+    if (resolved.model.pretrained !== null) {
+      pretrained = await handle.loadPretrained(await readSafetensors(resolved.model.pretrained), resolved.model.skipClassifier);
+    }
   } catch (error) {
     await handle.dispose();
     throw error;
   }
   const info: TrainerInfo = {
     ...init,
+    pretrained,
     torchVersion: native.buildInfo().torchVersion,
     stepsPerEpoch: nativeOptions.stepsPerEpoch,
     trainSamples: data.train.count,
@@ -85,7 +95,7 @@ function toNativeOptions(c: ResolvedConfig, data: DatasetSplits): NativeTrainerO
     device: c.device,
     threads: c.threads,
     seed: c.seed,
-    model: { arch: c.model.arch, inChannels: train.channels, numClasses: train.numClasses, baseWidth: c.model.baseWidth },
+    model: nativeModelOptions(c.model, train.channels, train.numClasses, Math.min(train.height, train.width)),
     augment: { cropPadding: c.augment.cropPadding, flip: c.augment.flip, mean, std },
     method: { ...c.method },
     optimizer: { ...c.optimizer },
@@ -202,6 +212,16 @@ export class Trainer implements AsyncDisposable {
   async loadWeights(path: string): Promise<void> {
     this.assertUsable();
     await this.native.loadState(await readSafetensors(path));
+  }
+
+  /**
+   * Eval-mode logits of every head for an input already in the model's space ([n, c, h, w]
+   * float32, normalised), and with `stages: true` the online backbone's stage outputs. Runs
+   * between training steps and changes nothing.
+   */
+  async forward(input: { shape: number[]; values: Float32Array }, options: { stages?: boolean } = {}): Promise<NativeForwardResult> {
+    this.assertUsable();
+    return this.native.forward(input, options.stages ?? false);
   }
 
   async dispose(): Promise<void> {

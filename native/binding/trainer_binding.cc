@@ -66,6 +66,8 @@ Napi::Function TrainerBinding::define(Napi::Env env) {
                       InstanceMethod<&TrainerBinding::evaluate>("evaluate"),
                       InstanceMethod<&TrainerBinding::state>("state"),
                       InstanceMethod<&TrainerBinding::load_state>("loadState"),
+                      InstanceMethod<&TrainerBinding::load_pretrained>("loadPretrained"),
+                      InstanceMethod<&TrainerBinding::forward>("forward"),
                       InstanceMethod<&TrainerBinding::mix>("mix"),
                       InstanceMethod<&TrainerBinding::dispose>("dispose")});
 }
@@ -176,6 +178,35 @@ Napi::Value TrainerBinding::load_state(const Napi::CallbackInfo& info) {
     return env.Undefined();
   };
   return run<bool>(info, [shared](Trainer& t) { t.load_state(*shared); return true; }, to_js);
+}
+
+Napi::Value TrainerBinding::load_pretrained(const Napi::CallbackInfo& info) {
+  std::vector<HostTensor> tensors;
+  bool skip_classifier = false;
+  try {
+    tensors = read_tensor_record(info[0]);
+    skip_classifier = info[1].ToBoolean().Value();
+  } catch (...) {
+    rethrow_as_js(info.Env());
+  }
+  auto shared = std::make_shared<std::vector<HostTensor>>(std::move(tensors));
+  std::function<Napi::Value(Napi::Env, const PretrainedReport&)> to_js = pretrained_report_to_js;
+  return run<PretrainedReport>(
+      info, [shared, skip_classifier](Trainer& t) { return t.load_pretrained(*shared, skip_classifier); }, to_js);
+}
+
+Napi::Value TrainerBinding::forward(const Napi::CallbackInfo& info) {
+  HostTensor input;
+  bool with_stages = false;
+  try {
+    input = read_host_tensor("forward input", info[0]);
+    with_stages = info[1].ToBoolean().Value();
+  } catch (...) {
+    rethrow_as_js(info.Env());
+  }
+  auto shared = std::make_shared<HostTensor>(std::move(input));
+  std::function<Napi::Value(Napi::Env, const ForwardResult&)> to_js = forward_result_to_js;
+  return run<ForwardResult>(info, [shared, with_stages](Trainer& t) { return t.forward(*shared, with_stages); }, to_js);
 }
 
 Napi::Value TrainerBinding::mix(const Napi::CallbackInfo& info) {

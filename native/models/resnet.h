@@ -1,24 +1,27 @@
-// ResNet backbones with BasicBlocks (ResNet-18/34), CIFAR variant (3x3 stride-1 stem, no max-pool)
-// or ImageNet variant (7x7 stride-2 stem + max-pool). Parameter names follow torchvision
-// (conv1, bn1, layer1.0.conv1, ...). forward() returns every stage output: the mask generators
-// read stage 3, the heads read stage 4.
+// ResNet-18/34/50/101 and ResNeXt-50 32x4d (ALGORITHMS.md §4), CIFAR variant (3x3 stride-1 stem,
+// no max-pool) or ImageNet variant (7x7 stride-2 stem + max-pool). Parameter names follow
+// torchvision (conv1, bn1, layer1.0.conv1, layer1.0.downsample.0, ...), so torchvision's
+// resnet*/resnext50_32x4d state dicts load as they are. Bottlenecks put the stride on the 3x3
+// conv ("pytorch" style); the shortcut is a strided 1x1 conv + BN.
 #pragma once
 
-#include <torch/nn/module.h>
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/container/sequential.h>
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/pimpl.h>
-#include <ATen/core/Generator.h>
 
 #include <vector>
+
+#include "models/backbone.h"
 
 namespace adx {
 
 struct ResNetOptions {
-  int64_t depth = 18;        // 18 or 34
+  int64_t depth = 18;        // 18, 34 (BasicBlock), 50, 101 (Bottleneck)
   int64_t in_channels = 3;
-  int64_t base_width = 64;   // stage widths are base, 2·base, 4·base, 8·base
+  int64_t base_width = 64;   // planes of stage 1; later stages 2×, 4×, 8× (Bottleneck outputs ×4)
+  int64_t groups = 1;        // grouped 3x3 convs of the Bottleneck (32 for ResNeXt-50 32x4d)
+  int64_t width_per_group = 64;  // 4 for ResNeXt-50 32x4d: mid width = planes·wpg/64·groups
   bool cifar_stem = true;
   bool zero_init_residual = true;  // last BN γ of each block starts at 0 (ALGORITHMS.md §4)
 };
@@ -27,29 +30,39 @@ class BasicBlockImpl : public torch::nn::Module {
  public:
   BasicBlockImpl(int64_t in_planes, int64_t planes, int64_t stride);
   torch::Tensor forward(const torch::Tensor& x);
+  torch::nn::BatchNorm2d& last_norm() { return bn2; }
 
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr};
   torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};
-  torch::nn::Sequential downsample{nullptr};  // 1x1 conv + BN when shape changes
+  torch::nn::Sequential downsample{nullptr};  // 1x1 conv + BN when the shape changes
 };
 TORCH_MODULE(BasicBlock);
 
-class ResNetImpl : public torch::nn::Module {
+class BottleneckImpl : public torch::nn::Module {
+ public:
+  static constexpr int64_t kExpansion = 4;
+  BottleneckImpl(int64_t in_planes, int64_t planes, int64_t stride, int64_t groups, int64_t width_per_group);
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::nn::BatchNorm2d& last_norm() { return bn3; }
+
+  torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv3{nullptr};
+  torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr}, bn3{nullptr};
+  torch::nn::Sequential downsample{nullptr};
+};
+TORCH_MODULE(Bottleneck);
+
+class ResNetImpl : public BackboneImpl {
  public:
   explicit ResNetImpl(const ResNetOptions& options);
 
-  // Outputs of stages 1..4 (index 0..3).
-  std::vector<torch::Tensor> forward(const torch::Tensor& x);
-
-  // Draws fresh weights from `gen` per ALGORITHMS.md §4.
-  void reset_parameters(at::Generator& gen);
-
-  int64_t out_channels() const { return 8 * options_.base_width; }
-  // Channels of stage `index` (0-based): base·2^index.
-  int64_t stage_channels(int64_t index) const { return options_.base_width << index; }
+  std::vector<torch::Tensor> forward(const torch::Tensor& x) override;
+  void reset_parameters(at::Generator& gen) override;
+  int64_t num_stages() const override { return 4; }
+  int64_t stage_channels(int64_t index) const override;
   const ResNetOptions& options() const { return options_; }
 
  private:
+  bool bottleneck() const { return options_.depth >= 50; }
   torch::nn::Sequential make_stage(int64_t& in_planes, int64_t planes, int64_t blocks, int64_t stride);
 
   ResNetOptions options_;
@@ -57,6 +70,5 @@ class ResNetImpl : public torch::nn::Module {
   torch::nn::BatchNorm2d bn1{nullptr};
   std::vector<torch::nn::Sequential> stages_;
 };
-TORCH_MODULE(ResNet);
 
 }  // namespace adx

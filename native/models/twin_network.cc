@@ -3,7 +3,6 @@
 #include <torch/torch.h>
 
 #include "core/errors.h"
-#include "models/init.h"
 
 namespace adx {
 
@@ -43,8 +42,12 @@ TwinNetworkImpl::TwinNetworkImpl(const ModelOptions& options) {
 
 void TwinNetworkImpl::reset_parameters(at::Generator& gen) {
   backbone_q->reset_parameters(gen);
-  init_linear_normal(*head_one_q, 0.01, gen);
-  init_linear_normal(*head_mix_q, 0.01, gen);
+  head_one_q->reset_parameters(backbone_q->head_init(), gen);
+  head_mix_q->reset_parameters(backbone_q->head_init(), gen);
+  copy_online_to_ema();
+}
+
+void TwinNetworkImpl::copy_online_to_ema() {
   copy_and_freeze(*backbone_q, *backbone_k);
   copy_and_freeze(*head_one_q, *head_one_k);
   copy_and_freeze(*head_mix_q, *head_mix_k);
@@ -68,8 +71,8 @@ void TwinNetworkImpl::ema_update(double momentum) {
 std::vector<std::string> TwinNetworkImpl::head_names() { return {"mix_k", "one_k", "mix_q", "one_q"}; }
 
 std::vector<torch::Tensor> TwinNetworkImpl::head_logits(const torch::Tensor& x) {
-  auto last_k = backbone_k->forward(x).back();
-  auto last_q = backbone_q->forward(x).back();
+  auto last_k = backbone_k->features(x);
+  auto last_q = backbone_q->features(x);
   return {head_mix_k(last_k), head_one_k(last_k), head_mix_q(last_q), head_one_q(last_q)};
 }
 

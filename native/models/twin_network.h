@@ -21,6 +21,9 @@ class TwinNetworkImpl : public torch::nn::Module {
   // Fresh online weights (§4, heads N(0, 0.01²)), copied into the EMA twin, which is then frozen.
   void reset_parameters(at::Generator& gen);
 
+  // The EMA twin becomes a frozen copy of the online network (parameters and buffers).
+  void copy_online_to_ema();
+
   // What SGD trains: backbone_q, head_one_q, head_mix_q.
   std::vector<torch::Tensor> online_parameters() const;
 
@@ -32,7 +35,7 @@ class TwinNetworkImpl : public torch::nn::Module {
   static std::vector<std::string> head_names();
   std::vector<torch::Tensor> head_logits(const torch::Tensor& x);
 
-  ResNet backbone_q{nullptr}, backbone_k{nullptr};
+  Backbone backbone_q, backbone_k;
   LinearHead head_one_q{nullptr}, head_mix_q{nullptr}, head_one_k{nullptr}, head_mix_k{nullptr};
 };
 TORCH_MODULE(TwinNetwork);

@@ -148,17 +148,25 @@ AugmentOptions read_augment_options(const Napi::Object& o) {
   return a;
 }
 
+ModelOptions read_model_options(const Napi::Object& model) {
+  ModelOptions m;
+  m.arch = string_field(model, "arch");
+  m.in_channels = int_field(model, "inChannels", 1, 64);
+  m.num_classes = int_field(model, "numClasses", 2, 1000000);
+  m.base_width = int_field(model, "baseWidth", 0, 4096);
+  m.image_size = int_field(model, "imageSize", 0, 65536);
+  m.drop_path = number_field(model, "dropPath");
+  if (m.drop_path >= 1.0) config_error("native options: 'dropPath' must be below 1");
+  return m;
+}
+
 TrainerConfig read_trainer_config(const Napi::Object& o) {
   TrainerConfig c;
   c.device = string_field(o, "device");
   c.threads = int_field(o, "threads", 0, 4096);
   c.seed = static_cast<uint64_t>(int_field(o, "seed", 0, 9007199254740991LL));
 
-  auto model = object_field(o, "model");
-  c.model.arch = string_field(model, "arch");
-  c.model.in_channels = int_field(model, "inChannels", 1, 64);
-  c.model.num_classes = int_field(model, "numClasses", 2, 1000000);
-  c.model.base_width = int_field(model, "baseWidth", 1, 1024);
+  c.model = read_model_options(object_field(o, "model"));
 
   c.augment = read_augment_options(object_field(o, "augment"));
 

@@ -13,6 +13,10 @@ namespace adx::node {
 
 TrainerConfig read_trainer_config(const Napi::Object& options);
 
+// { arch, inChannels, numClasses, baseWidth, imageSize, dropPath }; 0 (−1 for dropPath) takes the
+// architecture's default.
+ModelOptions read_model_options(const Napi::Object& model);
+
 // { cropPadding, flip, mean, std }.
 AugmentOptions read_augment_options(const Napi::Object& options);
 

@@ -35,6 +35,33 @@ Napi::Value tensor_record_to_js(Napi::Env env, const std::vector<HostTensor>& te
   return o;
 }
 
+HostTensor read_host_tensor(const std::string& name, const Napi::Value& entry) {
+  if (!entry.IsObject()) throw Error(ErrorCode::Config, "'" + name + "' must be { shape, values }");
+  auto shape = entry.As<Napi::Object>().Get("shape");
+  auto values = entry.As<Napi::Object>().Get("values");
+  if (!shape.IsArray() || !values.IsTypedArray() ||
+      values.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    throw Error(ErrorCode::Config, "'" + name + "' needs shape: number[] and values: Float32Array");
+  }
+  HostTensor t{name, {}, {}};
+  auto dims = shape.As<Napi::Array>();
+  double numel = 1;
+  for (uint32_t d = 0; d < dims.Length(); ++d) {
+    auto v = dims.Get(d);
+    const double x = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+    if (!(x >= 0 && x <= 1e12 && x == std::floor(x))) throw Error(ErrorCode::Shape, "'" + name + "' has a bad shape");
+    t.shape.push_back(static_cast<int64_t>(x));
+    numel *= x;
+  }
+  auto data = values.As<Napi::Float32Array>();
+  if (numel != static_cast<double>(data.ElementLength())) {
+    throw Error(ErrorCode::Shape, "'" + name + "' holds " + std::to_string(data.ElementLength()) +
+                                      " values, its shape says " + std::to_string(static_cast<int64_t>(numel)));
+  }
+  t.values.assign(data.Data(), data.Data() + data.ElementLength());
+  return t;
+}
+
 std::vector<HostTensor> read_tensor_record(const Napi::Value& value) {
   if (!value.IsObject()) throw Error(ErrorCode::Config, "weights must be an object of { shape, values } tensors");
   auto o = value.As<Napi::Object>();
@@ -42,27 +69,17 @@ std::vector<HostTensor> read_tensor_record(const Napi::Value& value) {
   std::vector<HostTensor> out;
   for (uint32_t i = 0; i < names.Length(); ++i) {
     const auto name = names.Get(i).As<Napi::String>().Utf8Value();
-    auto entry = o.Get(name);
-    if (!entry.IsObject()) throw Error(ErrorCode::Config, "weights: '" + name + "' must be { shape, values }");
-    auto shape = entry.As<Napi::Object>().Get("shape");
-    auto values = entry.As<Napi::Object>().Get("values");
-    if (!shape.IsArray() || !values.IsTypedArray() ||
-        values.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
-      throw Error(ErrorCode::Config, "weights: '" + name + "' needs shape: number[] and values: Float32Array");
-    }
-    HostTensor t{name, {}, {}};
-    auto dims = shape.As<Napi::Array>();
-    for (uint32_t d = 0; d < dims.Length(); ++d) {
-      auto v = dims.Get(d);
-      const double x = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
-      if (!(x >= 0 && x <= 1e12 && x == std::floor(x))) throw Error(ErrorCode::Shape, "weights: '" + name + "' has a bad shape");
-      t.shape.push_back(static_cast<int64_t>(x));
-    }
-    auto data = values.As<Napi::Float32Array>();
-    t.values.assign(data.Data(), data.Data() + data.ElementLength());
-    out.push_back(std::move(t));
+    out.push_back(read_host_tensor("weights: " + name, o.Get(name)));
+    out.back().name = name;
   }
   return out;
+}
+
+Napi::Value forward_result_to_js(Napi::Env env, const ForwardResult& r) {
+  auto o = Napi::Object::New(env);
+  o.Set("heads", tensor_record_to_js(env, r.heads));
+  o.Set("stages", tensor_record_to_js(env, r.stages));
+  return o;
 }
 
 Napi::Value mix_result_to_js(Napi::Env env, const MixResult& r) {
@@ -84,6 +101,19 @@ Napi::Value mix_result_to_js(Napi::Env env, const MixResult& r) {
     perms.Set(static_cast<uint32_t>(i), number_array(env, r.draws.permutations[i]));
   }
   o.Set("permutations", perms);
+  return o;
+}
+
+Napi::Value pretrained_report_to_js(Napi::Env env, const PretrainedReport& r) {
+  auto names = [env](const std::vector<std::string>& list) {
+    auto a = Napi::Array::New(env, list.size());
+    for (uint32_t i = 0; i < list.size(); ++i) a.Set(i, list[i]);
+    return a;
+  };
+  auto o = Napi::Object::New(env);
+  o.Set("loaded", static_cast<double>(r.loaded));
+  o.Set("skipped", names(r.skipped));
+  o.Set("defaulted", names(r.defaulted));
   return o;
 }
 

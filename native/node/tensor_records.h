@@ -15,6 +15,15 @@ Napi::Value tensor_record_to_js(Napi::Env env, const std::vector<HostTensor>& te
 // Copies the record's tensors (on the JS thread; the worker never touches V8 memory).
 std::vector<HostTensor> read_tensor_record(const Napi::Value& value);
 
+// One { shape, values: Float32Array } tensor; `name` goes into error messages.
+HostTensor read_host_tensor(const std::string& name, const Napi::Value& entry);
+
+// { heads: record, stages: record }.
+Napi::Value forward_result_to_js(Napi::Env env, const ForwardResult& r);
+
 Napi::Value mix_result_to_js(Napi::Env env, const MixResult& r);
+
+// { loaded, skipped: string[], defaulted: string[] }.
+Napi::Value pretrained_report_to_js(Napi::Env env, const PretrainedReport& r);
 
 }  // namespace adx::node

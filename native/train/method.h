@@ -16,6 +16,7 @@
 #include "mix/pixel_mix_block.h"
 #include "mix/upsample.h"
 #include "models/classifier.h"
+#include "models/pretrained.h"
 #include "train/ema.h"
 #include "train/schedule.h"
 
@@ -103,6 +104,8 @@ class TrainMethod {
   // The whole module tree: its parameters and buffers are the trainer's state.
   virtual torch::nn::Module& network() = 0;
   virtual void reset_parameters(at::Generator& gen) = 0;
+  // Torchvision-named weights into the (online) backbone and its heads; an EMA twin follows.
+  virtual PretrainedReport load_pretrained(const std::vector<HostTensor>& tensors, bool skip_classifier) = 0;
   // The main SGD group, and the generator's own group (empty for methods without one).
   virtual std::vector<torch::Tensor> classifier_parameters() = 0;
   virtual std::vector<torch::Tensor> generator_parameters() { return {}; }

@@ -15,6 +15,13 @@ namespace adx {
 
 namespace {
 
+HostTensor to_host(const std::string& name, const torch::Tensor& t) {
+  auto host = t.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+  HostTensor h{name, host.sizes().vec(), {}};
+  h.values.assign(host.data_ptr<float>(), host.data_ptr<float>() + host.numel());
+  return h;
+}
+
 void check_config(const TrainerConfig& c) {
   check_normalisation(c.augment, c.model.in_channels);
   if (c.schedule.epochs < 1 || c.schedule.steps_per_epoch < 1) {
@@ -33,6 +40,10 @@ Trainer::Trainer(const TrainerConfig& config)
 
   method_ = make_method(config_.method, config_.model, config_.schedule);
   method_->reset_parameters(gen_);
+  // Stochastic depth draws from the run's seeded generator too, so a seed repeats a run.
+  for (auto& module : method_->network().modules()) {
+    if (auto* backbone = module->as<BackboneImpl>()) backbone->set_generator(gen_);
+  }
   auto& network = method_->network();
   network.to(device_.device);
   network.train();
@@ -138,14 +149,8 @@ StepResult Trainer::train_step(const HostBatch& batch, const ForcedDraws& forced
 std::vector<HostTensor> Trainer::state() const {
   torch::NoGradGuard no_grad;
   std::vector<HostTensor> out;
-  auto add = [&out](const std::string& name, const torch::Tensor& t) {
-    auto host = t.detach().to(torch::kCPU, torch::kFloat32).contiguous();
-    HostTensor h{name, host.sizes().vec(), {}};
-    h.values.assign(host.data_ptr<float>(), host.data_ptr<float>() + host.numel());
-    out.push_back(std::move(h));
-  };
-  for (const auto& p : method_->network().named_parameters()) add(p.key(), p.value());
-  for (const auto& b : method_->network().named_buffers()) add(b.key(), b.value());
+  for (const auto& p : method_->network().named_parameters()) out.push_back(to_host(p.key(), p.value()));
+  for (const auto& b : method_->network().named_buffers()) out.push_back(to_host(b.key(), b.value()));
   return out;
 }
 
@@ -212,6 +217,42 @@ MixResult Trainer::mix(const HostBatch& batch, const ForcedDraws& forced, uint64
                     .contiguous();
   r.mixed_images.assign(pixels.data_ptr<uint8_t>(), pixels.data_ptr<uint8_t>() + pixels.numel());
   return r;
+}
+
+ForwardResult Trainer::forward(const HostTensor& input, bool with_stages) {
+  if (input.shape.size() != 4 || input.shape[1] != config_.model.in_channels) {
+    throw Error(ErrorCode::Shape, "forward input must be [n, " + std::to_string(config_.model.in_channels) +
+                                      ", h, w] float32 for this model");
+  }
+  torch::NoGradGuard no_grad;
+  auto& network = method_->network();
+  network.eval();
+  auto x = torch::from_blob(const_cast<float*>(input.values.data()), input.shape, torch::kFloat32).to(device_.device);
+  ForwardResult r;
+  try {
+    const auto names = method_->head_names();
+    const auto logits = method_->head_logits(x);
+    for (size_t i = 0; i < names.size(); ++i) r.heads.push_back(to_host(names[i], logits[i]));
+    if (with_stages) {
+      for (auto& module : network.modules(/*include_self=*/false)) {
+        auto* backbone = module->as<BackboneImpl>();
+        if (!backbone) continue;
+        const auto stages = backbone->forward(x);
+        for (size_t i = 0; i < stages.size(); ++i) r.stages.push_back(to_host("stage" + std::to_string(i + 1), stages[i]));
+        break;  // the first backbone is the online one
+      }
+    }
+  } catch (...) {
+    network.train();
+    throw;
+  }
+  network.train();
+  return r;
+}
+
+PretrainedReport Trainer::load_pretrained(const std::vector<HostTensor>& tensors, bool skip_classifier) {
+  if (step_ > 0) throw Error(ErrorCode::Config, "pretrained weights load before the first training step");
+  return method_->load_pretrained(tensors, skip_classifier);
 }
 
 void Trainer::load_state(const std::vector<HostTensor>& tensors) {

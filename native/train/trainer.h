@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/device.h"
+#include "core/host_tensor.h"
 #include "data/augment.h"
 #include "data/batch.h"
 #include "models/classifier.h"
@@ -53,12 +54,6 @@ struct StepResult {
   double seconds = 0;          // wall time of the step on the worker
 };
 
-// One named tensor of the model state, copied to host float32 (for export and comparison).
-struct HostTensor {
-  std::string name;
-  std::vector<int64_t> shape;
-  std::vector<float> values;
-};
 
 struct HeadEval {
   std::string name;
@@ -81,6 +76,13 @@ struct MixResult {
   BranchDraws draws;                  // label weights λ_i and source permutations π_i
 };
 
+// Eval-mode outputs for an already normalised float input: every head's logits and, when asked,
+// the stage outputs of the (online) backbone.
+struct ForwardResult {
+  std::vector<HostTensor> heads;   // named by head_names()
+  std::vector<HostTensor> stages;  // "stage1", "stage2", ...
+};
+
 class Trainer {
  public:
   explicit Trainer(const TrainerConfig& config);
@@ -90,8 +92,13 @@ class Trainer {
   // The current generator mixing a batch (no augmentation, eval mode, draws from `seed`, no
   // change to the training state or its random stream).
   MixResult mix(const HostBatch& images, const ForcedDraws& forced, uint64_t seed);
+  // `input` is [n, c, h, w] float32 in the model's input space (already normalised).
+  ForwardResult forward(const HostTensor& input, bool with_stages);
   // Replaces every parameter and buffer by the named tensors (the names and shapes state() gives).
   void load_state(const std::vector<HostTensor>& tensors);
+
+  // Torchvision-named pretrained weights (see models/pretrained.h); before the first step.
+  PretrainedReport load_pretrained(const std::vector<HostTensor>& tensors, bool skip_classifier);
 
   // Parameters and buffers (BN statistics) under their module paths, e.g. backbone.layer1.0.conv1.weight.
   std::vector<HostTensor> state() const;

@@ -51,11 +51,11 @@ class AdAutoMix : public LearnedMixMethod {
     if (replaying) replay_->begin_capture();
     const auto stages = teacher_stages(x);
     if (replaying) replay_->end_capture();
-    const auto& features = stages[2];
+    const auto& features = stages[net()->backbone_k->mix_stage()];
     torch::Tensor clean_logits;
     if (replaying) {
       torch::NoGradGuard no_grad;
-      clean_logits = net()->head_mix_k(stages.back()).to(torch::kFloat32);
+      clean_logits = net()->head_mix_k(net()->backbone_k->pool(stages.back())).to(torch::kFloat32);
     }
     const int64_t scale = mask_scale(x, features);
     const UpsampleMode mode = upsample_mode(gen);

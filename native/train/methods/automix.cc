@@ -32,7 +32,7 @@ class AutoMix : public LearnedMixMethod {
     const auto draws = step_draws(x, gen, forced);
     const auto& [mb, bb, perms_mb, perms_bb, skip] = draws;
 
-    const auto features = teacher_stages(x)[2];
+    const auto features = teacher_stages(x)[net()->backbone_k->mix_stage()];
     const int64_t scale = mask_scale(x, features);
     const UpsampleMode mode = upsample_mode(gen);
     // The mask loss reads the partner weight s of the generator branch; its mask is [1−s, s].

@@ -41,6 +41,13 @@ double LearnedMixMethod::ema_momentum_at(int64_t step) const {
   return ema_momentum(options_.ema, step, total_steps_);
 }
 
+PretrainedReport LearnedMixMethod::load_pretrained(const std::vector<HostTensor>& tensors, bool skip_classifier) {
+  auto report = adx::load_pretrained(*net_->backbone_q, {net_->head_one_q.get(), net_->head_mix_q.get()}, tensors,
+                                     skip_classifier);
+  net_->copy_online_to_ema();
+  return report;
+}
+
 std::vector<torch::Tensor> LearnedMixMethod::teacher_stages(const torch::Tensor& x) {
   torch::NoGradGuard no_grad;
   return net_->backbone_k->forward(x);
@@ -109,7 +116,7 @@ MixPreview LearnedMixMethod::preview(const torch::Tensor& x, at::Generator& gen,
   MixPreview out;
   BranchDraws unused;
   draw(forced, x.size(0), gen, out.draws, unused);
-  const auto features = net_->backbone_k->forward(x)[2];
+  const auto features = net_->backbone_k->forward(x)[net_->backbone_k->mix_stage()];
   const auto perms = permutation_tensors(out.draws, x.device());
   // A random upsampling mode is drawn by the first training step; before it, bilinear.
   const UpsampleMode mode = options_.random_upsample && !upsample_chosen_ ? UpsampleMode::Bilinear : upsample_;
@@ -126,7 +133,7 @@ bool LearnedMixMethod::skip_generator(const ForcedDraws& forced, at::Generator& 
 }
 
 torch::Tensor LearnedMixMethod::online_one_hot_loss(const torch::Tensor& x, const torch::Tensor& y, MethodOutput& out) {
-  auto loss = torch::nn::functional::cross_entropy(net_->head_one_q(net_->backbone_q->forward(x).back()), y);
+  auto loss = torch::nn::functional::cross_entropy(net_->head_one_q(net_->backbone_q->features(x)), y);
   out.terms.push_back({"one_q", loss.detach()});
   return loss;
 }
@@ -141,11 +148,11 @@ void LearnedMixMethod::add_online_mix_loss(const torch::Tensor& x, const torch::
 }
 
 torch::Tensor LearnedMixMethod::online_mix_logits(const torch::Tensor& x_mixed) {
-  return net_->head_mix_q(net_->backbone_q->forward(x_mixed).back()).to(torch::kFloat32);
+  return net_->head_mix_q(net_->backbone_q->features(x_mixed)).to(torch::kFloat32);
 }
 
 torch::Tensor LearnedMixMethod::teacher_mix_logits(const torch::Tensor& x_mixed) {
-  return net_->head_mix_k(net_->backbone_k->forward(x_mixed).back()).to(torch::kFloat32);
+  return net_->head_mix_k(net_->backbone_k->features(x_mixed)).to(torch::kFloat32);
 }
 
 }  // namespace adx

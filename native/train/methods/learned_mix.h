@@ -41,6 +41,8 @@ class LearnedMixMethod : public TrainMethod {
   torch::nn::Module& network() override { return *net_; }
   // The twin network (§4, heads N(0, 0.01²), EMA copy) and the generator: every conv N(0, 0.01²).
   void reset_parameters(at::Generator& gen) override;
+  // Into backbone_q and both online heads, then copied to the EMA twin.
+  PretrainedReport load_pretrained(const std::vector<HostTensor>& tensors, bool skip_classifier) override;
   std::vector<torch::Tensor> classifier_parameters() override { return net_->online_parameters(); }
   std::vector<torch::Tensor> generator_parameters() override { return generator_->parameters(); }
   void after_step(int64_t step) override { net_->ema_update(ema_momentum_at(step)); }
@@ -84,7 +86,7 @@ class LearnedMixMethod : public TrainMethod {
   void set_generator(std::shared_ptr<torch::nn::Module> generator);
 
   // The generator's input channels: the stage-3 width of the backbone.
-  int64_t feature_channels() const { return net_->backbone_q->stage_channels(2); }
+  int64_t feature_channels() const { return net_->backbone_q->stage_channels(net_->backbone_q->mix_stage()); }
 
   // f_k on the clean batch, train mode, no graph: every stage output (index 2 feeds the generator).
   std::vector<torch::Tensor> teacher_stages(const torch::Tensor& x);

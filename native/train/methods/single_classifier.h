@@ -13,6 +13,9 @@ class SingleClassifierMethod : public TrainMethod {
 
   torch::nn::Module& network() override { return *model_; }
   void reset_parameters(at::Generator& gen) override { model_->reset_parameters(gen); }
+  PretrainedReport load_pretrained(const std::vector<HostTensor>& tensors, bool skip_classifier) override {
+    return adx::load_pretrained(*model_->backbone, {model_->head.get()}, tensors, skip_classifier);
+  }
   std::vector<torch::Tensor> classifier_parameters() override { return model_->parameters(); }
   std::vector<std::string> head_names() const override { return {"head"}; }
   std::vector<torch::Tensor> head_logits(const torch::Tensor& x) override { return {model_->forward(x)}; }

@@ -1,0 +1,24 @@
+#include "models/drop_path.h"
+
+#include <torch/torch.h>
+
+namespace adx {
+
+torch::Tensor drop_path(const torch::Tensor& branch, double p, bool training, const RandomSource& random) {
+  if (!training || p <= 0.0) return branch;
+  const double survival = 1.0 - p;
+  std::vector<int64_t> shape(branch.dim(), 1);
+  shape[0] = branch.size(0);
+  // Drawn on the CPU generator, then moved, so CPU and CUDA runs drop the same rows.
+  auto keep = torch::empty(shape, torch::kFloat32).bernoulli_(survival, random.generator);
+  if (survival > 0.0) keep.div_(survival);
+  return branch * keep.to(branch.device(), branch.scalar_type());
+}
+
+std::vector<double> drop_path_rates(int64_t blocks, double max_rate) {
+  std::vector<double> rates(blocks, 0.0);
+  for (int64_t i = 0; i < blocks && blocks > 1; ++i) rates[i] = max_rate * i / static_cast<double>(blocks - 1);
+  return rates;
+}
+
+}  // namespace adx
