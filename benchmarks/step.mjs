@@ -4,9 +4,14 @@
 // the other, so the peak RSS reported is that implementation's alone and they never compete for cores.
 //
 //   node benchmarks/step.mjs [--method vanilla|mixup|automix|adautomix] [--batch 100] [--size 32]
-//                            [--channels 3] [--classes 100] [--width 64] [--threads N] [--warmup 3]
+//                            [--channels 3] [--classes 100] [--width W] [--threads N] [--warmup 3]
 //                            [--steps 20] [--alpha 1.0] [--sources 3] [--no-fast-path] [--json]
-//                            [--no-reference]
+//                            [--no-reference] [--arch resnet18_cifar] [--torchvision]
+//
+// --arch picks the backbone (default width: the architecture's). --torchvision makes the
+// reference torchvision's model of that name (CIFAR stem swapped in for *_cifar; see
+// reference/zoo_reference.py) instead of our plain ResNet-18; the learned methods' reference
+// exists only for resnet18_cifar.
 //
 // automix/adautomix read their defaults from dist/ (run `npm run build:ts` first); --sources is
 // AdAutoMix's N, --no-fast-path times our literal path instead of the exact fast path.
@@ -33,7 +38,8 @@ function usage(message) {
   process.stderr.write(
     'usage: node benchmarks/step.mjs [--method vanilla|mixup|automix|adautomix] [--batch 100] [--size 32]\n' +
       '         [--channels 3] [--classes 100] [--width 64] [--threads N] [--warmup 3] [--steps 20]\n' +
-      '         [--alpha 1.0] [--sources 3] [--no-fast-path] [--json] [--no-reference]\n',
+      '         [--alpha 1.0] [--sources 3] [--no-fast-path] [--json] [--no-reference]\n' +
+      '         [--arch resnet18_cifar] [--torchvision]\n',
   );
   process.exit(2);
 }
@@ -49,7 +55,9 @@ function readOptions(argv) {
         size: { type: 'string', default: '32' },
         channels: { type: 'string', default: '3' },
         classes: { type: 'string', default: '100' },
-        width: { type: 'string', default: '64' },
+        width: { type: 'string' },
+        arch: { type: 'string', default: 'resnet18_cifar' },
+        torchvision: { type: 'boolean', default: false },
         threads: { type: 'string', default: String(os.availableParallelism()) },
         warmup: { type: 'string', default: '3' },
         steps: { type: 'string', default: '20' },
@@ -79,7 +87,9 @@ function readOptions(argv) {
     size: int('size', 1),
     channels: int('channels', 1),
     classes: int('classes', 2),
-    width: int('width', 1),
+    width: parsed.width === undefined ? 0 : int('width', 1),
+    arch: parsed.arch,
+    torchvision: parsed.torchvision,
     threads: int('threads', 1),
     warmup: int('warmup', 0),
     steps: int('steps', 1),
@@ -92,6 +102,9 @@ function readOptions(argv) {
   };
   if (!['vanilla', 'mixup', 'automix', 'adautomix'].includes(o.method)) usage('--method must be vanilla, mixup, automix or adautomix');
   if (!(o.alpha > 0) || !Number.isFinite(o.alpha)) usage('--alpha must be a number > 0');
+  if (o.method !== 'vanilla' && o.method !== 'mixup' && o.arch !== 'resnet18_cifar' && o.reference) {
+    usage('the automix/adautomix reference runs only on resnet18_cifar (or pass --no-reference)');
+  }
   if (CROP_PADDING >= o.size) usage(`--size must be larger than the crop padding (${CROP_PADDING})`);
   return o;
 }
@@ -135,7 +148,7 @@ async function runOurs(o) {
     device: 'cpu',
     threads: o.threads,
     seed: 0,
-    model: { arch: 'resnet18_cifar', inChannels: o.channels, numClasses: o.classes, baseWidth: o.width },
+    model: { arch: o.arch, inChannels: o.channels, numClasses: o.classes, baseWidth: o.width },
     augment: { cropPadding: CROP_PADDING, flip: true, mean, std },
     method: { name: o.method, alpha: o.alpha, learned: await learnedOptions(o) },
     optimizer: OPTIMIZER,
@@ -222,7 +235,8 @@ function sharedArgs(o) {
     '--size', String(o.size),
     '--channels', String(o.channels),
     '--classes', String(o.classes),
-    '--width', String(o.width),
+    '--arch', o.arch,
+    ...(o.width > 0 ? ['--width', String(o.width)] : []),
     '--threads', String(o.threads),
     '--warmup', String(o.warmup),
     '--steps', String(o.steps),
@@ -245,7 +259,7 @@ function printTable(report) {
   const line = (r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   console.log(
     `train step: ${report.method}, batch ${report.batch}, ${report.size}x${report.size}x${report.channels}, ` +
-      `${report.classes} classes, width ${report.width}, ${report.threads} thread(s)`,
+      `${report.classes} classes, ${report.arch} width ${report.width ?? 'default'}, ${report.threads} thread(s)`,
   );
   console.log(`machine: ${report.machine.cpu} (${report.machine.cores} cores)`);
   console.log(line(rows[0]));
@@ -274,7 +288,7 @@ async function main() {
   let reference = null;
   if (o.reference) {
     const python = process.env.ADX_PYTHON || '/usr/bin/python3';
-    const refRun = await runChild(python, [referenceScript, ...sharedArgs(o)]);
+    const refRun = await runChild(python, [referenceScript, ...sharedArgs(o), ...(o.torchvision ? ['--torchvision'] : [])]);
     reference = refRun.code === 0 ? lastJsonLine(refRun.stdout) : null;
     if (!reference) {
       process.stderr.write(
@@ -295,7 +309,8 @@ async function main() {
     size: o.size,
     channels: o.channels,
     classes: o.classes,
-    width: o.width,
+    arch: o.arch,
+    width: o.width || null,
     threads: o.threads,
     torch: ours.torch,
     img_per_s: ours.img_per_s,

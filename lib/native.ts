@@ -26,12 +26,12 @@ export interface NativeModelOptions {
   arch: string;
   inChannels: number;
   numClasses: number;
-  /** 0: the architecture's default. */
-  baseWidth: number;
-  /** 0: the architecture's default. */
-  imageSize: number;
-  /** < 0: the architecture's default. */
-  dropPath: number;
+  /** 0 or left out: the architecture's default. */
+  baseWidth?: number;
+  /** 0 or left out: the architecture's default. */
+  imageSize?: number;
+  /** < 0 or left out: the architecture's default. */
+  dropPath?: number;
 }
 
 /** What loading torchvision-named pretrained weights did. */

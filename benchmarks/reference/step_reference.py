@@ -42,6 +42,9 @@ def parse_args(argv=None):
     p.add_argument("--channels", type=int, default=3)
     p.add_argument("--classes", type=int, default=100)
     p.add_argument("--width", type=int, default=64)
+    p.add_argument("--arch", default="resnet18_cifar")
+    p.add_argument("--torchvision", action="store_true",
+                   help="time torchvision's model of --arch (zoo_reference.build) instead of our ResNet-18")
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--steps", type=int, default=20)
@@ -119,7 +122,16 @@ def main(argv=None):
         for q, k in model.ema_pairs():
             k.data.copy_(q.data)
         params = [dict(params=model.online()), dict(params=list(model.mix_block.parameters()))]
+    elif args.torchvision:
+        if c != 3:
+            raise SystemExit("--torchvision models take 3 channels")
+        import zoo_reference  # torchvision only when asked for  # noqa: E402
+
+        model = zoo_reference.build(args.arch, args.classes)
+        params = model.parameters()
     else:
+        if args.arch != "resnet18_cifar":
+            raise SystemExit("without --torchvision the reference is our ResNet-18 CIFAR; pass --torchvision")
         model = build(c, args.classes, args.width)
         params = model.parameters()
     model.train()

@@ -16,7 +16,12 @@ Trains an image classifier and evaluates it on the test split after every epoch.
   --batch-size <n>       training batch size
   --lr <x>               base learning rate (cosine schedule to --min-lr)
   --min-lr <x>           learning-rate floor
-  --width <n>            model base width (64 = standard ResNet-18)
+  --arch <name>          model architecture (default: resnet18_cifar; see \`adautomix models\`)
+  --width <n>            first-stage width (default: the architecture's, e.g. 64 for ResNets)
+  --drop-path <x>        stochastic-depth rate of the last block (Swin, ConvNeXt)
+  --image-size <n>       size the model is laid out for (Swin's windows; default: the data's)
+  --pretrained <file>    start from a torchvision state dict saved as safetensors (docs/models.md)
+  --skip-classifier      with --pretrained: keep a fresh classifier (fine-tuning on other classes)
   --seed <n>             seed of every random draw (same seed, same run on CPU)
   --threads <n>          CPU threads for LibTorch (default: all cores)
   --device <d>           auto | cpu | cuda | cuda:N (default: auto)
@@ -72,6 +77,11 @@ export async function parseTrainArgs(argv: string[]): Promise<TrainCommand> {
       lr: { type: 'string' },
       'min-lr': { type: 'string' },
       width: { type: 'string' },
+      arch: { type: 'string' },
+      'drop-path': { type: 'string' },
+      'image-size': { type: 'string' },
+      pretrained: { type: 'string' },
+      'skip-classifier': { type: 'boolean' },
       seed: { type: 'string' },
       threads: { type: 'string' },
       device: { type: 'string' },
@@ -103,8 +113,15 @@ export async function parseTrainArgs(argv: string[]): Promise<TrainCommand> {
   const lr = numberFlag('lr', values.lr);
   const minLr = numberFlag('min-lr', values['min-lr']);
   if (lr !== undefined || minLr !== undefined) config.optimizer = { ...file.optimizer, ...(lr !== undefined && { lr }), ...(minLr !== undefined && { minLr }) };
-  const width = numberFlag('width', values.width);
-  if (width !== undefined) config.model = { ...file.model, baseWidth: width };
+  const model: NonNullable<TrainConfig['model']> = {
+    ...(values.arch !== undefined && { arch: values.arch as NonNullable<TrainConfig['model']>['arch'] }),
+    ...(values.width !== undefined && { baseWidth: numberFlag('width', values.width) }),
+    ...(values['drop-path'] !== undefined && { dropPath: numberFlag('drop-path', values['drop-path']) }),
+    ...(values['image-size'] !== undefined && { imageSize: numberFlag('image-size', values['image-size']) }),
+    ...(values.pretrained !== undefined && { pretrained: values.pretrained }),
+    ...(values['skip-classifier'] && { skipClassifier: true }),
+  };
+  if (Object.keys(model).length > 0) config.model = { ...file.model, ...model };
   const trainLimit = numberFlag('train-limit', values['train-limit']);
   const testLimit = numberFlag('test-limit', values['test-limit']);
   if (values['data-dir'] !== undefined || trainLimit !== undefined || testLimit !== undefined) {

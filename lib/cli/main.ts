@@ -5,6 +5,7 @@ import { resolveConfig } from '../config/resolve.js';
 import { presets } from '../config/presets.js';
 import { AdautomixError } from '../errors.js';
 import { loadNative, packageRoot } from '../native.js';
+import { listModels } from '../models/list.js';
 import { RunDir } from '../report/run-dir.js';
 import { createTrainer } from '../train/trainer.js';
 import { parseTrainArgs, TRAIN_USAGE } from './args.js';
@@ -17,6 +18,7 @@ Commands:
   train     train a classifier (adautomix train --help)
   samples   a PNG grid of a learned mixer's masks and mixed images (adautomix samples --help)
   presets   list the named presets
+  models    list the model architectures and their defaults
   info      LibTorch version, devices and threads of this build
   --version print the version`;
 
@@ -45,6 +47,14 @@ async function train(argv: string[]): Promise<number> {
         `method ${config.method.name}, ${config.epochs} epoch(s) × ${info.stepsPerEpoch} steps of ${config.batchSize}, ` +
         `device ${info.device}${info.deviceAutomatic ? ' (auto)' : ''}, ${info.threads} thread(s), LibTorch ${info.torchVersion}`,
     );
+    if (info.pretrained) {
+      const p = info.pretrained;
+      printer.line(
+        `adautomix: loaded ${p.loaded} pretrained tensors from ${config.model.pretrained}` +
+          (p.skipped.length ? `, classifier skipped (${p.skipped.join(', ')})` : '') +
+          (p.defaulted.length ? `, ${p.defaulted.length} derivable buffer(s) not in the file kept at their defaults` : ''),
+      );
+    }
     printer.line(`adautomix: writing ${run.configPath} and ${run.metricsPath}`);
 
     const controller = new AbortController();
@@ -99,6 +109,14 @@ function listPresets(): number {
   return 0;
 }
 
+function listModelsCommand(): number {
+  for (const m of listModels()) {
+    const drop = m.dropPath > 0 ? `, drop path ${m.dropPath}` : '';
+    console.log(`${m.name}\n  ${m.description}; width ${m.baseWidth}, ${m.stages} stages, laid out for ${m.imageSize}²${drop}`);
+  }
+  return 0;
+}
+
 function info(): number {
   const build = loadNative().buildInfo();
   console.log(JSON.stringify(build, null, 2));
@@ -120,6 +138,8 @@ export async function main(argv: string[]): Promise<number> {
         return await samples(rest);
       case 'presets':
         return listPresets();
+      case 'models':
+        return listModelsCommand();
       case 'info':
         return info();
       case '--version':

@@ -14,7 +14,7 @@ export function resolveModel(input: unknown): ResolvedModel {
   const baseWidth = int('model.baseWidth', model.baseWidth ?? info.baseWidth, 1, 4096);
   const widthProblem = baseWidthProblem(info, baseWidth);
   if (widthProblem) throw configError(`model.baseWidth: ${widthProblem}`);
-  if (model.dropPath !== undefined && info.dropPath === 0) {
+  if (model.dropPath !== undefined && model.dropPath !== 0 && info.dropPath === 0) {
     throw configError(`model.dropPath: ${arch} has no stochastic depth (only Swin and ConvNeXt do)`);
   }
   if (model.pretrained !== undefined && (typeof model.pretrained !== 'string' || model.pretrained === '')) {

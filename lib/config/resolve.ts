@@ -18,6 +18,15 @@ function isDevice(value: unknown): boolean {
   return typeof value === 'string' && /^(auto|cpu|cuda(:\d{1,4})?)$/.test(value);
 }
 
+/**
+ * The preset's model settings were chosen for its architecture: a user who names another
+ * architecture gets that one's defaults, not the preset's width.
+ */
+function mergeModel(preset: TrainConfig['model'], user: TrainConfig['model']): TrainConfig['model'] {
+  if (user?.arch !== undefined && user.arch !== (preset?.arch ?? 'resnet18_cifar')) return { ...user };
+  return { ...preset, ...user };
+}
+
 /** Shallow-per-section merge: the user's section fields override the preset's. */
 function mergeWithPreset(config: TrainConfig): TrainConfig {
   if (config.preset === undefined) return config;
@@ -33,7 +42,7 @@ function mergeWithPreset(config: TrainConfig): TrainConfig {
     ...base,
     ...config,
     dataset: { ...base.dataset, ...config.dataset },
-    model: { ...base.model, ...config.model },
+    model: mergeModel(base.model, config.model),
     method: { ...learned, ...baseMethod, ...method },
     optimizer: { ...base.optimizer, ...config.optimizer },
     augment: { ...base.augment, ...config.augment },

@@ -153,9 +153,10 @@ ModelOptions read_model_options(const Napi::Object& model) {
   m.arch = string_field(model, "arch");
   m.in_channels = int_field(model, "inChannels", 1, 64);
   m.num_classes = int_field(model, "numClasses", 2, 1000000);
-  m.base_width = int_field(model, "baseWidth", 0, 4096);
-  m.image_size = int_field(model, "imageSize", 0, 65536);
-  m.drop_path = number_field(model, "dropPath");
+  // Optional: left out, the architecture's defaults apply.
+  if (!model.Get("baseWidth").IsUndefined()) m.base_width = int_field(model, "baseWidth", 0, 4096);
+  if (!model.Get("imageSize").IsUndefined()) m.image_size = int_field(model, "imageSize", 0, 65536);
+  if (!model.Get("dropPath").IsUndefined()) m.drop_path = number_field(model, "dropPath");
   if (m.drop_path >= 1.0) config_error("native options: 'dropPath' must be below 1");
   return m;
 }
