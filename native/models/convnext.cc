@@ -44,12 +44,7 @@ ConvNeXtImpl::ConvNeXtImpl(const ConvNeXtOptions& options) : options_(options) {
   if (options.depths.size() < 2 || options.base_width < 1 || options.in_channels < 1) {
     throw Error(ErrorCode::Config, "ConvNeXt needs at least 2 stages, a positive width and input channels");
   }
-  if (options.drop_path < 0.0 || options.drop_path >= 1.0) {
-    throw Error(ErrorCode::Config, "ConvNeXt drop path must be in [0, 1), got " + std::to_string(options.drop_path));
-  }
-  int64_t total = 0;
-  for (auto d : options.depths) total += d;
-  const auto rates = drop_path_rates(total, options.drop_path);
+  const auto rates = drop_path_rates(options.depths, options.drop_path, "ConvNeXt");
 
   auto features = add_container(*this, "features");
   auto stem = add_container(*features, "0");

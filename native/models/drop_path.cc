@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "core/errors.h"
+
 namespace adx {
 
 torch::Tensor drop_path(const torch::Tensor& branch, double p, bool training, const RandomSource& random) {
@@ -15,7 +17,12 @@ torch::Tensor drop_path(const torch::Tensor& branch, double p, bool training, co
   return branch * keep.to(branch.device(), branch.scalar_type());
 }
 
-std::vector<double> drop_path_rates(int64_t blocks, double max_rate) {
+std::vector<double> drop_path_rates(const std::vector<int64_t>& depths, double max_rate, const std::string& model) {
+  if (max_rate < 0.0 || max_rate >= 1.0) {
+    throw Error(ErrorCode::Config, model + " drop path must be in [0, 1), got " + std::to_string(max_rate));
+  }
+  int64_t blocks = 0;
+  for (auto d : depths) blocks += d;
   std::vector<double> rates(blocks, 0.0);
   for (int64_t i = 0; i < blocks && blocks > 1; ++i) rates[i] = max_rate * i / static_cast<double>(blocks - 1);
   return rates;

@@ -4,14 +4,18 @@
 
 #include <torch/types.h>
 
+#include <string>
+#include <vector>
+
 #include "models/backbone.h"
 
 namespace adx {
 
 torch::Tensor drop_path(const torch::Tensor& branch, double p, bool training, const RandomSource& random);
 
-// Rates rising linearly from 0 at the first block to `max_rate` at the last (torchvision's
-// block_id / (blocks − 1) rule).
-std::vector<double> drop_path_rates(int64_t blocks, double max_rate);
+// One rate per block over all stages (`depths` blocks each), rising linearly from 0 at the first
+// block to `max_rate` at the last (torchvision's block_id / (blocks − 1) rule). E_CONFIG naming
+// `model` unless 0 ≤ max_rate < 1.
+std::vector<double> drop_path_rates(const std::vector<int64_t>& depths, double max_rate, const std::string& model);
 
 }  // namespace adx

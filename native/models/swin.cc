@@ -148,12 +148,7 @@ SwinTransformerImpl::SwinTransformerImpl(const SwinOptions& options) : options_(
     throw Error(ErrorCode::Config, "Swin's image size must be at least its patch size " + std::to_string(options.patch) +
                                        ", got " + std::to_string(options.image_size));
   }
-  if (options.drop_path < 0.0 || options.drop_path >= 1.0) {
-    throw Error(ErrorCode::Config, "Swin drop path must be in [0, 1), got " + std::to_string(options.drop_path));
-  }
-  int64_t total = 0;
-  for (auto d : options.depths) total += d;
-  const auto rates = drop_path_rates(total, options.drop_path);
+  const auto rates = drop_path_rates(options.depths, options.drop_path, "Swin");
 
   auto features = add_container(*this, "features");
   auto embed = add_container(*features, "0");  // Sequential(Conv2d, Permute, LayerNorm)
