@@ -85,3 +85,26 @@ describe('progress formatting', () => {
     expect(formatDuration(Number.NaN)).toBe('--:--');
   });
 });
+
+describe('safetensors dtypes', () => {
+  /** A one-tensor file of `dtype` holding `bytes` as [values.length]. */
+  function file(dtype: string, count: number, bytes: Buffer): Buffer {
+    const header = Buffer.from(JSON.stringify({ t: { dtype, shape: [count], data_offsets: [0, bytes.length] } }));
+    const length = Buffer.alloc(8);
+    length.writeBigUInt64LE(BigInt(header.length));
+    return Buffer.concat([length, header, bytes]);
+  }
+
+  it('reads float16, bfloat16 and int64 into float32 exactly', () => {
+    const half = Buffer.from(new Uint16Array([0x3c00, 0xc100, 0x0001, 0x7bff]).buffer); // 1, -2.5, 2^-24, 65504
+    expect([...decodeSafetensors(file('F16', 4, half)).t!.values]).toEqual([1, -2.5, 2 ** -24, 65504]);
+    const bf16 = Buffer.from(new Uint16Array([0x3f80, 0xc020, 0x4049]).buffer); // 1, -2.5, 3.140625
+    expect([...decodeSafetensors(file('BF16', 3, bf16)).t!.values]).toEqual([1, -2.5, 3.140625]);
+    const i64 = Buffer.from(new BigInt64Array([7n, -3n, 168n]).buffer);
+    expect([...decodeSafetensors(file('I64', 3, i64)).t!.values]).toEqual([7, -3, 168]);
+  });
+
+  it('rejects a byte range that does not match the shape', () => {
+    expect(() => decodeSafetensors(file('F32', 3, Buffer.alloc(8)))).toThrow(/does not match its 8 bytes/);
+  });
+});

@@ -2,14 +2,14 @@
 import { configError } from '../errors.js';
 import { baseWidthProblem, MODEL_NAMES, modelInfo } from '../models/zoo.js';
 import { bool, checkKeys, describe, int, num, oneOf, section } from './validate.js';
-import type { ModelArch, ResolvedModel, TrainConfig } from './types.js';
+import type { ResolvedModel, TrainConfig } from './types.js';
 
 export const MODEL_KEYS = ['arch', 'baseWidth', 'imageSize', 'dropPath', 'pretrained', 'skipClassifier'] as const;
 
 export function resolveModel(input: unknown): ResolvedModel {
   const model = section<NonNullable<TrainConfig['model']>>('model', input);
   checkKeys('model', model, MODEL_KEYS);
-  const arch = oneOf('model.arch', model.arch ?? 'resnet18_cifar', MODEL_NAMES as ModelArch[]);
+  const arch = oneOf('model.arch', model.arch ?? 'resnet18_cifar', MODEL_NAMES);
   const info = modelInfo(arch)!;
   const baseWidth = int('model.baseWidth', model.baseWidth ?? info.baseWidth, 1, 4096);
   const widthProblem = baseWidthProblem(info, baseWidth);

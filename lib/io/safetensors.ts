@@ -66,11 +66,14 @@ function toFloat32(dtype: string, bytes: Buffer, count: number): Float32Array {
   }
   const out = new Float32Array(count);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // bfloat16 is the top half of a float32: one scratch word reinterprets it without allocating.
+  const bits = new Uint32Array(1);
+  const bitsAsFloat = new Float32Array(bits.buffer);
   for (let i = 0; i < count; i++) {
     switch (dtype) {
       case 'F64': out[i] = view.getFloat64(i * 8, true); break;
       case 'F16': out[i] = halfToNumber(view.getUint16(i * 2, true)); break;
-      case 'BF16': out[i] = new Float32Array(new Uint32Array([view.getUint16(i * 2, true) << 16]).buffer)[0]!; break;
+      case 'BF16': bits[0] = view.getUint16(i * 2, true) << 16; out[i] = bitsAsFloat[0]!; break;
       case 'I64': out[i] = Number(view.getBigInt64(i * 8, true)); break;
       case 'I32': out[i] = view.getInt32(i * 4, true); break;
       case 'I16': out[i] = view.getInt16(i * 2, true); break;

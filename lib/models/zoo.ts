@@ -3,10 +3,12 @@
  * registry (`listModels()` from the addon) is the authority; a test keeps the two equal.
  */
 
+import type { ModelArch } from '../config/types.js';
+
 export type ModelFamily = 'resnet' | 'resnext' | 'wrn' | 'swin' | 'convnext';
 
 export interface ModelInfo {
-  name: string;
+  name: ModelArch;
   family: ModelFamily;
   description: string;
   /** CIFAR-style stem (3x3, stride 1, no max-pool) rather than the ImageNet one. */
@@ -21,14 +23,14 @@ export interface ModelInfo {
 }
 
 function resnets(cifar: boolean): ModelInfo[] {
-  const suffix = cifar ? '_cifar' : '';
+  const suffix = cifar ? ('_cifar' as const) : ('' as const);
   const stem = cifar ? '3x3 stride-1 stem, no max-pool' : '7x7 stride-2 stem + max-pool';
   const common = { cifarStem: cifar, baseWidth: 64, imageSize: cifar ? 32 : 224, dropPath: 0, stages: 4 };
   return [
-    ...[18, 34, 50, 101].map((depth) => ({
-      name: `resnet${depth}${suffix}`, family: 'resnet' as const, description: `ResNet-${depth}, ${stem}`, ...common,
+    ...([18, 34, 50, 101] as const).map((depth) => ({
+      name: `resnet${depth}${suffix}` as const, family: 'resnet' as const, description: `ResNet-${depth}, ${stem}`, ...common,
     })),
-    { name: `resnext50_32x4d${suffix}`, family: 'resnext', description: `ResNeXt-50 32x4d, ${stem}`, ...common },
+    { name: `resnext50_32x4d${suffix}` as const, family: 'resnext', description: `ResNeXt-50 32x4d, ${stem}`, ...common },
   ];
 }
 

@@ -28,9 +28,6 @@ std::vector<ModelInfo> build_registry() {
   return out;
 }
 
-template <class T>
-T or_default(T given, T fallback, bool use_fallback) { return use_fallback ? fallback : given; }
-
 Backbone make_resnet(const ModelInfo& info, const ModelOptions& o, int64_t width) {
   ResNetOptions r;
   r.in_channels = o.in_channels;
@@ -65,9 +62,10 @@ const ModelInfo& model_info(const std::string& arch) {
 Backbone make_backbone(const ModelOptions& o) {
   const auto& info = model_info(o.arch);
   if (o.in_channels < 1) throw Error(ErrorCode::Config, "a model needs at least one input channel");
-  const int64_t width = or_default(o.base_width, info.base_width, o.base_width <= 0);
-  const int64_t image_size = or_default(o.image_size, info.image_size, o.image_size <= 0);
-  const double drop_path = or_default(o.drop_path, info.drop_path, o.drop_path < 0.0);
+  // Unset (0, or < 0 for the rate) takes the architecture's default.
+  const int64_t width = o.base_width > 0 ? o.base_width : info.base_width;
+  const int64_t image_size = o.image_size > 0 ? o.image_size : info.image_size;
+  const double drop_path = o.drop_path >= 0.0 ? o.drop_path : info.drop_path;
   if (o.drop_path > 0.0 && info.drop_path == 0.0) {
     throw Error(ErrorCode::Config, "model '" + o.arch + "' has no stochastic depth; leave dropPath unset");
   }
