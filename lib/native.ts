@@ -157,6 +157,20 @@ export interface BuildInfo {
   cudaAvailable: boolean;
   cudaDeviceCount: number;
   defaultThreads: number;
+  /**
+   * The cache of large CPU tensor blocks that replaces LibTorch's CPU allocator (see
+   * native/core/cpu_block_cache.h); `ADX_CPU_CACHE_MB` bounds its idle bytes, 0 turns it off.
+   */
+  cpuBlockCache: {
+    installed: boolean;
+    idleLimitMB: number;
+    idleMB: number;
+    liveMB: number;
+    /** Allocations served from idle blocks. */
+    reused: number;
+    /** Allocations that went to the system. */
+    fresh: number;
+  };
 }
 
 export interface NativeAddon {

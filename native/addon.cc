@@ -5,6 +5,7 @@
 #include "binding/augment_binding.h"
 #include "binding/trainer_binding.h"
 #include "core/compat.h"
+#include "core/cpu_block_cache.h"
 #include "models/registry.h"
 #include "node/js_error.h"
 
@@ -25,6 +26,15 @@ Napi::Value build_info(const Napi::CallbackInfo& info) {
   o.Set("cudaAvailable", adx::compat::cuda_available());
   o.Set("cudaDeviceCount", static_cast<double>(adx::compat::cuda_available() ? adx::compat::cuda_device_count() : 0));
   o.Set("defaultThreads", static_cast<double>(at::get_num_threads()));
+  const auto cache = adx::cpu_block_cache_stats();
+  auto c = Napi::Object::New(env);
+  c.Set("installed", cache.installed);
+  c.Set("idleLimitMB", static_cast<double>(cache.idle_limit_bytes >> 20));
+  c.Set("idleMB", static_cast<double>(cache.idle_bytes) / (1 << 20));
+  c.Set("liveMB", static_cast<double>(cache.live_bytes) / (1 << 20));
+  c.Set("reused", static_cast<double>(cache.reused));
+  c.Set("fresh", static_cast<double>(cache.fresh));
+  o.Set("cpuBlockCache", c);
   return o;
 }
 
@@ -49,6 +59,7 @@ Napi::Value list_models(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object init(Napi::Env env, Napi::Object exports) {
+  adx::install_cpu_block_cache();
   exports.Set("NativeTrainer", adx::node::TrainerBinding::define(env));
   exports.Set("augmentBatch", Napi::Function::New(env, adx::node::augment_batch, "augmentBatch"));
   exports.Set("setErrorClass", Napi::Function::New(env, set_error_class, "setErrorClass"));

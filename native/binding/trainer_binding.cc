@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/compat.h"
+#include "core/cpu_block_cache.h"
 #include "core/errors.h"
 #include "node/js_error.h"
 #include "node/read_options.h"
@@ -240,6 +241,7 @@ Napi::Value TrainerBinding::dispose(const Napi::CallbackInfo& info) {
   auto holder = trainer_;
   std::function<bool()> job = [holder]() {
     holder->reset();  // free the model and optimizer on the thread that used them
+    release_cpu_block_cache();  // and hand the blocks they leave idle back to the system
     return true;
   };
   std::function<Napi::Value(Napi::Env, const bool&)> to_js = [this](Napi::Env env, const bool&) -> Napi::Value {
