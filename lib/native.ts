@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ResolvedConfig, ResolvedLearnedMix } from './config/types.js';
+import type { ResolvedClassicMode, ResolvedConfig, ResolvedLearnedMix } from './config/types.js';
 import { AdautomixError } from './errors.js';
 
 export interface NativeTrainerOptions {
@@ -14,8 +14,8 @@ export interface NativeTrainerOptions {
   seed: number;
   model: NativeModelOptions;
   augment: { cropPadding: number; flip: boolean; mean: number[]; std: number[] };
-  /** `learned` is read for automix and adautomix only. */
-  method: { name: string; alpha: number; learned: ResolvedLearnedMix | null };
+  /** `learned` is read for automix and adautomix only; `modes` for the classic methods (absent or null: one mode from name and alpha). */
+  method: { name: string; alpha: number; learned: ResolvedLearnedMix | null; modes?: ResolvedClassicMode[] | null };
   optimizer: ResolvedConfig['optimizer'];
   epochs: number;
   stepsPerEpoch: number;
@@ -75,6 +75,10 @@ export interface NativeStepResult {
   step: number;
   skipped: boolean;
   seconds: number;
+  /** The classic mode used this step (e.g. 'cutmix'); null for the other methods. */
+  mode: string | null;
+  /** Seconds spent mixing this step (classic methods; ManifoldMix: its in-network blends); null otherwise. */
+  mixSeconds: number | null;
 }
 
 export interface NativeHeadEval {
@@ -97,9 +101,10 @@ export interface BranchDraws {
 
 /** Draws a test may force, to compare a step with another implementation. */
 export interface ForcedDraws {
-  /** mixup */
+  /** The classic methods: λ (ResizeMix: the box scale τ), the partner permutation, and the mode's index. */
   lambda?: number;
   permutation?: number[];
+  mode?: number;
   /** AutoMix / AdAutoMix: the generator ("mb") and classifier ("bb") branches. */
   generator?: BranchDraws;
   classifier?: BranchDraws;
@@ -111,7 +116,7 @@ export type BatchShape = [n: number, height: number, width: number, channels: nu
 
 export type TensorRecord = Record<string, { shape: number[]; values: Float32Array }>;
 
-/** What a learned mixer makes of a batch (see lib/mix/mixer.ts). */
+/** What a mixer makes of a batch (see lib/mix/mixer.ts); the classic methods give N = 2: the original, then its partner. */
 export interface NativeMixResult {
   /** N, the images mixed into each output image. */
   sources: number;
@@ -140,7 +145,7 @@ export interface NativeTrainer {
   loadState(tensors: TensorRecord): Promise<void>;
   loadPretrained(tensors: TensorRecord, skipClassifier: boolean): Promise<PretrainedReport>;
   forward(input: { shape: number[]; values: Float32Array }, withStages: boolean): Promise<NativeForwardResult>;
-  /** The learned generator mixing a batch (AutoMix/AdAutoMix only); no change to the training state. */
+  /** The method's mixer on a batch (not vanilla, not ManifoldMix); no change to the training state. */
   mix(images: Uint8Array, shape: BatchShape, seed: number, forced?: ForcedDraws): Promise<NativeMixResult>;
   dispose(): Promise<void>;
 }
@@ -183,6 +188,8 @@ export interface NativeAddon {
    * float32 NCHW out; `train` adds the seeded random crop and flip.
    */
   augmentBatch(images: Uint8Array, shape: BatchShape, options: AugmentOptions, seed: number, train: boolean): Float32Array;
+  /** FMix's grey low-frequency image before binarisation, [h, w] row-major in [0, 1] (for tests and plots). */
+  fmixGrey(height: number, width: number, decay: number, seed: number): Float32Array;
 }
 
 /** The package root: both lib/ (tests) and dist/ (published) sit one level below it. */

@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include "binding/augment_binding.h"
+#include "binding/mask_binding.h"
 #include "binding/trainer_binding.h"
 #include "core/compat.h"
 #include "core/cpu_block_cache.h"
@@ -62,6 +63,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   adx::install_cpu_block_cache();
   exports.Set("NativeTrainer", adx::node::TrainerBinding::define(env));
   exports.Set("augmentBatch", Napi::Function::New(env, adx::node::augment_batch, "augmentBatch"));
+  exports.Set("fmixGrey", Napi::Function::New(env, adx::node::fmix_grey, "fmixGrey"));
   exports.Set("setErrorClass", Napi::Function::New(env, set_error_class, "setErrorClass"));
   exports.Set("buildInfo", Napi::Function::New(env, build_info, "buildInfo"));
   exports.Set("listModels", Napi::Function::New(env, list_models, "listModels"));

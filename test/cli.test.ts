@@ -44,7 +44,7 @@ describe.runIf(hasFashionMnist)('adautomix CLI', () => {
       expect(Number.isFinite(l.loss)).toBe(true);
     }
     const config = JSON.parse(await readFile(join(out, 'config.json'), 'utf8'));
-    expect(config.method).toEqual({ name: 'mixup', alpha: 1, learned: null });
+    expect(config.method).toMatchObject({ name: 'mixup', alpha: 1, learned: null, modes: [{ name: 'mixup', alpha: 1, probability: 1 }] });
     expect(config.epochs).toBe(2);
     expect(config.resolved.device).toBe('cpu');
   });

@@ -46,13 +46,13 @@ describe('error codes', () => {
     const data = { data: bandSplits() };
     const bad = [
       [{ batchSize: 0 }, 'batchSize must be an integer in [1, 65536], got 0'],
-      [{ method: 'cutmixx' }, "method.name must be one of 'vanilla', 'mixup', 'automix', 'adautomix', got 'cutmixx'"],
+      [{ method: 'cutmixx' }, "method.name must be one of 'vanilla', 'automix', 'adautomix', 'classic', 'mixup', 'cutmix', 'manifoldmix', 'fmix', 'resizemix', 'saliencymix', 'gridmix', 'smoothmix', 'snapmix', got 'cutmixx'"],
       [{ optimizer: { lr: -1 } }, 'optimizer.lr must be a number in (0, 100], got -1'],
       [{ device: 'gpu' }, "device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got 'gpu'"],
       [{ epochz: 3 }, 'epochz is not an option'],
       [{ preset: 'nope' }, "preset must be one of 'fmnist-quick', 'fmnist-r18-adautomix', 'fmnist-r18-automix', got 'nope'"],
       [{ method: { name: 'automix', mixSamples: 3 } }, 'method.mixSamples is an option of adautomix, not of automix'],
-      [{ method: { name: 'mixup', betaRatio: 0.3 } }, 'method.betaRatio is not an option; known: name, alpha'],
+      [{ method: { name: 'mixup', betaRatio: 0.3 } }, 'method.betaRatio is not an option; known: name, alpha, modes, fmixDecay'],
       [{ method: { name: 'adautomix', ema: { scope: [0.5, 0.2] } } }, 'method.ema.scope must be [start, end] with 0 ≤ start ≤ end ≤ 1'],
       [{ method: { name: 'adautomix', upsample: 'area' } }, "method.upsample must be one of 'nearest', 'bilinear', 'bicubic', 'random', got 'area'"],
       [{ method: { name: 'adautomix', generator: { lr: 0 } } }, 'method.generator.lr must be a number in (0, 100], got 0'],

@@ -54,13 +54,17 @@ describe('config', () => {
     expect(c.optimizer.lr).toBe(0.05);
     expect(c.optimizer.lrStepping).toBe('iteration'); // from the preset
     expect(c.model.baseWidth).toBe(16);
-    expect(resolveConfig({ method: 'mixup' }).method).toEqual({ name: 'mixup', alpha: 1, learned: null });
+    expect(resolveConfig({ method: 'mixup' }).method).toEqual({
+      name: 'mixup', alpha: 1, learned: null,
+      modes: [{ name: 'mixup', alpha: 1, probability: 1, fmixDecay: 3, smoothmixLabel: 'openmixup', manifoldLayers: [0, 2], resizeScale: [0.1, 0.8], snapmixLabel: 'batch-mean' }],
+    });
+    expect(resolveConfig({ method: 'cutmix' }).method.alpha).toBe(0.2); // the CIFAR-100 table's
   });
 
   it('CLI flags override the config file and the preset', async () => {
     const cmd = await parseTrainArgs(['--preset', 'fmnist-quick', '--method', 'mixup', '--alpha', '0.2', '--epochs', '2', '--lr', '0.3']);
     const c = resolveConfig(cmd.config);
-    expect(c.method).toEqual({ name: 'mixup', alpha: 0.2, learned: null });
+    expect(c.method).toMatchObject({ name: 'mixup', alpha: 0.2, learned: null, modes: [{ name: 'mixup', alpha: 0.2 }] });
     expect(c.epochs).toBe(2);
     expect(c.optimizer.lr).toBe(0.3);
     expect(c.optimizer.momentum).toBe(0.9);

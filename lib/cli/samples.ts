@@ -20,8 +20,9 @@ import { ProgressPrinter } from './progress.js';
 
 export const SAMPLES_USAGE = `Usage: adautomix samples [--run <dir> | train options] [--png <file>] [--count <n>] [--steps <n>] [--sample-seed <n>]
 
-Writes a PNG grid of what a learned mixer (automix or adautomix) does to test images: one column
-per mixed image; rows are the N sources, their N masks (white = weight 1) and the mixed image.
+Writes a PNG grid of what a mixer does to test images: one column per mixed image; rows are the N
+sources, their N masks (white = weight 1) and the mixed image. AutoMix/AdAutoMix show their learned
+generator; the classic methods (cutmix, fmix, ...) their original and partner with the box or mask.
 
   --run <dir>         use a run's trained generator (<dir>/config.json and <dir>/weights.safetensors)
   --png <file>        where to write the grid (default: <dir>/samples.png, or samples.png)
@@ -60,10 +61,12 @@ interface Source {
 
 async function fromRun(dir: string, count: number): Promise<Source> {
   const config = (await RunDir.readConfig(dir)) as ResolvedConfig;
-  if (!config.method?.learned) throw configError(`the run in ${dir} used method '${config.method?.name}', which has no learned generator`);
+  if (!config.method || config.method.name === 'vanilla') throw configError(`the run in ${dir} used method '${config.method?.name}', which does not mix`);
   const data = await loadDataset({ ...config.dataset, testLimit: count });
   const mixer = await createMixer({
-    method: learnedMixConfig(config.method.name as 'automix' | 'adautomix', config.method.alpha, config.method.learned) as CreateMixerOptions['method'],
+    method: (config.method.learned
+      ? learnedMixConfig(config.method.name as 'automix' | 'adautomix', config.method.alpha, config.method.learned)
+      : { name: 'classic', modes: config.method.modes ?? [] }) as CreateMixerOptions['method'],
     model: { arch: config.model.arch, baseWidth: config.model.baseWidth, imageSize: config.model.imageSize ?? undefined, dropPath: config.model.dropPath },
     imageSize: Math.min(data.train.height, data.train.width),
     channels: data.train.channels, classes: data.train.numClasses,

@@ -8,11 +8,12 @@ import { bool, checkKeys, describe, int, num, oneOf, optionalNumbers, section } 
 import { DEFAULT_FASHION_MNIST_DIR } from '../data/fashion-mnist.js';
 import { presetNames, presets } from './presets.js';
 import { LEARNED_METHOD_KEYS, resolveLearnedMix } from './learned-mix.js';
+import { CLASSIC_METHOD_KEYS, CLASSIC_METHODS, isClassicMethod, resolveClassicModes } from './classic-mix.js';
 import type { MethodConfig, MethodName, ResolvedConfig, TrainConfig } from './types.js';
 import { resolveModel } from './model.js';
 
-const METHODS: readonly MethodName[] = ['vanilla', 'mixup', 'automix', 'adautomix'];
-const DEFAULT_ALPHA: Record<MethodName, number> = { vanilla: 1, mixup: 1, automix: 2, adautomix: 1 };
+const METHODS: readonly MethodName[] = ['vanilla', 'automix', 'adautomix', 'classic', ...CLASSIC_METHODS];
+const LEARNED_DEFAULT_ALPHA = { automix: 2, adautomix: 1 } as const;
 
 function isDevice(value: unknown): boolean {
   return typeof value === 'string' && /^(auto|cpu|cuda(:\d{1,4})?)$/.test(value);
@@ -49,6 +50,17 @@ function mergeWithPreset(config: TrainConfig): TrainConfig {
   };
 }
 
+function resolveMethod(name: MethodName, input: Partial<MethodConfig>, optimizer: ResolvedConfig['optimizer']): ResolvedConfig['method'] {
+  if (name === 'automix' || name === 'adautomix') {
+    const alpha = num('method.alpha', input.alpha ?? LEARNED_DEFAULT_ALPHA[name], 0, 1000, true);
+    return { name, alpha, learned: resolveLearnedMix(name, input, optimizer), modes: null };
+  }
+  if (name === 'vanilla') return { name, alpha: 1, learned: null, modes: null };
+  const modes = resolveClassicModes(name, input);
+  // A single method's α is its mode's; 'classic' has one per mode and none of its own.
+  return { name, alpha: name === 'classic' ? 1 : modes[0]!.alpha, learned: null, modes };
+}
+
 export function resolveConfig(input: TrainConfig = {}): ResolvedConfig {
   if (typeof input !== 'object' || input === null) throw configError('the config must be an object');
   checkKeys('', input, [
@@ -67,7 +79,8 @@ export function resolveConfig(input: TrainConfig = {}): ResolvedConfig {
 
   const methodName = oneOf('method.name', methodInput.name ?? 'vanilla', METHODS);
   const learnedMethod = methodName === 'automix' || methodName === 'adautomix';
-  checkKeys('method', methodInput, learnedMethod ? LEARNED_METHOD_KEYS : ['name', 'alpha']);
+  const classicMethod = methodName === 'classic' || isClassicMethod(methodName);
+  checkKeys('method', methodInput, learnedMethod ? LEARNED_METHOD_KEYS : classicMethod ? CLASSIC_METHOD_KEYS : ['name', 'alpha']);
   const lr = num('optimizer.lr', optimizer.lr ?? 0.1, 0, 100, true);
   const minLr = num('optimizer.minLr', optimizer.minLr ?? 0, 0, lr);
   const resolvedOptimizer: ResolvedConfig['optimizer'] = {
@@ -100,11 +113,7 @@ export function resolveConfig(input: TrainConfig = {}): ResolvedConfig {
       testLimit: limit('dataset.testLimit', dataset.testLimit),
     },
     model: resolveModel(c.model),
-    method: {
-      name: methodName,
-      alpha: num('method.alpha', methodInput.alpha ?? DEFAULT_ALPHA[methodName], 0, 1000, true),
-      learned: learnedMethod ? resolveLearnedMix(methodName, methodInput, resolvedOptimizer) : null,
-    },
+    method: resolveMethod(methodName, methodInput, resolvedOptimizer),
     optimizer: resolvedOptimizer,
     augment: {
       cropPadding: int('augment.cropPadding', augment.cropPadding ?? 0, 0, 64),

@@ -1,6 +1,10 @@
 /** The training configuration a user writes (every field optional) and its resolved form. */
 
-export type MethodName = 'vanilla' | 'mixup' | 'automix' | 'adautomix';
+/** The classic mixup family (ALGORITHMS.md §3; docs/methods.md). */
+export type ClassicMethodName =
+  | 'mixup' | 'cutmix' | 'manifoldmix' | 'fmix' | 'resizemix' | 'saliencymix' | 'gridmix' | 'smoothmix' | 'snapmix';
+/** 'classic' trains with a list of classic methods, one picked per iteration (`modes`). */
+export type MethodName = 'vanilla' | 'automix' | 'adautomix' | 'classic' | ClassicMethodName;
 export type UpsampleMode = 'nearest' | 'bilinear' | 'bicubic' | 'random';
 
 /**
@@ -44,10 +48,42 @@ export interface LearnedMixConfig {
   maskLoss?: { weight?: number; mode?: 'L1' | 'L2' | 'L1+Variance' | 'L2+Variance'; margin?: number; schedule?: 'constant' | 'cosine' };
 }
 
-export interface MethodConfig extends LearnedMixConfig {
-  name?: MethodName;
-  /** Beta(α, α) of the mixing ratio. mixup/AdAutoMix 1, AutoMix 2. */
+/** Options of one classic method; at the method level for a single method, or per entry of `modes`. */
+export interface ClassicModeConfig {
+  name: ClassicMethodName;
+  /** Beta(α, α) of λ (ResizeMix: of the box scale). Default per method: mixup 1, cutmix 0.2, manifoldmix 2, fmix 0.2, resizemix 1, saliencymix 0.2, gridmix 0.2, smoothmix 0.2, snapmix 1. */
   alpha?: number;
+  /** In `modes`: the chance of this mode per iteration (default: equal shares; normalised to sum 1). */
+  probability?: number;
+  /** FMix: decay power of the mask's spectrum (default 3). */
+  fmixDecay?: number;
+  /** SmoothMix: label weight of the original: 'openmixup' (mean of the Gaussian, as the original) or 'share' (1 − that, the fix). */
+  smoothmixLabel?: 'openmixup' | 'share';
+  /** ManifoldMix: the layer is drawn from first..last; 0 = the input, k = after stage k. Default [0, 2]. */
+  manifoldLayers?: [number, number];
+  /** ResizeMix: the range the box scale is kept in. Default [0.1, 0.8]. */
+  resizeScale?: [number, number];
+  /** SnapMix: 'batch-mean' (OpenMixup: the batch means of the CAM weights) or 'per-sample' (each sample's own, the fix). */
+  snapmixLabel?: 'batch-mean' | 'per-sample';
+}
+
+export interface MethodConfig extends LearnedMixConfig, Omit<Partial<ClassicModeConfig>, 'name' | 'probability'> {
+  name?: MethodName;
+  /** Beta(α, α) of the mixing ratio. AdAutoMix 1, AutoMix 2; the classic methods as in ClassicModeConfig. */
+  alpha?: number;
+  /** With name 'classic': the methods to pick from, one per iteration. */
+  modes?: ClassicModeConfig[];
+}
+
+export interface ResolvedClassicMode {
+  name: ClassicMethodName;
+  alpha: number;
+  probability: number;
+  fmixDecay: number;
+  smoothmixLabel: 'openmixup' | 'share';
+  manifoldLayers: [number, number];
+  resizeScale: [number, number];
+  snapmixLabel: 'batch-mean' | 'per-sample';
 }
 
 export interface ResolvedLearnedMix {
@@ -151,8 +187,8 @@ export interface ResolvedConfig {
   preset: string | null;
   dataset: { name: 'fashion-mnist'; dir: string; trainLimit: number | null; testLimit: number | null };
   model: ResolvedModel;
-  /** `learned` is null for vanilla and mixup. */
-  method: { name: MethodName; alpha: number; learned: ResolvedLearnedMix | null };
+  /** `learned`: AutoMix/AdAutoMix only; `modes`: the classic methods only (one entry for a single method). */
+  method: { name: MethodName; alpha: number; learned: ResolvedLearnedMix | null; modes: ResolvedClassicMode[] | null };
   optimizer: {
     lr: number;
     minLr: number;

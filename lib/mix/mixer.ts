@@ -1,13 +1,14 @@
 /**
- * A learned mixer (AutoMix, AdAutoMix) usable from any TS pipeline: given a uint8 NHWC batch, the
- * current generator returns its masks, the mixed images and the label weights. Either bound to a
- * Trainer (`trainer.mixer()`, runs between its steps) or standalone (`createMixer`, optionally
- * from saved weights).
+ * A mixer usable from any TS pipeline: given a uint8 NHWC batch, it returns the masks, the mixed
+ * images and the label weights. For AutoMix/AdAutoMix the masks come from the current generator;
+ * for the classic methods (CutMix, FMix, ...) from their boxes and masks, as two sources: the
+ * original and its partner. Either bound to a Trainer (`trainer.mixer()`, runs between its
+ * steps) or standalone (`createMixer`, optionally from saved weights).
  */
 import { readSafetensors } from '../io/safetensors.js';
 import { resolveConfig } from '../config/resolve.js';
 import { nativeModelOptions } from '../config/model.js';
-import type { DeviceRequest, MethodConfig, ModelArch } from '../config/types.js';
+import type { DeviceRequest, MethodConfig, MethodName, ModelArch } from '../config/types.js';
 import { AdautomixError, configError } from '../errors.js';
 import { type BatchShape, type BranchDraws, loadNative, type NativeMixResult, type NativeTrainer } from '../native.js';
 
@@ -76,8 +77,8 @@ function softTargets(labels: Int32Array, r: MixResult, classes: number): Float32
 }
 
 export interface CreateMixerOptions {
-  /** 'automix' | 'adautomix', or their full options (see docs/methods.md). */
-  method: 'automix' | 'adautomix' | (MethodConfig & { name: 'automix' | 'adautomix' });
+  /** Any mixing method by name, or its full options (see docs/methods.md); not 'vanilla'. ManifoldMix mixes inside the network and has no images to give. */
+  method: Exclude<MethodName, 'vanilla'> | (MethodConfig & { name: Exclude<MethodName, 'vanilla'> });
   model?: { arch?: ModelArch; baseWidth?: number; imageSize?: number; dropPath?: number };
   /** Size of the images the network was built for (Swin sizes its windows from it); default the architecture's. */
   imageSize?: number;
@@ -96,7 +97,7 @@ export interface CreateMixerOptions {
 
 export async function createMixer(options: CreateMixerOptions): Promise<Mixer> {
   const method = typeof options.method === 'string' ? { name: options.method } : options.method;
-  if (method.name !== 'automix' && method.name !== 'adautomix') throw configError(`createMixer needs method 'automix' or 'adautomix', got '${method.name}'`);
+  if ((method.name as string) === 'vanilla') throw configError(`createMixer needs a mixing method, got 'vanilla'`);
   const c = resolveConfig({ method, model: options.model, seed: options.seed, threads: options.threads, device: options.device });
   if (!Number.isInteger(options.channels) || options.channels < 1) throw configError(`channels must be a positive integer, got ${options.channels}`);
   if (!Number.isInteger(options.classes) || options.classes < 2) throw configError(`classes must be an integer ≥ 2, got ${options.classes}`);

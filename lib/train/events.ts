@@ -20,8 +20,10 @@ export interface StepProgress {
   emaMomentum: number | null;
   /** The method's named loss terms (mix_q, one_q, mix_k, cosine, generator, mask, ...). */
   terms: Record<string, number>;
-  /** The mixing ratio drawn for this step (null for vanilla). */
+  /** The label weight of the original images this step (the drawn λ, or the area a box left; null for vanilla). */
   lambda: number | null;
+  /** The classic mode used this step (e.g. 'cutmix' under method 'classic'); null for the other methods. */
+  mode: string | null;
   /** Training throughput over recent steps. */
   imgPerSec: number;
   /** Estimated seconds until fit() ends (training steps only). */

@@ -191,14 +191,13 @@ export class Trainer implements AsyncDisposable {
   }
 
   /**
-   * The current generator as a mixer (AutoMix/AdAutoMix): masks, mixed images and label weights
-   * for any batch of this dataset's shape. Calls run between training steps and change nothing.
+   * The method's mixer: for AutoMix/AdAutoMix the current generator; for the classic methods their
+   * boxes and masks. Gives masks, mixed images and label weights for any batch of this dataset's
+   * shape. Calls run between training steps and change nothing.
    */
   mixer(): Mixer {
     this.assertUsable();
-    if (this.config.method.learned === null) {
-      throw configError(`method '${this.config.method.name}' has no learned generator; mixers exist for automix and adautomix`);
-    }
+    if (this.config.method.name === 'vanilla') throw configError(`method 'vanilla' does not mix; mixers exist for every other method`);
     return new Mixer(this.native, this.data.train.numClasses, this.config.seed + 1, false, () => this.assertUsable());
   }
 
@@ -278,6 +277,7 @@ export class Trainer implements AsyncDisposable {
         emaMomentum: r.emaMomentum,
         terms: r.terms,
         lambda: r.lambda,
+        mode: r.mode,
         imgPerSec: rate,
         etaSeconds: rate > 0 ? ((this.totalSteps - this.globalStep) * batchSize) / rate : Number.NaN,
         skipped: r.skipped,

@@ -33,6 +33,8 @@ Napi::Value step_to_js(Napi::Env env, const StepResult& r) {
   o.Set("step", static_cast<double>(r.step));
   o.Set("skipped", r.skipped);
   o.Set("seconds", r.seconds);
+  o.Set("mode", r.mode.empty() ? env.Null() : Napi::String::New(env, r.mode));
+  o.Set("mixSeconds", number_or_null(env, r.mix_seconds));
   return o;
 }
 

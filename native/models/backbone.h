@@ -12,6 +12,7 @@
 #include <c10/util/Optional.h>
 #include <torch/nn/module.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -58,14 +59,38 @@ class BackboneImpl : public torch::nn::Module {
   // pool(forward(x).back()).
   torch::Tensor features(const torch::Tensor& x) { return pool(forward(x).back()); }
 
+  // A function every forward() applies to each stage's output before the next stage reads it
+  // (ManifoldMix mixes hidden features there). Only dim 0 is guaranteed to be the batch: Swin
+  // hands its NHWC tokens. None by default; StageHookScope sets one for a scope.
+  using StageHook = std::function<torch::Tensor(int64_t stage, const torch::Tensor& output)>;
+  void set_stage_hook(StageHook hook) { stage_hook_ = std::move(hook); }
+
  protected:
   const SharedRandomSource& random_source() const { return random_; }
+  torch::Tensor after_stage(int64_t stage, const torch::Tensor& output) const {
+    return stage_hook_ ? stage_hook_(stage, output) : output;
+  }
 
  private:
   SharedRandomSource random_ = std::make_shared<RandomSource>();
+  StageHook stage_hook_;
 };
 
 using Backbone = std::shared_ptr<BackboneImpl>;
+
+// Sets a stage hook for its lifetime, also when the forward pass throws.
+class StageHookScope {
+ public:
+  StageHookScope(BackboneImpl& backbone, BackboneImpl::StageHook hook) : backbone_(backbone) {
+    backbone_.set_stage_hook(std::move(hook));
+  }
+  ~StageHookScope() { backbone_.set_stage_hook(nullptr); }
+  StageHookScope(const StageHookScope&) = delete;
+  StageHookScope& operator=(const StageHookScope&) = delete;
+
+ private:
+  BackboneImpl& backbone_;
+};
 
 // An empty module registered under `name`, used as a container so state keys get torchvision's
 // numbered paths (features.1.0.block.3.weight) while forward() stays plain code.

@@ -81,6 +81,7 @@ std::vector<torch::Tensor> ConvNeXtImpl::forward(const torch::Tensor& x) {
   for (size_t s = 0; s < stages_.size(); ++s) {
     if (s > 0) h = down_convs_[s - 1](apply_channel_norm(down_norms_[s - 1], h));
     for (auto& block : stages_[s]) h = block(h);
+    h = after_stage(static_cast<int64_t>(s), h);
     outs.push_back(h);
   }
   return outs;

@@ -135,8 +135,8 @@ std::vector<torch::Tensor> ResNetImpl::forward(const torch::Tensor& x) {
   if (!options_.cifar_stem) h = F::max_pool2d(h, F::MaxPool2dFuncOptions(3).stride(2).padding(1));
   std::vector<torch::Tensor> outs;
   outs.reserve(stages_.size());
-  for (auto& stage : stages_) {
-    h = stage->forward(h);
+  for (size_t s = 0; s < stages_.size(); ++s) {
+    h = after_stage(static_cast<int64_t>(s), stages_[s]->forward(h));
     outs.push_back(h);
   }
   return outs;

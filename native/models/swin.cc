@@ -188,6 +188,7 @@ std::vector<torch::Tensor> SwinTransformerImpl::forward(const torch::Tensor& x) 
   for (size_t s = 0; s < stages_.size(); ++s) {
     for (auto& block : stages_[s]) h = block(h);
     if (s < merges_.size()) h = merges_[s](h);
+    h = after_stage(static_cast<int64_t>(s), h);
     outs.push_back(h.permute({0, 3, 1, 2}));  // NCHW view of the NHWC tokens
   }
   return outs;

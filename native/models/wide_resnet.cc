@@ -81,6 +81,7 @@ std::vector<torch::Tensor> WideResNetImpl::forward(const torch::Tensor& x) {
   for (size_t s = 0; s < stages_.size(); ++s) {
     h = stages_[s]->forward(h);
     if (s + 1 == stages_.size()) h = leaky(bn1(h));
+    h = after_stage(static_cast<int64_t>(s), h);
     outs.push_back(h);
   }
   return outs;

@@ -124,6 +124,40 @@ LearnedMixOptions read_learned_mix_options(const Napi::Object& o) {
   return l;
 }
 
+// { name, alpha, probability, fmixDecay, smoothmixLabel, manifoldLayers: [first, last],
+//   resizeScale: [min, max], snapmixLabel } per mode; TS fills every field.
+std::vector<ClassicModeOptions> read_classic_modes(const Napi::Object& method) {
+  auto v = method.Get("modes");
+  if (!v.IsArray()) config_error("native options: 'method.modes' must be an array");
+  auto array = v.As<Napi::Array>();
+  std::vector<ClassicModeOptions> modes;
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    if (!array.Get(i).IsObject()) config_error("native options: every 'method.modes' entry must be an object");
+    auto o = array.Get(i).As<Napi::Object>();
+    ClassicModeOptions m;
+    m.name = string_field(o, "name");
+    m.alpha = number_field(o, "alpha");
+    m.probability = number_field(o, "probability");
+    m.fmix_decay = number_field(o, "fmixDecay");
+    const auto label = string_field(o, "smoothmixLabel");
+    if (label != "openmixup" && label != "share") config_error("smoothmixLabel must be 'openmixup' or 'share'");
+    m.smoothmix_share_label = label == "share";
+    const auto layers = number_list(o, "manifoldLayers");
+    if (layers.size() != 2) config_error("manifoldLayers must be [first, last]");
+    m.manifold_first_layer = static_cast<int64_t>(layers[0]);
+    m.manifold_last_layer = static_cast<int64_t>(layers[1]);
+    const auto scale = number_list(o, "resizeScale");
+    if (scale.size() != 2) config_error("resizeScale must be [min, max]");
+    m.resize_min_scale = scale[0];
+    m.resize_max_scale = scale[1];
+    const auto snap = string_field(o, "snapmixLabel");
+    if (snap != "batch-mean" && snap != "per-sample") config_error("snapmixLabel must be 'batch-mean' or 'per-sample'");
+    m.snapmix_per_sample = snap == "per-sample";
+    modes.push_back(m);
+  }
+  return modes;
+}
+
 BranchDraws read_branch(const Napi::Object& o, const char* key) {
   auto branch = object_field(o, key);
   BranchDraws d;
@@ -176,6 +210,9 @@ TrainerConfig read_trainer_config(const Napi::Object& o) {
   c.method.alpha = number_field(method, "alpha");
   if (c.method.name == "automix" || c.method.name == "adautomix") {
     c.method.learned = read_learned_mix_options(object_field(method, "learned"));
+  }
+  if (method.Has("modes") && !method.Get("modes").IsUndefined() && !method.Get("modes").IsNull()) {
+    c.method.modes = read_classic_modes(method);
   }
 
   auto optim = object_field(o, "optimizer");
@@ -258,6 +295,7 @@ ForcedDraws read_forced_draws(const Napi::Value& value) {
   if (o.Has("permutation") && !o.Get("permutation").IsUndefined()) {
     forced.permutation = int_list(o.Get("permutation"), "forced permutation");
   }
+  if (o.Has("mode") && !o.Get("mode").IsUndefined()) forced.mode = int_field(o, "mode", 0, 1000);
   if (o.Has("generator") && !o.Get("generator").IsUndefined()) forced.generator_branch = read_branch(o, "generator");
   if (o.Has("classifier") && !o.Get("classifier").IsUndefined()) forced.classifier_branch = read_branch(o, "classifier");
   if (o.Has("skipGenerator") && !o.Get("skipGenerator").IsUndefined()) forced.skip_generator = bool_field(o, "skipGenerator");

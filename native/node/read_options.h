@@ -26,7 +26,7 @@ HostBatch read_images(const Napi::Value& images, const Napi::Value& shape);
 // read_images plus labels (Int32Array, one per image).
 HostBatch read_batch(const Napi::Value& images, const Napi::Value& labels, const Napi::Value& shape);
 
-// Optional { lambda?, permutation? } (mixup) or { generator?, classifier?: { lambdas, permutations },
+// Optional { lambda?, permutation?, mode? } (the classic methods) or { generator?, classifier?: { lambdas, permutations },
 // skipGenerator? } (AutoMix, AdAutoMix).
 ForcedDraws read_forced_draws(const Napi::Value& value);
 

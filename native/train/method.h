@@ -59,10 +59,25 @@ struct LearnedMixOptions {
   bool mask_loss_cosine = false;   // anneal the weight to 0 over training (ImageNet configs)
 };
 
+// One method of the classic family (ALGORITHMS.md §3) as a mode of the per-iteration pick.
+struct ClassicModeOptions {
+  std::string name = "mixup";  // mixup | cutmix | manifoldmix | fmix | resizemix | saliencymix | gridmix | smoothmix | snapmix
+  double alpha = 1.0;          // Beta(α, α)
+  double probability = 1.0;    // relative weight of this mode in the per-iteration pick
+  double fmix_decay = 3.0;     // FMix: the spectrum's decay power
+  bool smoothmix_share_label = false;  // SmoothMix: label λ = the original's share (the fix) instead of mean(G)
+  int64_t manifold_first_layer = 0;    // ManifoldMix: ℓ ~ U{first..last}; 0 = the input, k = after stage k
+  int64_t manifold_last_layer = 2;
+  double resize_min_scale = 0.1;       // ResizeMix: the box scale τ is kept in [min, max]
+  double resize_max_scale = 0.8;
+  bool snapmix_per_sample = false;     // SnapMix: per-sample label weights (the fix) instead of batch means
+};
+
 struct MethodOptions {
-  std::string name = "vanilla";  // vanilla | mixup | automix | adautomix
+  std::string name = "vanilla";  // vanilla | automix | adautomix | a classic method | 'classic' (several modes)
   double alpha = 1.0;            // Beta(α, α)
   LearnedMixOptions learned;
+  std::vector<ClassicModeOptions> modes;  // the classic methods' modes (one for a single method)
 };
 
 // The draws of one branch of a learned-mixing step: N permutations (sources x[π_i]; in two-sample
@@ -74,8 +89,9 @@ struct BranchDraws {
 
 // Draws a test can force so that a step can be compared with another implementation.
 struct ForcedDraws {
-  std::optional<double> lambda;                     // mixup
-  std::optional<std::vector<int64_t>> permutation;  // mixup
+  std::optional<double> lambda;                     // the classic methods' λ ~ Beta(α, α)
+  std::optional<std::vector<int64_t>> permutation;  // the classic methods' partner permutation
+  std::optional<int64_t> mode;                      // index of the classic mode to use this step
   std::optional<BranchDraws> generator_branch;      // AutoMix / AdAutoMix "mb"
   std::optional<BranchDraws> classifier_branch;     // AutoMix / AdAutoMix "bb"
   std::optional<bool> skip_generator;               // the switch_off coin
@@ -88,6 +104,8 @@ struct MethodOutput {
   std::vector<std::pair<std::string, torch::Tensor>> terms;  // named loss terms, for reporting
   int64_t sources = 0;         // N of this step (learned mixing)
   bool adversarial = false;    // AdAutoMix: the generator maximised the teacher's loss
+  std::string mode;            // the classic mode used this step ("" for the other methods)
+  double mix_seconds = std::numeric_limits<double>::quiet_NaN();  // time spent mixing (classic methods)
 };
 
 // What a learned mixer makes of a batch (the generator branch, no lamMargin, no gradient).

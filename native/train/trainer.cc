@@ -128,6 +128,8 @@ StepResult Trainer::train_step(const HostBatch& batch, const ForcedDraws& forced
   result.lambda = out.lambda;
   result.sources = out.sources;
   result.adversarial = out.adversarial;
+  result.mode = out.mode;
+  result.mix_seconds = out.mix_seconds;
   for (const auto& [name, value] : out.terms) result.terms.emplace_back(name, value.item<double>());
 
   if (!std::isfinite(result.loss)) {

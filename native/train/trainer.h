@@ -52,6 +52,8 @@ struct StepResult {
   int64_t step = 0;            // global iteration index of this step
   bool skipped = false;
   double seconds = 0;          // wall time of the step on the worker
+  std::string mode;            // the classic mode used ("" for the other methods)
+  double mix_seconds = 0;      // time spent mixing (NaN where not measured)
 };
 
 

@@ -8,7 +8,8 @@
 namespace adx {
 
 std::unique_ptr<TrainMethod> make_vanilla(const MethodOptions&, const ModelOptions&, const LrSchedule&);
-std::unique_ptr<TrainMethod> make_mixup(const MethodOptions&, const ModelOptions&, const LrSchedule&);
+// Every classic mixup method, alone or as a list of modes picked per iteration.
+std::unique_ptr<TrainMethod> make_classic(const MethodOptions&, const ModelOptions&, const LrSchedule&);
 std::unique_ptr<TrainMethod> make_automix(const MethodOptions&, const ModelOptions&, const LrSchedule&);
 std::unique_ptr<TrainMethod> make_adautomix(const MethodOptions&, const ModelOptions&, const LrSchedule&);
 

@@ -1,0 +1,69 @@
+#include "train/methods/classic_mixer.h"
+
+#include <torch/torch.h>
+
+#include <cstring>
+
+#include "core/errors.h"
+#include "mix/sampling.h"
+#include "train/methods/mixed_labels.h"
+
+namespace adx {
+
+// Factories, one per file of mixers.
+std::unique_ptr<ClassicMixer> make_linear_mixer(const ClassicModeOptions& options);  // classic_linear_mixers.cc
+std::unique_ptr<ClassicMixer> make_box_mixer(const ClassicModeOptions& options);     // classic_box_mixers.cc
+std::unique_ptr<ClassicMixer> make_mask_mixer(const ClassicModeOptions& options);    // classic_mask_mixers.cc
+std::unique_ptr<ClassicMixer> make_snapmix_mixer(const ClassicModeOptions& options); // classic_snapmix.cc
+
+namespace {
+
+constexpr const char* kNames[] = {"mixup",       "cutmix",  "manifoldmix", "fmix",   "resizemix",
+                                  "saliencymix", "gridmix", "smoothmix",   "snapmix"};
+
+}  // namespace
+
+bool is_classic_method(const std::string& name) {
+  for (const char* n : kNames) {
+    if (name == n) return true;
+  }
+  return false;
+}
+
+const char* classic_method_names() {
+  return "mixup, cutmix, manifoldmix, fmix, resizemix, saliencymix, gridmix, smoothmix, snapmix";
+}
+
+std::unique_ptr<ClassicMixer> make_classic_mixer(const ClassicModeOptions& o) {
+  if (!is_classic_method(o.name)) {
+    throw Error(ErrorCode::Config, "unknown mixing method '" + o.name + "'; available: " + classic_method_names());
+  }
+  if (!(o.alpha > 0)) throw Error(ErrorCode::Config, o.name + " alpha must be > 0");
+  if (!(o.probability >= 0)) throw Error(ErrorCode::Config, o.name + " probability must be >= 0");
+  if (o.name == "mixup" || o.name == "manifoldmix") return make_linear_mixer(o);
+  if (o.name == "cutmix" || o.name == "resizemix" || o.name == "saliencymix") return make_box_mixer(o);
+  if (o.name == "snapmix") return make_snapmix_mixer(o);
+  return make_mask_mixer(o);
+}
+
+double classic_lambda(const ClassicMixInput& in, double alpha) {
+  return in.forced.lambda ? *in.forced.lambda : sample_beta(alpha, in.gen);
+}
+
+torch::Tensor classic_permutation(const ClassicMixInput& in, bool avoid_fixed_points) {
+  const int64_t n = in.x.size(0);
+  torch::Tensor perm;
+  if (in.forced.permutation || !avoid_fixed_points) {
+    perm = forced_or_random_permutation(in.forced, n, in.gen);
+  } else {
+    perm = torch::tensor(sample_no_repeat_permutation(n, in.gen, /*keep_last_on_failure=*/true), torch::kInt64);
+  }
+  return perm.to(in.x.device());
+}
+
+torch::Tensor mix_with_partner(const torch::Tensor& x, const torch::Tensor& perm, const torch::Tensor& partner_mask) {
+  const auto m = partner_mask.to(x.device(), x.scalar_type());
+  return x * (1.0 - m) + x.index_select(0, perm) * m;
+}
+
+}  // namespace adx
