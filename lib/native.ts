@@ -190,6 +190,11 @@ export interface NativeAddon {
   augmentBatch(images: Uint8Array, shape: BatchShape, options: AugmentOptions, seed: number, train: boolean): Float32Array;
   /** FMix's grey low-frequency image before binarisation, [h, w] row-major in [0, 1] (for tests and plots). */
   fmixGrey(height: number, width: number, decay: number, seed: number): Float32Array;
+  /**
+   * PuzzleMix's grid labelling on its own: labels 0/1/2 per cell minimising Σ unary + Σ w·(Δlabel)²/4
+   * (native/mix/classic/grid_labelling.h), with the energy of the result.
+   */
+  solveGridLabels(rows: number, cols: number, unary: Float64Array, weightDown: Float64Array, weightRight: Float64Array): { labels: Int32Array; energy: number };
 }
 
 /** The package root: both lib/ (tests) and dist/ (published) sit one level below it. */

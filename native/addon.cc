@@ -64,6 +64,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeTrainer", adx::node::TrainerBinding::define(env));
   exports.Set("augmentBatch", Napi::Function::New(env, adx::node::augment_batch, "augmentBatch"));
   exports.Set("fmixGrey", Napi::Function::New(env, adx::node::fmix_grey, "fmixGrey"));
+  exports.Set("solveGridLabels", Napi::Function::New(env, adx::node::solve_grid_labels, "solveGridLabels"));
   exports.Set("setErrorClass", Napi::Function::New(env, set_error_class, "setErrorClass"));
   exports.Set("buildInfo", Napi::Function::New(env, build_info, "buildInfo"));
   exports.Set("listModels", Napi::Function::New(env, list_models, "listModels"));

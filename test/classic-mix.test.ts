@@ -183,6 +183,105 @@ describe('box methods', () => {
   });
 });
 
+describe('puzzlemix', () => {
+  it('labels a grid exactly: the energy of a brute-force search over every labelling', () => {
+    const { solveGridLabels } = loadNative();
+    let s = 17;
+    const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (const [rows, cols] of [[3, 3], [2, 4], [1, 5]] as const) {
+      for (let trial = 0; trial < 4; trial++) {
+        const cells = rows * cols;
+        const unary = Float64Array.from({ length: cells * 3 }, () => rand());
+        const down = Float64Array.from({ length: (rows - 1) * cols }, () => rand() * 1.5 - 0.2); // some < 0: taken as 0
+        const right = Float64Array.from({ length: rows * (cols - 1) }, () => rand() * 1.5 - 0.2);
+        const energy = (labels: ArrayLike<number>) => {
+          let e = 0;
+          for (let p = 0; p < cells; p++) e += unary[p * 3 + labels[p]!]!;
+          for (let r = 0; r + 1 < rows; r++) for (let c = 0; c < cols; c++) {
+            e += (Math.max(0, down[r * cols + c]!) * (labels[r * cols + c]! - labels[(r + 1) * cols + c]!) ** 2) / 4;
+          }
+          for (let r = 0; r < rows; r++) for (let c = 0; c + 1 < cols; c++) {
+            e += (Math.max(0, right[r * (cols - 1) + c]!) * (labels[r * cols + c]! - labels[r * cols + c + 1]!) ** 2) / 4;
+          }
+          return e;
+        };
+        let best = Infinity;
+        const labels = new Array<number>(cells).fill(0);
+        for (let code = 0; code < 3 ** cells; code++) {
+          for (let p = 0, v = code; p < cells; p++, v = Math.floor(v / 3)) labels[p] = v % 3;
+          best = Math.min(best, energy(labels));
+        }
+        const got = solveGridLabels(rows, cols, unary, down, right);
+        expect(energy(got.labels)).toBeCloseTo(best, 9);
+        expect(got.energy).toBeCloseTo(best, 9);
+      }
+    }
+    expect(() => solveGridLabels(2, 2, new Float64Array(3), new Float64Array(2), new Float64Array(2))).toThrow(AdautomixError);
+  });
+
+  it('masks take 1, ½ or 0 per block of a 2^k grid; label weights are the mean shares', async () => {
+    for (let seed = 0; seed < 4; seed++) {
+      const { b, r } = await mixWith({ name: 'puzzlemix', puzzle: { transport: false } }, 3, seed, undefined, [32, 32]);
+      const [n, h, w, c] = b.shape;
+      const grids = [2, 4, 8, 16].filter((g) => {
+        for (let i = 0; i < n; i++) {
+          const m = partnerMask(r, i);
+          for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+            if (m[y]![x] !== m[y - (y % (h / g))]![x - (x % (w / g))]) return false;
+          }
+        }
+        return true;
+      });
+      expect(grids.length).toBeGreaterThan(0);
+      let share = 0;
+      for (let i = 0; i < n; i++) {
+        for (const row of partnerMask(r, i)) for (const v of row) {
+          expect([0, 0.5, 1]).toContain(v);
+          share += 1 - v;
+        }
+      }
+      expect(r.lambdas[0]).toBeCloseTo(share / (n * h * w), 6);
+      // Without transport the mix is exactly mask·x + (1 − mask)·x[π].
+      const perm = r.permutations[1]!;
+      for (let i = 0; i < n; i++) for (let p = 0; p < h * w; p++) for (let ch = 0; ch < c; ch++) {
+        const own = r.masks[(i * 2) * h * w + p]!;
+        const expected = own * normalised(b.images[(i * h * w + p) * c + ch]!) + (1 - own) * normalised(b.images[(perm[i]! * h * w + p) * c + ch]!);
+        expect(Math.abs(r.mixed[(i * c + ch) * h * w + p]! - expected)).toBeLessThan(1e-5);
+      }
+    }
+  });
+
+  it("with transport, every fully shown 4x4 block is one of the image's own blocks", async () => {
+    for (let seed = 0; seed < 3; seed++) {
+      // blockNum 4: grids of 2, 4 or 8, whose blocks (16, 8, 4 pixels) all move as 4x4 transport blocks.
+      const { b, r } = await mixWith({ name: 'puzzlemix', puzzle: { blockNum: 4 } }, 1, seed, undefined, [32, 32]);
+      const [n, h, w] = b.shape;
+      const block = (img: (y: number, x: number) => number, by: number, bx: number) =>
+        Array.from({ length: 16 }, (_, k) => img(by * 4 + (k >> 2), bx * 4 + (k & 3)).toFixed(4)).join(',');
+      for (let i = 0; i < n; i++) {
+        const own = new Set<string>();
+        for (let by = 0; by < 8; by++) for (let bx = 0; bx < 8; bx++) own.add(block((y, x) => normalised(b.images[(i * h + y) * w + x]!), by, bx));
+        const m = partnerMask(r, i);
+        for (let by = 0; by < 8; by++) for (let bx = 0; bx < 8; bx++) {
+          if (m[by * 4]![bx * 4] !== 0) continue; // the original shown in full there
+          expect(own.has(block((y, x) => r.mixed[(i * h + y) * w + x]!, by, bx))).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('needs even image sides', async () => {
+    const t = trainer({ name: 'puzzlemix' }, 1, 0, [21, 21]);
+    await t.init();
+    try {
+      const b = batch(4, 21, 21, 1);
+      await expect(t.trainStep(b.images, b.labels, b.shape)).rejects.toMatchObject({ code: 'E_SHAPE' });
+    } finally {
+      await t.dispose();
+    }
+  });
+});
+
 describe('snapmix', () => {
   it('pastes a rectangle and weighs labels by CAMs: finite, in [0, 2], the area when there is no box', async () => {
     for (let seed = 0; seed < 4; seed++) {
@@ -304,6 +403,7 @@ describe('training steps', () => {
 
   it.each<MethodConfig>([
     ...IMAGE_METHODS.map((name) => ({ name })), { name: 'manifoldmix' }, { name: 'snapmix' }, { name: 'snapmix', snapmixLabel: 'per-sample' },
+    { name: 'puzzlemix' }, { name: 'puzzlemix', puzzle: { transportSize: -1 } },
   ])('%j trains on 3-channel 20x28 images, repeatably', async (method) => {
     const a = await losses(method);
     expect(a.every(Number.isFinite)).toBe(true);

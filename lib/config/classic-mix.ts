@@ -4,11 +4,11 @@
  * mix_mode/mix_prob). Default α per method: the CIFAR-100 ResNet column of ALGORITHMS.md §3.
  */
 import { configError } from '../errors.js';
-import type { ClassicMethodName, ClassicModeConfig, MethodConfig, ResolvedClassicMode } from './types.js';
-import { checkKeys, describe, int, num, oneOf } from './validate.js';
+import type { ClassicMethodName, ClassicModeConfig, MethodConfig, PuzzleConfig, ResolvedClassicMode } from './types.js';
+import { bool, checkKeys, describe, int, num, oneOf, section } from './validate.js';
 
 export const CLASSIC_METHODS: readonly ClassicMethodName[] = [
-  'mixup', 'cutmix', 'manifoldmix', 'fmix', 'resizemix', 'saliencymix', 'gridmix', 'smoothmix', 'snapmix',
+  'mixup', 'cutmix', 'manifoldmix', 'fmix', 'resizemix', 'saliencymix', 'gridmix', 'smoothmix', 'snapmix', 'puzzlemix',
 ];
 
 /**
@@ -16,14 +16,32 @@ export const CLASSIC_METHODS: readonly ClassicMethodName[] = [
  * SnapMix, which has none there, AdAutoMix's fine-grained one.
  */
 export const CLASSIC_DEFAULT_ALPHA: Record<ClassicMethodName, number> = {
-  mixup: 1, cutmix: 0.2, manifoldmix: 2, fmix: 0.2, resizemix: 1, saliencymix: 0.2, gridmix: 0.2, smoothmix: 0.2, snapmix: 1,
+  mixup: 1, cutmix: 0.2, manifoldmix: 2, fmix: 0.2, resizemix: 1, saliencymix: 0.2, gridmix: 0.2, smoothmix: 0.2, snapmix: 1, puzzlemix: 1,
 };
 
 /** The per-method options, valid at the method level (one method) and in each mode. */
-const MODE_OPTION_KEYS = ['fmixDecay', 'smoothmixLabel', 'manifoldLayers', 'resizeScale', 'snapmixLabel'] as const;
+const MODE_OPTION_KEYS = ['fmixDecay', 'smoothmixLabel', 'manifoldLayers', 'resizeScale', 'snapmixLabel', 'puzzle'] as const;
 const OPTION_OWNER: Record<(typeof MODE_OPTION_KEYS)[number], ClassicMethodName> = {
   fmixDecay: 'fmix', smoothmixLabel: 'smoothmix', manifoldLayers: 'manifoldmix', resizeScale: 'resizemix', snapmixLabel: 'snapmix',
+  puzzle: 'puzzlemix',
 };
+
+function resolvePuzzle(where: string, value: unknown): PuzzleConfig {
+  const p = section<PuzzleConfig>(where, value);
+  checkKeys(where, p, ['blockNum', 'beta', 'gamma', 'eta', 'neighbourSize', 'transport', 'transportEps', 'transportSize']);
+  const transportSize = p.transportSize ?? 4;
+  if (transportSize !== -1) int(`${where}.transportSize`, transportSize, 1, 4096);
+  return {
+    blockNum: int(`${where}.blockNum`, p.blockNum ?? 5, 2, 12),
+    beta: num(`${where}.beta`, p.beta ?? 1.2, 0, 1000),
+    gamma: num(`${where}.gamma`, p.gamma ?? 0.5, 0, 1000),
+    eta: num(`${where}.eta`, p.eta ?? 0.2, 0, 1000),
+    neighbourSize: int(`${where}.neighbourSize`, p.neighbourSize ?? 4, 1, 4096),
+    transport: bool(`${where}.transport`, p.transport ?? true),
+    transportEps: num(`${where}.transportEps`, p.transportEps ?? 0.8, 0, 1000),
+    transportSize,
+  };
+}
 
 export const CLASSIC_METHOD_KEYS = ['name', 'alpha', 'modes', ...MODE_OPTION_KEYS] as const;
 
@@ -55,6 +73,7 @@ function resolveMode(where: string, input: Partial<ClassicModeConfig>, probabili
     manifoldLayers: input.manifoldLayers === undefined ? [0, 2] : pair(`${where}.manifoldLayers`, input.manifoldLayers, (l, v) => int(l, v, 0, 16)),
     resizeScale: input.resizeScale === undefined ? [0.1, 0.8] : pair(`${where}.resizeScale`, input.resizeScale, (l, v) => num(l, v, 0, 1, true)),
     snapmixLabel: oneOf(`${where}.snapmixLabel`, input.snapmixLabel ?? 'batch-mean', ['batch-mean', 'per-sample'] as const),
+    puzzle: resolvePuzzle(`${where}.puzzle`, input.puzzle),
   };
 }
 

@@ -2,7 +2,7 @@
 
 /** The classic mixup family (ALGORITHMS.md §3; docs/methods.md). */
 export type ClassicMethodName =
-  | 'mixup' | 'cutmix' | 'manifoldmix' | 'fmix' | 'resizemix' | 'saliencymix' | 'gridmix' | 'smoothmix' | 'snapmix';
+  | 'mixup' | 'cutmix' | 'manifoldmix' | 'fmix' | 'resizemix' | 'saliencymix' | 'gridmix' | 'smoothmix' | 'snapmix' | 'puzzlemix';
 /** 'classic' trains with a list of classic methods, one picked per iteration (`modes`). */
 export type MethodName = 'vanilla' | 'automix' | 'adautomix' | 'classic' | ClassicMethodName;
 export type UpsampleMode = 'nearest' | 'bilinear' | 'bicubic' | 'random';
@@ -51,7 +51,7 @@ export interface LearnedMixConfig {
 /** Options of one classic method; at the method level for a single method, or per entry of `modes`. */
 export interface ClassicModeConfig {
   name: ClassicMethodName;
-  /** Beta(α, α) of λ (ResizeMix: of the box scale). Default per method: mixup 1, cutmix 0.2, manifoldmix 2, fmix 0.2, resizemix 1, saliencymix 0.2, gridmix 0.2, smoothmix 0.2, snapmix 1. */
+  /** Beta(α, α) of λ (ResizeMix: of the box scale). Default per method: mixup 1, cutmix 0.2, manifoldmix 2, fmix 0.2, resizemix 1, saliencymix 0.2, gridmix 0.2, smoothmix 0.2, snapmix 1, puzzlemix 1. */
   alpha?: number;
   /** In `modes`: the chance of this mode per iteration (default: equal shares; normalised to sum 1). */
   probability?: number;
@@ -65,6 +65,27 @@ export interface ClassicModeConfig {
   resizeScale?: [number, number];
   /** SnapMix: 'batch-mean' (OpenMixup: the batch means of the CAM weights) or 'per-sample' (each sample's own, the fix). */
   snapmixLabel?: 'batch-mean' | 'per-sample';
+  /** PuzzleMix's settings; defaults are OpenMixup's CIFAR ones (see docs/classic-methods.md). */
+  puzzle?: Partial<PuzzleConfig>;
+}
+
+export interface PuzzleConfig {
+  /** Grids of n = 2^k blocks per side, k ~ U{1..blockNum−1} (only those that divide the image). Default 5. */
+  blockNum: number;
+  /** Smoothness of the labelling (divided by n·16). Default 1.2. */
+  beta: number;
+  /** Weight of the image differences at block borders. Default 0.5. */
+  gamma: number;
+  /** Weight of the λ prior. Default 0.2. */
+  eta: number;
+  /** Pixels averaged for the border differences. Default 4. */
+  neighbourSize: number;
+  /** Move salient blocks under the mask. Default true. */
+  transport: boolean;
+  /** Weight of the move distance in the transport cost. Default 0.8. */
+  transportEps: number;
+  /** Transport block side in pixels; -1: the labelling's blocks (OpenMixup's Tiny-ImageNet/ImageNet setting). Default 4. */
+  transportSize: number;
 }
 
 export interface MethodConfig extends LearnedMixConfig, Omit<Partial<ClassicModeConfig>, 'name' | 'probability'> {
@@ -84,6 +105,7 @@ export interface ResolvedClassicMode {
   manifoldLayers: [number, number];
   resizeScale: [number, number];
   snapmixLabel: 'batch-mean' | 'per-sample';
+  puzzle: PuzzleConfig;
 }
 
 export interface ResolvedLearnedMix {

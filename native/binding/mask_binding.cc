@@ -5,9 +5,11 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "core/compat.h"
 #include "core/errors.h"
+#include "mix/classic/grid_labelling.h"
 #include "mix/classic/masks.h"
 #include "node/js_error.h"
 
@@ -19,13 +21,44 @@ double number_argument(const Napi::CallbackInfo& info, size_t i, const char* nam
   const bool ok = info.Length() > i && info[i].IsNumber();
   const double v = ok ? info[i].As<Napi::Number>().DoubleValue() : std::nan("");
   if (!std::isfinite(v) || v < min || v > max || (integer && v != std::floor(v))) {
-    throw Error(ErrorCode::Config, std::string("fmixGrey: ") + name + " must be " + (integer ? "an integer" : "a number") +
+    throw Error(ErrorCode::Config, std::string("argument ") + name + " must be " + (integer ? "an integer" : "a number") +
                                        " in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
   }
   return v;
 }
 
+std::vector<double> doubles(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (info.Length() <= i || !info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+    throw Error(ErrorCode::Config, std::string("solveGridLabels: ") + name + " must be a Float64Array");
+  }
+  auto a = info[i].As<Napi::Float64Array>();
+  return std::vector<double>(a.Data(), a.Data() + a.ElementLength());
+}
+
 }  // namespace
+
+Napi::Value solve_grid_labels(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  try {
+    GridLabelProblem p;
+    p.rows = static_cast<int64_t>(number_argument(info, 0, "rows", 1, 4096, true));
+    p.cols = static_cast<int64_t>(number_argument(info, 1, "cols", 1, 4096, true));
+    p.unary = doubles(info, 2, "unary");
+    p.weight_down = doubles(info, 3, "weightDown");
+    p.weight_right = doubles(info, 4, "weightRight");
+    const auto labels = solve_three_labels(p);
+    auto out = Napi::Object::New(env);
+    auto array = Napi::Int32Array::New(env, labels.size());
+    for (size_t i = 0; i < labels.size(); ++i) array[i] = labels[i];
+    out.Set("labels", array);
+    out.Set("energy", labelling_energy(p, labels));
+    return out;
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (...) {
+    rethrow_as_js(env);
+  }
+}
 
 Napi::Value fmix_grey(const Napi::CallbackInfo& info) {
   auto env = info.Env();

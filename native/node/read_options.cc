@@ -125,7 +125,7 @@ LearnedMixOptions read_learned_mix_options(const Napi::Object& o) {
 }
 
 // { name, alpha, probability, fmixDecay, smoothmixLabel, manifoldLayers: [first, last],
-//   resizeScale: [min, max], snapmixLabel } per mode; TS fills every field.
+//   resizeScale: [min, max], snapmixLabel, puzzle: {...} } per mode; TS fills every field.
 std::vector<ClassicModeOptions> read_classic_modes(const Napi::Object& method) {
   auto v = method.Get("modes");
   if (!v.IsArray()) config_error("native options: 'method.modes' must be an array");
@@ -153,6 +153,15 @@ std::vector<ClassicModeOptions> read_classic_modes(const Napi::Object& method) {
     const auto snap = string_field(o, "snapmixLabel");
     if (snap != "batch-mean" && snap != "per-sample") config_error("snapmixLabel must be 'batch-mean' or 'per-sample'");
     m.snapmix_per_sample = snap == "per-sample";
+    auto puzzle = object_field(o, "puzzle");
+    m.puzzle_block_num = int_field(puzzle, "blockNum", 2, 12);
+    m.puzzle_beta = number_field(puzzle, "beta");
+    m.puzzle_gamma = number_field(puzzle, "gamma");
+    m.puzzle_eta = number_field(puzzle, "eta");
+    m.puzzle_neighbour_size = int_field(puzzle, "neighbourSize", 1, 4096);
+    m.puzzle_transport = bool_field(puzzle, "transport");
+    m.puzzle_transport_eps = number_field(puzzle, "transportEps");
+    m.puzzle_transport_size = int_field(puzzle, "transportSize", -1, 4096);
     modes.push_back(m);
   }
   return modes;

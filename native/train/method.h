@@ -61,7 +61,7 @@ struct LearnedMixOptions {
 
 // One method of the classic family (ALGORITHMS.md §3) as a mode of the per-iteration pick.
 struct ClassicModeOptions {
-  std::string name = "mixup";  // mixup | cutmix | manifoldmix | fmix | resizemix | saliencymix | gridmix | smoothmix | snapmix
+  std::string name = "mixup";  // mixup | cutmix | manifoldmix | fmix | resizemix | saliencymix | gridmix | smoothmix | snapmix | puzzlemix
   double alpha = 1.0;          // Beta(α, α)
   double probability = 1.0;    // relative weight of this mode in the per-iteration pick
   double fmix_decay = 3.0;     // FMix: the spectrum's decay power
@@ -71,6 +71,15 @@ struct ClassicModeOptions {
   double resize_min_scale = 0.1;       // ResizeMix: the box scale τ is kept in [min, max]
   double resize_max_scale = 0.8;
   bool snapmix_per_sample = false;     // SnapMix: per-sample label weights (the fix) instead of batch means
+  // PuzzleMix (OpenMixup's CIFAR settings): grids n = 2^k, k ~ U{1..block_num−1}; see mix/classic/puzzle.h.
+  int64_t puzzle_block_num = 5;
+  double puzzle_beta = 1.2, puzzle_gamma = 0.5, puzzle_eta = 0.2;
+  int64_t puzzle_neighbour_size = 4;
+  bool puzzle_transport = true;
+  double puzzle_transport_eps = 0.8;
+  int64_t puzzle_transport_size = 4;   // ≤ 0: the labelling's blocks (OpenMixup's larger-image configs)
+  // The run's normalisation (filled by the Trainer), to see pixels in [0,1] units (PuzzleMix).
+  std::vector<double> pixel_mean, pixel_std;
 };
 
 struct MethodOptions {

@@ -38,6 +38,11 @@ Trainer::Trainer(const TrainerConfig& config)
   if (config_.threads > 0) at::set_num_threads(static_cast<int>(config_.threads));
   threads_ = at::get_num_threads();
 
+  // The classic mixers that look at pixel values need the run's normalisation.
+  for (auto& mode : config_.method.modes) {
+    mode.pixel_mean = config_.augment.mean;
+    mode.pixel_std = config_.augment.std;
+  }
   method_ = make_method(config_.method, config_.model, config_.schedule);
   method_->reset_parameters(gen_);
   // Stochastic depth draws from the run's seeded generator too, so a seed repeats a run.

@@ -15,11 +15,12 @@ std::unique_ptr<ClassicMixer> make_linear_mixer(const ClassicModeOptions& option
 std::unique_ptr<ClassicMixer> make_box_mixer(const ClassicModeOptions& options);     // classic_box_mixers.cc
 std::unique_ptr<ClassicMixer> make_mask_mixer(const ClassicModeOptions& options);    // classic_mask_mixers.cc
 std::unique_ptr<ClassicMixer> make_snapmix_mixer(const ClassicModeOptions& options); // classic_snapmix.cc
+std::unique_ptr<ClassicMixer> make_puzzlemix_mixer(const ClassicModeOptions& options); // classic_puzzlemix.cc
 
 namespace {
 
 constexpr const char* kNames[] = {"mixup",       "cutmix",  "manifoldmix", "fmix",   "resizemix",
-                                  "saliencymix", "gridmix", "smoothmix",   "snapmix"};
+                                  "saliencymix", "gridmix", "smoothmix",   "snapmix", "puzzlemix"};
 
 }  // namespace
 
@@ -31,7 +32,7 @@ bool is_classic_method(const std::string& name) {
 }
 
 const char* classic_method_names() {
-  return "mixup, cutmix, manifoldmix, fmix, resizemix, saliencymix, gridmix, smoothmix, snapmix";
+  return "mixup, cutmix, manifoldmix, fmix, resizemix, saliencymix, gridmix, smoothmix, snapmix, puzzlemix";
 }
 
 std::unique_ptr<ClassicMixer> make_classic_mixer(const ClassicModeOptions& o) {
@@ -43,6 +44,7 @@ std::unique_ptr<ClassicMixer> make_classic_mixer(const ClassicModeOptions& o) {
   if (o.name == "mixup" || o.name == "manifoldmix") return make_linear_mixer(o);
   if (o.name == "cutmix" || o.name == "resizemix" || o.name == "saliencymix") return make_box_mixer(o);
   if (o.name == "snapmix") return make_snapmix_mixer(o);
+  if (o.name == "puzzlemix") return make_puzzlemix_mixer(o);
   return make_mask_mixer(o);
 }
 

@@ -22,16 +22,11 @@ namespace {
 // and ConvNeXt the last stage is read before their final norm.
 torch::Tensor class_activation_maps(ClassifierImpl& model, const torch::Tensor& x, const torch::Tensor& classes) {
   torch::NoGradGuard no_grad;
-  const bool was_training = model.is_training();
-  model.eval();
   torch::Tensor features;
-  try {
+  {
+    EvalModeScope eval(model);
     features = torch::relu(model.backbone->forward(x).back());
-  } catch (...) {
-    if (was_training) model.train();
-    throw;
   }
-  if (was_training) model.train();
   const auto weight = model.head->fc->weight.index_select(0, classes);  // [B,C]
   const auto bias = model.head->fc->bias.index_select(0, classes);      // [B]
   auto cam = (features * weight.unsqueeze(2).unsqueeze(3)).sum(1) + bias.view({-1, 1, 1});
