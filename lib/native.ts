@@ -15,7 +15,7 @@ export interface NativeTrainerOptions {
   model: NativeModelOptions;
   augment: { cropPadding: number; flip: boolean; mean: number[]; std: number[] };
   /** `learned` is read for automix and adautomix only; `modes` for the classic methods (absent or null: one mode from name and alpha). */
-  method: { name: string; alpha: number; learned: ResolvedLearnedMix | null; modes?: ResolvedClassicMode[] | null };
+  method: { name: string; alpha: number; learned: ResolvedLearnedMix | null; modes?: Array<ResolvedClassicMode & { attentiveWeights?: TensorRecord }> | null };
   optimizer: ResolvedConfig['optimizer'];
   epochs: number;
   stepsPerEpoch: number;

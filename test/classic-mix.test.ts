@@ -6,7 +6,11 @@
  * width; FMix's spectrum decays as 1/f^decay; ManifoldMix at λ = 1 is plain training and at layer 0
  * is Mixup; the per-iteration mode pick follows the probabilities; same seed, same result.
  */
-import { describe, expect, it } from 'vitest';
+import { rm } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeSafetensors } from '../lib/io/safetensors.js';
+import { zooTrainer } from './zoo.js';
+import { nativeMethodOptions } from '../lib/config/classic-mix.js';
 import { resolveConfig } from '../lib/config/resolve.js';
 import type { MethodConfig } from '../lib/config/types.js';
 import { AdautomixError } from '../lib/errors.js';
@@ -15,13 +19,13 @@ import { type BatchShape, type ForcedDraws, loadNative, type NativeMixResult, ty
 const MEAN = 0.5;
 const STD = 0.25;
 
-function trainer(method: MethodConfig, channels: number, seed = 0, size: [number, number] = [20, 28]): NativeTrainer {
+async function trainer(method: MethodConfig, channels: number, seed = 0, size: [number, number] = [20, 28]): Promise<NativeTrainer> {
   const c = resolveConfig({ method });
   return new (loadNative().NativeTrainer)({
     device: 'cpu', threads: 2, seed,
     model: { arch: 'resnet18_cifar', inChannels: channels, numClasses: 4, baseWidth: 4, imageSize: Math.min(...size) },
     augment: { cropPadding: 0, flip: false, mean: Array(channels).fill(MEAN), std: Array(channels).fill(STD) },
-    method: { ...c.method },
+    method: await nativeMethodOptions(c.method),
     optimizer: { lr: 0.05, minLr: 0, momentum: 0.9, weightDecay: 0, nesterov: false, lrStepping: 'epoch' },
     epochs: 1, stepsPerEpoch: 10, nanPolicy: 'error',
   });
@@ -37,7 +41,7 @@ function batch(n: number, h: number, w: number, c: number, seed = 1): { images: 
 const normalised = (v: number) => (v / 255 - MEAN) / STD;
 
 async function mixWith(method: MethodConfig, channels: number, seed: number, forced?: ForcedDraws, size: [number, number] = [20, 28]) {
-  const t = trainer(method, channels, 0, size);
+  const t = await trainer(method, channels, 0, size);
   await t.init();
   try {
     const b = batch(6, size[0], size[1], channels);
@@ -158,7 +162,7 @@ describe('box methods', () => {
   });
 
   it('saliencymix: the box is centred on the salient spot of the first partner', async () => {
-    const t = trainer({ name: 'saliencymix' }, 1, 0, [32, 32]);
+    const t = await trainer({ name: 'saliencymix' }, 1, 0, [32, 32]);
     await t.init();
     try {
       // Flat images, each with one small bright square at its own place.
@@ -271,13 +275,99 @@ describe('puzzlemix', () => {
   });
 
   it('needs even image sides', async () => {
-    const t = trainer({ name: 'puzzlemix' }, 1, 0, [21, 21]);
+    const t = await trainer({ name: 'puzzlemix' }, 1, 0, [21, 21]);
     await t.init();
     try {
       const b = batch(4, 21, 21, 1);
       await expect(t.trainStep(b.images, b.labels, b.shape)).rejects.toMatchObject({ code: 'E_SHAPE' });
     } finally {
       await t.dispose();
+    }
+  });
+});
+
+describe('attentivemix', () => {
+  const path = `${process.env.TMPDIR ?? '/tmp'}/adx-attentive-${process.pid}.safetensors`;
+  let attentionNet: NativeTrainer;
+
+  beforeAll(async () => {
+    // A torchvision-named resnet18 (random weights stand in for ImageNet ones).
+    attentionNet = zooTrainer({ arch: 'resnet18', inChannels: 3, numClasses: 1000 }, 21);
+    await attentionNet.init();
+    const state = await attentionNet.state();
+    await writeSafetensors(path, Object.fromEntries(Object.entries(state).map(([k, v]) => [k.replace(/^(backbone|head)\./, ''), v])));
+  });
+  afterAll(async () => {
+    await attentionNet.dispose();
+    await rm(path, { force: true });
+  });
+
+  /** PyTorch's bilinear resize (align_corners=False) of [c][h][w] to s×s, in float64. */
+  function resize(img: Float64Array[], h: number, w: number, s: number): Float64Array[] {
+    const axis = (out: number, size: number) => {
+      const src = Math.max(0, ((out + 0.5) * size) / s - 0.5);
+      const i0 = Math.floor(src);
+      return { i0, i1: Math.min(i0 + 1, size - 1), f: src - i0 };
+    };
+    return img.map((plane) => {
+      const out = new Float64Array(s * s);
+      for (let y = 0; y < s; y++) {
+        const ay = axis(y, h);
+        for (let x = 0; x < s; x++) {
+          const ax = axis(x, w);
+          const at = (yy: number, xx: number) => plane[yy * w + xx]!;
+          out[y * s + x] = (1 - ay.f) * ((1 - ax.f) * at(ay.i0, ax.i0) + ax.f * at(ay.i0, ax.i1)) + ay.f * ((1 - ax.f) * at(ay.i1, ax.i0) + ax.f * at(ay.i1, ax.i1));
+        }
+      }
+      return out;
+    });
+  }
+
+  it('keeps the k = ⌊49λ⌋ cells of the original that the frozen network attends to most', async () => {
+    const attentive = { pretrained: path };
+    const { b, r } = await mixWith({ name: 'attentivemix', attentive }, 1, 3, { lambda: 0.5 }, [28, 28]);
+    const [n, h, w] = b.shape;
+    const k = Math.floor(49 * 0.5);
+    expect(r.lambdas[0]).toBeCloseTo(k / 49, 6); // 28 = 4·7: every cell is 4×4 pixels
+    for (let i = 0; i < n; i++) {
+      // The same image through the same network, computed outside the mixer.
+      const grey = Float64Array.from({ length: h * w }, (_, p) => normalised(b.images[i * h * w + p]!));
+      const rgb = resize([grey, grey, grey], h, w, 224);
+      const values = new Float32Array(3 * 224 * 224);
+      rgb.forEach((plane, ch) => values.set(plane, ch * 224 * 224));
+      const last = Object.values((await attentionNet.forward({ shape: [1, 3, 224, 224], values }, true)).stages).pop()!;
+      const attention = Array.from({ length: 49 }, (_, cell) => {
+        let sum = 0;
+        for (let ch = 0; ch < 512; ch++) sum += last.values[ch * 49 + cell]!;
+        return sum / 512;
+      });
+      const order = attention.map((a, cell) => [a, cell] as const).sort((p, q) => q[0] - p[0]);
+      const threshold = order[k - 1]![0];
+      const m = partnerMask(r, i);
+      for (const [a, cell] of order) {
+        const kept = m[Math.floor(cell / 7) * 4]![(cell % 7) * 4] === 0;
+        // Cells within float rounding of the k-th value may go either way.
+        if (Math.abs(a - threshold) > 1e-4 * Math.abs(threshold)) expect(kept).toBe(a > threshold);
+      }
+    }
+  });
+
+  it('needs its pretrained network, named in the error', () => {
+    expect(() => resolveConfig({ method: 'attentivemix' })).toThrow('method.attentive.pretrained is required for attentivemix');
+  });
+
+  it('trains, with Beta(α, 8) as an option', async () => {
+    for (const beta of [undefined, 8]) {
+      const t = await trainer({ name: 'attentivemix', attentive: { pretrained: path, beta } }, 3);
+      await t.init();
+      try {
+        const x = batch(4, 20, 28, 3);
+        const r = await t.trainStep(x.images, x.labels, x.shape);
+        expect(Number.isFinite(r.loss)).toBe(true);
+        expect(r.mode).toBe('attentivemix');
+      } finally {
+        await t.dispose();
+      }
     }
   });
 });
@@ -389,7 +479,7 @@ describe('mask methods', () => {
 
 describe('training steps', () => {
   async function losses(method: MethodConfig, forced: ForcedDraws[] = [{}, {}, {}], seed = 3): Promise<number[]> {
-    const t = trainer(method, 3, seed);
+    const t = await trainer(method, 3, seed);
     await t.init();
     try {
       const b = batch(8, 20, 28, 3);
@@ -427,7 +517,7 @@ describe('training steps', () => {
 
   it("'classic' picks its modes by their probabilities", async () => {
     const kinds = async (modes: MethodConfig['modes']) => {
-      const t = trainer({ name: 'classic', modes }, 1);
+      const t = await trainer({ name: 'classic', modes }, 1);
       await t.init();
       try {
         const b = batch(4, 20, 28, 1);
@@ -464,7 +554,7 @@ describe('errors', () => {
   });
 
   it('manifoldmix layers beyond the backbone and previews of it are E_CONFIG', async () => {
-    const deep = trainer({ name: 'manifoldmix', manifoldLayers: [0, 4] }, 1);
+    const deep = await trainer({ name: 'manifoldmix', manifoldLayers: [0, 4] }, 1);
     await deep.init();
     try {
       const b = batch(4, 20, 28, 1);

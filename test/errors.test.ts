@@ -46,7 +46,7 @@ describe('error codes', () => {
     const data = { data: bandSplits() };
     const bad = [
       [{ batchSize: 0 }, 'batchSize must be an integer in [1, 65536], got 0'],
-      [{ method: 'cutmixx' }, "method.name must be one of 'vanilla', 'automix', 'adautomix', 'classic', 'mixup', 'cutmix', 'manifoldmix', 'fmix', 'resizemix', 'saliencymix', 'gridmix', 'smoothmix', 'snapmix', 'puzzlemix', got 'cutmixx'"],
+      [{ method: 'cutmixx' }, "method.name must be one of 'vanilla', 'automix', 'adautomix', 'classic', 'mixup', 'cutmix', 'manifoldmix', 'fmix', 'resizemix', 'saliencymix', 'gridmix', 'smoothmix', 'snapmix', 'puzzlemix', 'attentivemix', got 'cutmixx'"],
       [{ optimizer: { lr: -1 } }, 'optimizer.lr must be a number in (0, 100], got -1'],
       [{ device: 'gpu' }, "device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got 'gpu'"],
       [{ epochz: 3 }, 'epochz is not an option'],

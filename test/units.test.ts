@@ -56,7 +56,7 @@ describe('config', () => {
     expect(c.model.baseWidth).toBe(16);
     expect(resolveConfig({ method: 'mixup' }).method).toEqual({
       name: 'mixup', alpha: 1, learned: null,
-      modes: [{ name: 'mixup', alpha: 1, probability: 1, fmixDecay: 3, smoothmixLabel: 'openmixup', manifoldLayers: [0, 2], resizeScale: [0.1, 0.8], snapmixLabel: 'batch-mean', puzzle: { blockNum: 5, beta: 1.2, gamma: 0.5, eta: 0.2, neighbourSize: 4, transport: true, transportEps: 0.8, transportSize: 4 } }],
+      modes: [{ name: 'mixup', alpha: 1, probability: 1, fmixDecay: 3, smoothmixLabel: 'openmixup', manifoldLayers: [0, 2], resizeScale: [0.1, 0.8], snapmixLabel: 'batch-mean', puzzle: { blockNum: 5, beta: 1.2, gamma: 0.5, eta: 0.2, neighbourSize: 4, transport: true, transportEps: 0.8, transportSize: 4 }, attentive: null }],
     });
     expect(resolveConfig({ method: 'cutmix' }).method.alpha).toBe(0.2); // the CIFAR-100 table's
   });

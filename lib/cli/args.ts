@@ -11,8 +11,9 @@ Trains an image classifier and evaluates it on the test split after every epoch.
   --preset <name>        start from a preset (default: fmnist-quick; see \`adautomix presets\`)
   --config <file.json>   a TrainConfig in JSON; flags below override it
   --method <name>        vanilla | automix | adautomix | mixup | cutmix | manifoldmix | fmix | resizemix |
-                         saliencymix | gridmix | smoothmix | snapmix | puzzlemix (several per run: 'classic' with modes in --config;
-                         options: --config, see docs/methods.md)
+                         saliencymix | gridmix | smoothmix | snapmix | puzzlemix | attentivemix
+                         (several per run: 'classic' with modes in --config;
+                         options: --config, see docs/methods.md and docs/classic-methods.md)
   --alpha <x>            Beta(α, α) of the mixing ratio
   --epochs <n>           training epochs
   --batch-size <n>       training batch size

@@ -4,11 +4,13 @@
  * mix_mode/mix_prob). Default α per method: the CIFAR-100 ResNet column of ALGORITHMS.md §3.
  */
 import { configError } from '../errors.js';
-import type { ClassicMethodName, ClassicModeConfig, MethodConfig, PuzzleConfig, ResolvedClassicMode } from './types.js';
+import { readSafetensors } from '../io/safetensors.js';
+import type { NativeTrainerOptions } from '../native.js';
+import type { AttentiveConfig, ClassicMethodName, ClassicModeConfig, MethodConfig, PuzzleConfig, ResolvedClassicMode, ResolvedConfig } from './types.js';
 import { bool, checkKeys, describe, int, num, oneOf, section } from './validate.js';
 
 export const CLASSIC_METHODS: readonly ClassicMethodName[] = [
-  'mixup', 'cutmix', 'manifoldmix', 'fmix', 'resizemix', 'saliencymix', 'gridmix', 'smoothmix', 'snapmix', 'puzzlemix',
+  'mixup', 'cutmix', 'manifoldmix', 'fmix', 'resizemix', 'saliencymix', 'gridmix', 'smoothmix', 'snapmix', 'puzzlemix', 'attentivemix',
 ];
 
 /**
@@ -16,15 +18,27 @@ export const CLASSIC_METHODS: readonly ClassicMethodName[] = [
  * SnapMix, which has none there, AdAutoMix's fine-grained one.
  */
 export const CLASSIC_DEFAULT_ALPHA: Record<ClassicMethodName, number> = {
-  mixup: 1, cutmix: 0.2, manifoldmix: 2, fmix: 0.2, resizemix: 1, saliencymix: 0.2, gridmix: 0.2, smoothmix: 0.2, snapmix: 1, puzzlemix: 1,
+  mixup: 1, cutmix: 0.2, manifoldmix: 2, fmix: 0.2, resizemix: 1, saliencymix: 0.2, gridmix: 0.2, smoothmix: 0.2, snapmix: 1, puzzlemix: 1, attentivemix: 2,
 };
 
 /** The per-method options, valid at the method level (one method) and in each mode. */
-const MODE_OPTION_KEYS = ['fmixDecay', 'smoothmixLabel', 'manifoldLayers', 'resizeScale', 'snapmixLabel', 'puzzle'] as const;
+const MODE_OPTION_KEYS = ['fmixDecay', 'smoothmixLabel', 'manifoldLayers', 'resizeScale', 'snapmixLabel', 'puzzle', 'attentive'] as const;
 const OPTION_OWNER: Record<(typeof MODE_OPTION_KEYS)[number], ClassicMethodName> = {
   fmixDecay: 'fmix', smoothmixLabel: 'smoothmix', manifoldLayers: 'manifoldmix', resizeScale: 'resizemix', snapmixLabel: 'snapmix',
-  puzzle: 'puzzlemix',
+  puzzle: 'puzzlemix', attentive: 'attentivemix',
 };
+
+function resolveAttentive(where: string, value: unknown): AttentiveConfig {
+  const a = section<AttentiveConfig>(where, value);
+  checkKeys(where, a, ['pretrained', 'beta']);
+  if (typeof a.pretrained !== 'string' || a.pretrained === '') {
+    throw configError(
+      `${where}.pretrained is required for attentivemix: a torchvision resnet18 state dict saved as safetensors ` +
+        `(docs/models.md shows the conversion), got ${describe(a.pretrained)}`,
+    );
+  }
+  return { pretrained: a.pretrained, beta: a.beta === undefined || a.beta === null ? null : num(`${where}.beta`, a.beta, 0, 1000, true) };
+}
 
 function resolvePuzzle(where: string, value: unknown): PuzzleConfig {
   const p = section<PuzzleConfig>(where, value);
@@ -74,6 +88,7 @@ function resolveMode(where: string, input: Partial<ClassicModeConfig>, probabili
     resizeScale: input.resizeScale === undefined ? [0.1, 0.8] : pair(`${where}.resizeScale`, input.resizeScale, (l, v) => num(l, v, 0, 1, true)),
     snapmixLabel: oneOf(`${where}.snapmixLabel`, input.snapmixLabel ?? 'batch-mean', ['batch-mean', 'per-sample'] as const),
     puzzle: resolvePuzzle(`${where}.puzzle`, input.puzzle),
+    attentive: name === 'attentivemix' ? resolveAttentive(`${where}.attentive`, input.attentive) : null,
   };
 }
 
@@ -102,4 +117,16 @@ export function resolveClassicModes(name: ClassicMethodName | 'classic', input: 
   });
   if (!resolved.some((m) => m.probability > 0)) throw configError('method.modes: at least one probability must be above 0');
   return resolved;
+}
+
+/**
+ * The method options as the addon takes them: AttentiveMix's frozen network weights read from
+ * their file (the resolved config keeps only the path, so it stays JSON).
+ */
+export async function nativeMethodOptions(method: ResolvedConfig['method']): Promise<NativeTrainerOptions['method']> {
+  if (!method.modes?.some((m) => m.attentive !== null)) return { ...method };
+  const modes = await Promise.all(
+    method.modes.map(async (m) => (m.attentive === null ? m : { ...m, attentiveWeights: await readSafetensors(m.attentive.pretrained) })),
+  );
+  return { ...method, modes };
 }

@@ -2,7 +2,7 @@
 
 /** The classic mixup family (ALGORITHMS.md §3; docs/methods.md). */
 export type ClassicMethodName =
-  | 'mixup' | 'cutmix' | 'manifoldmix' | 'fmix' | 'resizemix' | 'saliencymix' | 'gridmix' | 'smoothmix' | 'snapmix' | 'puzzlemix';
+  | 'mixup' | 'cutmix' | 'manifoldmix' | 'fmix' | 'resizemix' | 'saliencymix' | 'gridmix' | 'smoothmix' | 'snapmix' | 'puzzlemix' | 'attentivemix';
 /** 'classic' trains with a list of classic methods, one picked per iteration (`modes`). */
 export type MethodName = 'vanilla' | 'automix' | 'adautomix' | 'classic' | ClassicMethodName;
 export type UpsampleMode = 'nearest' | 'bilinear' | 'bicubic' | 'random';
@@ -51,7 +51,7 @@ export interface LearnedMixConfig {
 /** Options of one classic method; at the method level for a single method, or per entry of `modes`. */
 export interface ClassicModeConfig {
   name: ClassicMethodName;
-  /** Beta(α, α) of λ (ResizeMix: of the box scale). Default per method: mixup 1, cutmix 0.2, manifoldmix 2, fmix 0.2, resizemix 1, saliencymix 0.2, gridmix 0.2, smoothmix 0.2, snapmix 1, puzzlemix 1. */
+  /** Beta(α, α) of λ (ResizeMix: of the box scale). Default per method: mixup 1, cutmix 0.2, manifoldmix 2, fmix 0.2, resizemix 1, saliencymix 0.2, gridmix 0.2, smoothmix 0.2, snapmix 1, puzzlemix 1, attentivemix 2. */
   alpha?: number;
   /** In `modes`: the chance of this mode per iteration (default: equal shares; normalised to sum 1). */
   probability?: number;
@@ -67,6 +67,15 @@ export interface ClassicModeConfig {
   snapmixLabel?: 'batch-mean' | 'per-sample';
   /** PuzzleMix's settings; defaults are OpenMixup's CIFAR ones (see docs/classic-methods.md). */
   puzzle?: Partial<PuzzleConfig>;
+  /** AttentiveMix's frozen attention network (required for attentivemix). */
+  attentive?: Partial<AttentiveConfig>;
+}
+
+export interface AttentiveConfig {
+  /** A torchvision resnet18 state dict (ImageNet-pretrained) saved as safetensors; see docs/models.md. */
+  pretrained: string;
+  /** λ ~ Beta(α, beta): null takes α (OpenMixup's code); 8 is the paper's setting. Default null. */
+  beta: number | null;
 }
 
 export interface PuzzleConfig {
@@ -106,6 +115,8 @@ export interface ResolvedClassicMode {
   resizeScale: [number, number];
   snapmixLabel: 'batch-mean' | 'per-sample';
   puzzle: PuzzleConfig;
+  /** null unless name is 'attentivemix'. */
+  attentive: AttentiveConfig | null;
 }
 
 export interface ResolvedLearnedMix {

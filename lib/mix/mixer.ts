@@ -7,6 +7,7 @@
  */
 import { readSafetensors } from '../io/safetensors.js';
 import { resolveConfig } from '../config/resolve.js';
+import { nativeMethodOptions } from '../config/classic-mix.js';
 import { nativeModelOptions } from '../config/model.js';
 import type { DeviceRequest, MethodConfig, MethodName, ModelArch } from '../config/types.js';
 import { AdautomixError, configError } from '../errors.js';
@@ -108,7 +109,7 @@ export async function createMixer(options: CreateMixerOptions): Promise<Mixer> {
     device: c.device, threads: c.threads, seed: c.seed,
     model: nativeModelOptions(c.model, options.channels, options.classes, options.imageSize ?? 0),
     augment: { cropPadding: 0, flip: false, mean: options.mean, std: options.std },
-    method: { ...c.method }, optimizer: { ...c.optimizer }, epochs: 1, stepsPerEpoch: 1, nanPolicy: 'error',
+    method: await nativeMethodOptions(c.method), optimizer: { ...c.optimizer }, epochs: 1, stepsPerEpoch: 1, nanPolicy: 'error',
   });
   try {
     await native.init();

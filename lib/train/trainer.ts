@@ -5,6 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { resolveConfig } from '../config/resolve.js';
+import { nativeMethodOptions } from '../config/classic-mix.js';
 import { nativeModelOptions } from '../config/model.js';
 import type { ResolvedConfig, TrainConfig } from '../config/types.js';
 import { BatchRing } from '../data/batcher.js';
@@ -50,7 +51,7 @@ export async function createTrainer(config: TrainConfig = {}, options: CreateTra
   const resolved = resolveConfig(config);
   const data = options.data ?? (await loadDataset(resolved.dataset));
   const native = loadNative();
-  const nativeOptions = toNativeOptions(resolved, data);
+  const nativeOptions = { ...toNativeOptions(resolved, data), method: await nativeMethodOptions(resolved.method) };
   const handle = new native.NativeTrainer(nativeOptions);
   let init: NativeInitInfo;
   let pretrained: PretrainedReport | null = null;

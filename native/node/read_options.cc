@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/errors.h"
+#include "node/tensor_records.h"
 
 namespace adx::node {
 
@@ -162,6 +163,11 @@ std::vector<ClassicModeOptions> read_classic_modes(const Napi::Object& method) {
     m.puzzle_transport = bool_field(puzzle, "transport");
     m.puzzle_transport_eps = number_field(puzzle, "transportEps");
     m.puzzle_transport_size = int_field(puzzle, "transportSize", -1, 4096);
+    if (m.name == "attentivemix") {
+      auto attentive = object_field(o, "attentive");
+      if (attentive.Get("beta").IsNumber()) m.attentive_beta = number_field(attentive, "beta");
+      m.attentive_weights = read_tensor_record(o.Get("attentiveWeights"));
+    }
     modes.push_back(m);
   }
   return modes;

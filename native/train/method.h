@@ -61,7 +61,9 @@ struct LearnedMixOptions {
 
 // One method of the classic family (ALGORITHMS.md §3) as a mode of the per-iteration pick.
 struct ClassicModeOptions {
-  std::string name = "mixup";  // mixup | cutmix | manifoldmix | fmix | resizemix | saliencymix | gridmix | smoothmix | snapmix | puzzlemix
+  // mixup | cutmix | manifoldmix | fmix | resizemix | saliencymix | gridmix | smoothmix | snapmix |
+  // puzzlemix | attentivemix
+  std::string name = "mixup";
   double alpha = 1.0;          // Beta(α, α)
   double probability = 1.0;    // relative weight of this mode in the per-iteration pick
   double fmix_decay = 3.0;     // FMix: the spectrum's decay power
@@ -78,6 +80,10 @@ struct ClassicModeOptions {
   bool puzzle_transport = true;
   double puzzle_transport_eps = 0.8;
   int64_t puzzle_transport_size = 4;   // ≤ 0: the labelling's blocks (OpenMixup's larger-image configs)
+  // AttentiveMix: the frozen attention network's torchvision resnet18 weights, and the second
+  // Beta parameter of λ (NaN: α, OpenMixup's code; 8: the paper's).
+  std::vector<HostTensor> attentive_weights;
+  double attentive_beta = std::numeric_limits<double>::quiet_NaN();
   // The run's normalisation (filled by the Trainer), to see pixels in [0,1] units (PuzzleMix).
   std::vector<double> pixel_mean, pixel_std;
 };

@@ -16,11 +16,12 @@ std::unique_ptr<ClassicMixer> make_box_mixer(const ClassicModeOptions& options);
 std::unique_ptr<ClassicMixer> make_mask_mixer(const ClassicModeOptions& options);    // classic_mask_mixers.cc
 std::unique_ptr<ClassicMixer> make_snapmix_mixer(const ClassicModeOptions& options); // classic_snapmix.cc
 std::unique_ptr<ClassicMixer> make_puzzlemix_mixer(const ClassicModeOptions& options); // classic_puzzlemix.cc
+std::unique_ptr<ClassicMixer> make_attentivemix_mixer(const ClassicModeOptions& options); // classic_attentivemix.cc
 
 namespace {
 
 constexpr const char* kNames[] = {"mixup",       "cutmix",  "manifoldmix", "fmix",   "resizemix",
-                                  "saliencymix", "gridmix", "smoothmix",   "snapmix", "puzzlemix"};
+                                  "saliencymix", "gridmix", "smoothmix",   "snapmix", "puzzlemix", "attentivemix"};
 
 }  // namespace
 
@@ -32,7 +33,7 @@ bool is_classic_method(const std::string& name) {
 }
 
 const char* classic_method_names() {
-  return "mixup, cutmix, manifoldmix, fmix, resizemix, saliencymix, gridmix, smoothmix, snapmix, puzzlemix";
+  return "mixup, cutmix, manifoldmix, fmix, resizemix, saliencymix, gridmix, smoothmix, snapmix, puzzlemix, attentivemix";
 }
 
 std::unique_ptr<ClassicMixer> make_classic_mixer(const ClassicModeOptions& o) {
@@ -45,6 +46,7 @@ std::unique_ptr<ClassicMixer> make_classic_mixer(const ClassicModeOptions& o) {
   if (o.name == "cutmix" || o.name == "resizemix" || o.name == "saliencymix") return make_box_mixer(o);
   if (o.name == "snapmix") return make_snapmix_mixer(o);
   if (o.name == "puzzlemix") return make_puzzlemix_mixer(o);
+  if (o.name == "attentivemix") return make_attentivemix_mixer(o);
   return make_mask_mixer(o);
 }
 
