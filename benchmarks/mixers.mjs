@@ -7,6 +7,7 @@
 //
 //   npm run build:ts && node benchmarks/mixers.mjs [--rounds 3] [--steps 2] [--warmup 1]
 //        [--batch 100] [--size 32] [--threads N] [--only cutmix,fmix] [--json]
+import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +16,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const METHODS = ['vanilla', 'mixup', 'cutmix', 'manifoldmix', 'fmix', 'resizemix', 'saliencymix', 'gridmix', 'smoothmix', 'snapmix', 'puzzlemix'];
+const METHODS = ['vanilla', 'mixup', 'cutmix', 'manifoldmix', 'fmix', 'resizemix', 'saliencymix', 'gridmix', 'smoothmix', 'snapmix', 'puzzlemix', 'attentivemix'];
 
 const { values } = parseArgs({
   options: {
@@ -45,15 +46,34 @@ const o = {
 const methods = values.only ? ['vanilla', ...values.only.split(',').filter((m) => m !== 'vanilla')] : METHODS;
 
 const addon = createRequire(import.meta.url)('node-gyp-build')(repoRoot);
-const { resolveConfig } = await import(pathToFileURL(path.join(repoRoot, 'dist', 'config', 'resolve.js')).href);
+const dist = (file) => import(pathToFileURL(path.join(repoRoot, 'dist', ...file.split('/'))).href);
+const { resolveConfig } = await dist('config/resolve.js');
+const { nativeMethodOptions } = await dist('config/classic-mix.js');
+const { writeSafetensors } = await dist('io/safetensors.js');
 
-function makeTrainer(method) {
-  const c = resolveConfig({ method });
+// AttentiveMix's frozen network: a torchvision-named resnet18 with fresh weights (the cost does
+// not depend on what it learned).
+const attentiveWeights = path.join(os.tmpdir(), `adx-bench-attentive-${process.pid}.safetensors`);
+if (methods.includes('attentivemix')) {
+  const net = new addon.NativeTrainer({
+    device: 'cpu', threads: o.threads, seed: 0, model: { arch: 'resnet18', inChannels: 3, numClasses: 1000 },
+    augment: { cropPadding: 0, flip: false, mean: [0, 0, 0], std: [1, 1, 1] }, method: { name: 'vanilla', alpha: 1, learned: null },
+    optimizer: { lr: 0.1, minLr: 0, momentum: 0.9, weightDecay: 0, nesterov: false, lrStepping: 'epoch' },
+    epochs: 1, stepsPerEpoch: 1, nanPolicy: 'error',
+  });
+  await net.init();
+  const state = await net.state();
+  await net.dispose();
+  await writeSafetensors(attentiveWeights, Object.fromEntries(Object.entries(state).map(([k, v]) => [k.replace(/^(backbone|head)\./, ''), v])));
+}
+
+async function makeTrainer(method) {
+  const c = resolveConfig({ method: method === 'attentivemix' ? { name: method, attentive: { pretrained: attentiveWeights } } : method });
   return new addon.NativeTrainer({
     device: 'cpu', threads: o.threads, seed: 0,
     model: { arch: 'resnet18_cifar', inChannels: 3, numClasses: o.classes },
     augment: { cropPadding: 4, flip: true, mean: [0.4914, 0.4822, 0.4465], std: [0.2023, 0.1994, 0.201] },
-    method: { ...c.method },
+    method: await nativeMethodOptions(c.method),
     optimizer: { lr: 0.1, minLr: 0, momentum: 0.9, weightDecay: 1e-4, nesterov: false, lrStepping: 'epoch' },
     epochs: 1, stepsPerEpoch: 1000000, nanPolicy: 'error',
   });
@@ -67,7 +87,7 @@ const labels = Int32Array.from({ length: n }, (_, i) => i % o.classes);
 
 const trainers = new Map();
 for (const m of methods) {
-  const t = makeTrainer(m);
+  const t = await makeTrainer(m);
   await t.init();
   for (let i = 0; i < o.warmup; i++) await t.trainStep(images, labels, shape);
   trainers.set(m, t);
@@ -87,6 +107,7 @@ for (let round = 0; round < o.rounds; round++) {
   }
 }
 for (const t of trainers.values()) await t.dispose();
+await fs.rm(attentiveWeights, { force: true });
 
 const vanilla = totals.get('vanilla');
 const vanillaRate = (n * vanilla.steps) / vanilla.seconds;
