@@ -16,6 +16,8 @@ export type { ReportedAccuracy } from './eval/reported.js';
 export type { HeadMetrics } from './train/events.js';
 export type { ClassicMethodName, ClassicModeConfig, LearnedMixConfig, MethodConfig, ResolvedClassicMode, ResolvedLearnedMix } from './config/types.js';
 export { CLASSIC_DEFAULT_ALPHA, CLASSIC_METHODS } from './config/classic-mix.js';
+export { CLASSIC_ALPHA_TABLE, classicAlpha } from './config/classic-alpha.js';
+export type { AlphaSetting, AlphaSource } from './config/classic-alpha.js';
 export type { BranchDraws } from './native.js';
 export { listModels } from './models/list.js';
 export type { ModelFamily, ModelInfo } from './models/zoo.js';

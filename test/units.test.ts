@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseTrainArgs } from '../lib/cli/args.js';
 import { formatDuration } from '../lib/cli/progress.js';
+import { classicAlpha } from '../lib/config/classic-alpha.js';
+import { CLASSIC_DEFAULT_ALPHA } from '../lib/config/classic-mix.js';
 import { resolveConfig } from '../lib/config/resolve.js';
 import { BatchRing } from '../lib/data/batcher.js';
 import { parseIdx } from '../lib/data/idx.js';
@@ -69,6 +71,24 @@ describe('config', () => {
     expect(c.optimizer.lr).toBe(0.3);
     expect(c.optimizer.momentum).toBe(0.9);
     await expect(parseTrainArgs(['--epochs', 'three'])).rejects.toMatchObject({ code: 'E_CONFIG' });
+  });
+});
+
+describe('classic α table (ALGORITHMS.md §3)', () => {
+  it('defaults to the CIFAR-100 ResNet column, SnapMix to the fine-grained one', () => {
+    expect(CLASSIC_DEFAULT_ALPHA).toEqual({
+      mixup: 1, cutmix: 0.2, manifoldmix: 2, fmix: 0.2, resizemix: 1, saliencymix: 0.2, gridmix: 0.2, smoothmix: 0.2,
+      snapmix: 1, puzzlemix: 1, attentivemix: 2,
+    });
+  });
+
+  it('tells the two sources apart and falls back to the other one', () => {
+    expect(classicAlpha('cutmix', 'tiny-imagenet', 'openmixup')).toBe(1);
+    expect(classicAlpha('cutmix', 'tiny-imagenet', 'adautomix')).toBe(0.2);
+    expect(classicAlpha('mixup', 'imagenet', 'openmixup')).toBe(0.2);
+    expect(classicAlpha('gridmix', 'imagenet')).toBe(0.2); // AdAutoMix gives none
+    expect(classicAlpha('snapmix', 'cifar100')).toBeNull();
+    expect(classicAlpha('puzzlemix', 'cifar100-vit')).toBe(2);
   });
 });
 

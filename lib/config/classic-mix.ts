@@ -5,6 +5,7 @@
  */
 import { configError } from '../errors.js';
 import { readSafetensors } from '../io/safetensors.js';
+import { classicAlpha } from './classic-alpha.js';
 import type { NativeTrainerOptions } from '../native.js';
 import type { AttentiveConfig, ClassicMethodName, ClassicModeConfig, MethodConfig, PuzzleConfig, ResolvedClassicMode, ResolvedConfig } from './types.js';
 import { bool, checkKeys, describe, int, num, oneOf, section } from './validate.js';
@@ -17,9 +18,9 @@ export const CLASSIC_METHODS: readonly ClassicMethodName[] = [
  * Beta(α, α) defaults: OpenMixup's and AdAutoMix's CIFAR-100 ResNet-18/ResNeXt-50 settings;
  * SnapMix, which has none there, AdAutoMix's fine-grained one.
  */
-export const CLASSIC_DEFAULT_ALPHA: Record<ClassicMethodName, number> = {
-  mixup: 1, cutmix: 0.2, manifoldmix: 2, fmix: 0.2, resizemix: 1, saliencymix: 0.2, gridmix: 0.2, smoothmix: 0.2, snapmix: 1, puzzlemix: 1, attentivemix: 2,
-};
+export const CLASSIC_DEFAULT_ALPHA = Object.fromEntries(
+  CLASSIC_METHODS.map((m) => [m, classicAlpha(m, 'cifar100') ?? classicAlpha(m, 'fine-grained')!]),
+) as Record<ClassicMethodName, number>;
 
 /** The per-method options, valid at the method level (one method) and in each mode. */
 const MODE_OPTION_KEYS = ['fmixDecay', 'smoothmixLabel', 'manifoldLayers', 'resizeScale', 'snapmixLabel', 'puzzle', 'attentive'] as const;
