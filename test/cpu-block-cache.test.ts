@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { loadNative, packageRoot } from '../lib/native.js';
+import { type BuildInfo, loadNative, packageRoot } from '../lib/native.js';
 
 // One trainer on the raw addon, three steps; prints the cache's counters and the losses as JSON.
 // Run in a child process so that ADX_CPU_CACHE_MB applies from the addon's load on.
@@ -35,14 +35,7 @@ const addon = require('node-gyp-build')(process.argv[1]);
 })().catch((e) => { console.error(e); process.exit(1); });
 `;
 
-interface CacheInfo {
-  installed: boolean;
-  idleLimitMB: number;
-  idleMB: number;
-  liveMB: number;
-  reused: number;
-  fresh: number;
-}
+type CacheInfo = BuildInfo['cpuBlockCache'];
 
 function runChild(cacheMB?: string): { losses: number[]; after: CacheInfo[]; disposed: CacheInfo } {
   const env = { ...process.env };

@@ -2,13 +2,13 @@
 
 #include <torch/torch.h>
 
-#include <cstring>
 
 #include "core/compat.h"
 #include "core/errors.h"
 #include "data/augment.h"
 #include "node/js_error.h"
 #include "node/read_options.h"
+#include "node/tensor_records.h"
 
 namespace adx::node {
 
@@ -24,11 +24,7 @@ Napi::Value augment_batch(const Napi::CallbackInfo& info) {
     const bool train = info[4].IsBoolean() && info[4].As<Napi::Boolean>().Value();
     auto gen = compat::make_cpu_generator(static_cast<uint64_t>(seed));
     const torch::Device cpu(torch::kCPU);
-    auto out = train ? train_batch_tensor(batch, options, gen, cpu) : eval_batch_tensor(batch, options, cpu);
-    out = out.contiguous();
-    auto result = Napi::Float32Array::New(env, static_cast<size_t>(out.numel()));
-    std::memcpy(result.Data(), out.data_ptr<float>(), sizeof(float) * static_cast<size_t>(out.numel()));
-    return result;
+    return float32_array(env, train ? train_batch_tensor(batch, options, gen, cpu) : eval_batch_tensor(batch, options, cpu));
   } catch (const Napi::Error&) {
     throw;
   } catch (...) {

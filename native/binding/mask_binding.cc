@@ -3,7 +3,6 @@
 #include <torch/torch.h>
 
 #include <cmath>
-#include <cstring>
 #include <string>
 #include <vector>
 
@@ -12,6 +11,7 @@
 #include "mix/classic/grid_labelling.h"
 #include "mix/classic/masks.h"
 #include "node/js_error.h"
+#include "node/tensor_records.h"
 
 namespace adx::node {
 
@@ -68,10 +68,7 @@ Napi::Value fmix_grey(const Napi::CallbackInfo& info) {
     const double decay = number_argument(info, 2, "decay", 1e-6, 100, false);
     const auto seed = static_cast<uint64_t>(number_argument(info, 3, "seed", 0, 9007199254740991.0, true));
     auto gen = compat::make_cpu_generator(seed);
-    const auto grey = adx::fmix_grey(h, w, decay, gen).contiguous();
-    auto out = Napi::Float32Array::New(env, static_cast<size_t>(grey.numel()));
-    std::memcpy(out.Data(), grey.data_ptr<float>(), sizeof(float) * static_cast<size_t>(grey.numel()));
-    return out;
+    return float32_array(env, adx::fmix_grey(h, w, decay, gen));
   } catch (const Napi::Error&) {
     throw;
   } catch (...) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
 
 #include "core/errors.h"
@@ -23,6 +24,13 @@ Napi::Float32Array float_array(Napi::Env env, const std::vector<float>& values) 
 }
 
 }  // namespace
+
+Napi::Float32Array float32_array(Napi::Env env, const torch::Tensor& tensor) {
+  const auto t = tensor.contiguous();
+  auto out = Napi::Float32Array::New(env, static_cast<size_t>(t.numel()));
+  std::memcpy(out.Data(), t.data_ptr<float>(), sizeof(float) * static_cast<size_t>(t.numel()));
+  return out;
+}
 
 Napi::Value tensor_record_to_js(Napi::Env env, const std::vector<HostTensor>& tensors) {
   auto o = Napi::Object::New(env);

@@ -12,6 +12,9 @@ namespace adx::node {
 
 Napi::Value tensor_record_to_js(Napi::Env env, const std::vector<HostTensor>& tensors);
 
+// A float32 CPU tensor's values as a new Float32Array (made contiguous first).
+Napi::Float32Array float32_array(Napi::Env env, const torch::Tensor& tensor);
+
 // Copies the record's tensors (on the JS thread; the worker never touches V8 memory).
 std::vector<HostTensor> read_tensor_record(const Napi::Value& value);
 

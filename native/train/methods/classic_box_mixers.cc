@@ -15,13 +15,7 @@ namespace {
 
 ClassicMixOutput with_box(const ClassicMixInput& in, torch::Tensor perm, const Box& box, torch::Tensor mixed) {
   const int64_t h = in.x.size(2), w = in.x.size(3);
-  ClassicMixOutput out;
-  out.perm = std::move(perm);
-  out.mixed = std::move(mixed);
-  out.partner_mask = box_partner_mask(h, w, box, in.x.options());
-  out.weight_a = share_outside(box, h, w);
-  out.weight_b = 1.0 - out.weight_a;
-  return out;
+  return two_source_output(std::move(perm), std::move(mixed), box_partner_mask(h, w, box, in.x.options()), share_outside(box, h, w));
 }
 
 // λ ~ Beta(α,α); a box of sides √(1−λ) of the image's at a uniform centre shows x[π]. π avoids fixed

@@ -11,13 +11,9 @@ namespace adx {
 namespace {
 
 ClassicMixOutput with_mask(const ClassicMixInput& in, torch::Tensor perm, const torch::Tensor& mask, double weight_a) {
-  ClassicMixOutput out;
-  out.perm = std::move(perm);
-  out.partner_mask = mask.to(in.x.device(), in.x.scalar_type()).unsqueeze(0).unsqueeze(0);
-  out.mixed = mix_with_partner(in.x, out.perm, out.partner_mask);
-  out.weight_a = weight_a;
-  out.weight_b = 1.0 - weight_a;
-  return out;
+  auto partner = mask.to(in.x.device(), in.x.scalar_type()).unsqueeze(0).unsqueeze(0);
+  auto mixed = mix_with_partner(in.x, perm, partner);
+  return two_source_output(std::move(perm), std::move(mixed), std::move(partner), weight_a);
 }
 
 double mean_of(const torch::Tensor& mask) { return mask.to(torch::kFloat64).mean().item<double>(); }

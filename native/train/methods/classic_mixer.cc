@@ -65,6 +65,16 @@ torch::Tensor classic_permutation(const ClassicMixInput& in, bool avoid_fixed_po
   return perm.to(in.x.device());
 }
 
+ClassicMixOutput two_source_output(torch::Tensor perm, torch::Tensor mixed, torch::Tensor partner_mask, double weight_a) {
+  ClassicMixOutput out;
+  out.perm = std::move(perm);
+  out.mixed = std::move(mixed);
+  out.partner_mask = std::move(partner_mask);
+  out.weight_a = weight_a;
+  out.weight_b = 1.0 - weight_a;
+  return out;
+}
+
 torch::Tensor mix_with_partner(const torch::Tensor& x, const torch::Tensor& perm, const torch::Tensor& partner_mask) {
   const auto m = partner_mask.to(x.device(), x.scalar_type());
   return x * (1.0 - m) + x.index_select(0, perm) * m;

@@ -76,6 +76,10 @@ const char* classic_method_names();
 double classic_lambda(const ClassicMixInput& in, double alpha);
 torch::Tensor classic_permutation(const ClassicMixInput& in, bool avoid_fixed_points);
 
+// The result of a mixer that shows the partner through `partner_mask` and gives y the weight
+// `weight_a` (and y[π] the rest).
+ClassicMixOutput two_source_output(torch::Tensor perm, torch::Tensor mixed, torch::Tensor partner_mask, double weight_a);
+
 // x·(1−M) + x[π]·M for a partner mask M broadcastable to x.
 torch::Tensor mix_with_partner(const torch::Tensor& x, const torch::Tensor& perm, const torch::Tensor& partner_mask);
 
