@@ -28,7 +28,9 @@ Trains an image classifier and evaluates it on the test split after every epoch.
   --seed <n>             seed of every random draw (same seed, same run on CPU)
   --threads <n>          CPU threads for LibTorch (default: all cores)
   --device <d>           auto | cpu | cuda | cuda:N (default: auto)
-  --data-dir <dir>       Fashion-MNIST IDX folder (default: /usr/share/datasets/fashion-mnist)
+  --dataset <name>       fashion-mnist | cifar10 | cifar100 (default: fashion-mnist)
+  --data <dir>           the dataset's folder (Fashion-MNIST default: /usr/share/datasets/fashion-mnist;
+                         CIFAR: the binary or Python version, extracted); --data-dir is the same
   --train-limit <n>      use only the first n training images
   --test-limit <n>       use only the first n test images
   --out <dir>            where to write config.json, metrics.jsonl and weights.safetensors
@@ -89,6 +91,8 @@ export async function parseTrainArgs(argv: string[]): Promise<TrainCommand> {
       threads: { type: 'string' },
       device: { type: 'string' },
       'data-dir': { type: 'string' },
+      data: { type: 'string' },
+      dataset: { type: 'string' },
       'train-limit': { type: 'string' },
       'test-limit': { type: 'string' },
       out: { type: 'string' },
@@ -127,10 +131,12 @@ export async function parseTrainArgs(argv: string[]): Promise<TrainCommand> {
   if (Object.keys(model).length > 0) config.model = { ...file.model, ...model };
   const trainLimit = numberFlag('train-limit', values['train-limit']);
   const testLimit = numberFlag('test-limit', values['test-limit']);
-  if (values['data-dir'] !== undefined || trainLimit !== undefined || testLimit !== undefined) {
+  const dataDir = values.data ?? values['data-dir'];
+  if (dataDir !== undefined || values.dataset !== undefined || trainLimit !== undefined || testLimit !== undefined) {
     config.dataset = {
       ...file.dataset,
-      ...(values['data-dir'] !== undefined && { dir: values['data-dir'] }),
+      ...(values.dataset !== undefined && { name: values.dataset as NonNullable<TrainConfig['dataset']>['name'] }),
+      ...(dataDir !== undefined && { dir: dataDir }),
       ...(trainLimit !== undefined && { trainLimit }),
       ...(testLimit !== undefined && { testLimit }),
     };

@@ -9,7 +9,7 @@ import { DEFAULT_FASHION_MNIST_DIR } from '../data/fashion-mnist.js';
 import { presetNames, presets } from './presets.js';
 import { LEARNED_METHOD_KEYS, resolveLearnedMix } from './learned-mix.js';
 import { CLASSIC_METHOD_KEYS, CLASSIC_METHODS, isClassicMethod, resolveClassicModes } from './classic-mix.js';
-import type { MethodConfig, MethodName, ResolvedConfig, TrainConfig } from './types.js';
+import type { DatasetName, MethodConfig, MethodName, ResolvedConfig, TrainConfig } from './types.js';
 import { resolveModel } from './model.js';
 
 const METHODS: readonly MethodName[] = ['vanilla', 'automix', 'adautomix', 'classic', ...CLASSIC_METHODS];
@@ -48,6 +48,15 @@ function mergeWithPreset(config: TrainConfig): TrainConfig {
     optimizer: { ...base.optimizer, ...config.optimizer },
     augment: { ...base.augment, ...config.augment },
   };
+}
+
+/** Fashion-MNIST has Debian's package as its home; CIFAR is the user's own copy. */
+function defaultDataDir(name: DatasetName): string {
+  if (name === 'fashion-mnist') return DEFAULT_FASHION_MNIST_DIR;
+  throw configError(
+    `dataset.dir (--data) is required for ${name}: the folder holding the extracted binary or Python version ` +
+      `(${name === 'cifar10' ? 'cifar-10-batches-bin or cifar-10-batches-py' : 'cifar-100-binary or cifar-100-python'})`,
+  );
 }
 
 function resolveMethod(name: MethodName, input: Partial<MethodConfig>, optimizer: ResolvedConfig['optimizer']): ResolvedConfig['method'] {
@@ -102,13 +111,14 @@ export function resolveConfig(input: TrainConfig = {}): ResolvedConfig {
   if (dataset.dir !== undefined && (typeof dataset.dir !== 'string' || dataset.dir === '')) {
     throw configError(`dataset.dir must be a folder path, got ${describe(dataset.dir)}`);
   }
+  const datasetName = oneOf('dataset.name', dataset.name ?? 'fashion-mnist', ['fashion-mnist', 'cifar10', 'cifar100'] as const);
   const limit = (name: string, v: unknown) => (v === undefined || v === null ? null : int(name, v, 1, 2 ** 31 - 1));
 
   return {
     preset: c.preset ?? null,
     dataset: {
-      name: oneOf('dataset.name', dataset.name ?? 'fashion-mnist', ['fashion-mnist'] as const),
-      dir: dataset.dir ?? DEFAULT_FASHION_MNIST_DIR,
+      name: datasetName,
+      dir: dataset.dir ?? defaultDataDir(datasetName),
       trainLimit: limit('dataset.trainLimit', dataset.trainLimit),
       testLimit: limit('dataset.testLimit', dataset.testLimit),
     },

@@ -138,6 +138,7 @@ export interface ResolvedLearnedMix {
   lambdaSampler: 'beta-normalised' | 'dirichlet';
   maskLoss: { weight: number; mode: 'L1' | 'L2' | 'L1+Variance' | 'L2+Variance'; margin: number; schedule: 'constant' | 'cosine' };
 }
+export type DatasetName = 'fashion-mnist' | 'cifar10' | 'cifar100';
 export type DeviceRequest = 'auto' | 'cpu' | 'cuda' | `cuda:${number}`;
 /** Names of the model zoo (`adautomix models` lists them with their defaults). */
 export type ModelArch =
@@ -149,9 +150,13 @@ export interface TrainConfig {
   /** Start from a named preset (see `presets`); fields given here override it. */
   preset?: string;
   dataset?: {
-    /** Only 'fashion-mnist' in this version. */
-    name?: 'fashion-mnist';
-    /** Folder with the IDX files; default /usr/share/datasets/fashion-mnist (Debian's package). */
+    /** 'fashion-mnist' (default), 'cifar10' or 'cifar100'. */
+    name?: DatasetName;
+    /**
+     * The dataset's folder. Fashion-MNIST: the IDX files; default /usr/share/datasets/fashion-mnist
+     * (Debian's package). CIFAR: the extracted binary or Python version, or the folder holding it;
+     * required.
+     */
     dir?: string;
     /** Use only the first N training samples (quick experiments, tests). */
     trainLimit?: number;
@@ -218,7 +223,7 @@ export interface ResolvedModel {
 
 export interface ResolvedConfig {
   preset: string | null;
-  dataset: { name: 'fashion-mnist'; dir: string; trainLimit: number | null; testLimit: number | null };
+  dataset: { name: DatasetName; dir: string; trainLimit: number | null; testLimit: number | null };
   model: ResolvedModel;
   /** `learned`: AutoMix/AdAutoMix only; `modes`: the classic methods only (one entry for a single method). */
   method: { name: MethodName; alpha: number; learned: ResolvedLearnedMix | null; modes: ResolvedClassicMode[] | null };

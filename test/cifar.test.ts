@@ -1,0 +1,91 @@
+/**
+ * CIFAR-10/100 in the four official layouts, read without Python, against what Python's own
+ * pickle and NumPy say the files hold (test/fixtures/make_cifar_fixture.py writes both). The
+ * pickle reader covers protocols 0, 2, 4 and 5 and refuses globals that would run code.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../lib/config/resolve.js';
+import { loadCifar } from '../lib/data/cifar.js';
+import { loadDataset } from '../lib/data/load.js';
+import { readPickle } from '../lib/data/pickle.js';
+
+const python = process.env.ADX_PYTHON ?? '/usr/bin/python3';
+const root = mkdtempSync(join(tmpdir(), 'adx-cifar-'));
+execFileSync(python, [join(__dirname, 'fixtures', 'make_cifar_fixture.py'), root]);
+const expected = JSON.parse(readFileSync(join(root, 'expected.json'), 'utf8')) as Record<
+  'cifar10' | 'cifar100',
+  { train: { images: number[]; labels: number[] }; test: { images: number[]; labels: number[] }; classNames: string[] }
+>;
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe.each([
+  ['cifar10', 'cifar-10-batches-py'],
+  ['cifar10', 'cifar-10-batches-bin'],
+  ['cifar100', 'cifar-100-python'],
+  ['cifar100', 'cifar-100-binary'],
+] as const)('%s from %s', (name, folder) => {
+  it('gives the images (HWC), labels and class names that Python reads', async () => {
+    {
+      const d = await loadCifar(name, join(root, folder));
+      for (const split of ['train', 'test'] as const) {
+        const want = expected[name][split];
+        expect(d[split].count).toBe(want.labels.length);
+        expect([d[split].height, d[split].width, d[split].channels]).toEqual([32, 32, 3]);
+        expect(d[split].numClasses).toBe(name === 'cifar10' ? 10 : 100);
+        expect(Array.from(d[split].labels)).toEqual(want.labels);
+        expect(Buffer.from(d[split].images).equals(Buffer.from(want.images))).toBe(true);
+      }
+      expect(d.classNames).toEqual(expected[name].classNames);
+      expect(d.stats.mean).toEqual([0.4914, 0.4822, 0.4465]);
+    }
+  });
+});
+
+describe('CIFAR layouts and errors', () => {
+  it('finds the official sub-folder from its parent and prefers the binary version', async () => {
+    const d = await loadCifar('cifar100', root);
+    expect(d.train.source).toContain('binary');
+    expect(d.train.count).toBe(expected.cifar100.train.labels.length);
+  });
+
+  it('names the layouts it looked for when nothing is there', async () => {
+    await expect(loadCifar('cifar10', join(root, 'cifar-100-python'))).rejects.toMatchObject({
+      code: 'E_DATA',
+      message: expect.stringContaining('cifar-10-batches-bin/ (binary: data_batch_1.bin'),
+    });
+  });
+
+  it('names the file and record of a label out of range', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'adx-cifar-bad-'));
+    try {
+      const record = new Uint8Array(1 + 3072);
+      for (const f of ['data_batch_1', 'data_batch_2', 'data_batch_3', 'data_batch_4', 'data_batch_5', 'test_batch']) {
+        record[0] = f === 'data_batch_3' ? 12 : 1;
+        writeFileSync(join(dir, `${f}.bin`), record);
+      }
+      await expect(loadCifar('cifar10', dir)).rejects.toMatchObject({ code: 'E_DATA', message: expect.stringMatching(/data_batch_3\.bin: label 12 of record 0/) });
+      writeFileSync(join(dir, 'test_batch.bin'), new Uint8Array(100));
+      await expect(loadCifar('cifar10', dir)).rejects.toMatchObject({ message: expect.stringContaining('not a whole number of 3073-byte') });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a pickle that would call a function', () => {
+    expect(() => readPickle(new Uint8Array(readFileSync(join(root, 'evil.pickle'))), 'evil.pickle')).toThrow(/global posix\.system/);
+    expect(() => readPickle(new Uint8Array([0x80, 0x02, 0x7d]), 'short.pickle')).toThrow(/empty stack|ends early/);
+  });
+
+  it('is a dataset of the config, with its folder required', async () => {
+    expect(() => resolveConfig({ dataset: { name: 'cifar10' } })).toThrow('dataset.dir (--data) is required for cifar10');
+    const c = resolveConfig({ dataset: { name: 'cifar10', dir: root, trainLimit: 3 } });
+    const d = await loadDataset(c.dataset);
+    expect(d.train.count).toBe(3);
+    expect(d.test.count).toBe(expected.cifar10.test.labels.length);
+  });
+});
