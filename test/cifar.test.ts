@@ -81,6 +81,19 @@ describe('CIFAR layouts and errors', () => {
     expect(() => readPickle(new Uint8Array([0x80, 0x02, 0x7d]), 'short.pickle')).toThrow(/empty stack|ends early/);
   });
 
+  it("has the published CIFAR-100 presets, which ask for the user's data", () => {
+    expect(() => resolveConfig({ preset: 'cifar100-r18-adautomix-800e' })).toThrow('dataset.dir (--data) is required for cifar100');
+    const r18 = resolveConfig({ preset: 'cifar100-r18-adautomix-800e', dataset: { dir: root } });
+    expect(r18.dataset.name).toBe('cifar100');
+    expect(r18.model).toMatchObject({ arch: 'resnet18_cifar', baseWidth: 64 });
+    expect(r18.optimizer).toMatchObject({ lr: 0.1, minLr: 0.05, weightDecay: 1e-4, lrStepping: 'epoch' });
+    expect([r18.epochs, r18.batchSize, r18.augment.cropPadding, r18.augment.flip]).toEqual([800, 100, 4, true]);
+    expect(r18.method.learned).toMatchObject({ mixSamples: 3, betaRatio: 0.3, lamMargin: 0.03, upsample: 'bilinear' });
+    expect(resolveConfig({ preset: 'cifar100-r18-automix-800e', dataset: { dir: root } }).method).toMatchObject({ name: 'automix', alpha: 2 });
+    const rx50 = resolveConfig({ preset: 'cifar100-rx50-adautomix-800e', dataset: { dir: root } });
+    expect([rx50.model.arch, rx50.optimizer.minLr]).toEqual(['resnext50_32x4d_cifar', 0.08]);
+  });
+
   it('is a dataset of the config, with its folder required', async () => {
     expect(() => resolveConfig({ dataset: { name: 'cifar10' } })).toThrow('dataset.dir (--data) is required for cifar10');
     const c = resolveConfig({ dataset: { name: 'cifar10', dir: root, trainLimit: 3 } });

@@ -50,7 +50,7 @@ describe('error codes', () => {
       [{ optimizer: { lr: -1 } }, 'optimizer.lr must be a number in (0, 100], got -1'],
       [{ device: 'gpu' }, "device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got 'gpu'"],
       [{ epochz: 3 }, 'epochz is not an option'],
-      [{ preset: 'nope' }, "preset must be one of 'fmnist-quick', 'fmnist-r18-adautomix', 'fmnist-r18-automix', got 'nope'"],
+      [{ preset: 'nope' }, "preset must be one of 'fmnist-quick', 'fmnist-r18-adautomix', 'fmnist-r18-automix', 'cifar100-r18-adautomix-800e', 'cifar100-r18-automix-800e', 'cifar100-rx50-adautomix-800e', got 'nope'"],
       [{ method: { name: 'automix', mixSamples: 3 } }, 'method.mixSamples is an option of adautomix, not of automix'],
       [{ method: { name: 'mixup', betaRatio: 0.3 } }, 'method.betaRatio is not an option; known: name, alpha, modes, fmixDecay'],
       [{ method: { name: 'adautomix', ema: { scope: [0.5, 0.2] } } }, 'method.ema.scope must be [start, end] with 0 ≤ start ≤ end ≤ 1'],
