@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { configError } from '../errors.js';
 import { bool, checkKeys, describe, int, num, oneOf, optionalNumbers, section } from './validate.js';
+import { cifarFolders } from '../data/cifar.js';
 import { DEFAULT_FASHION_MNIST_DIR } from '../data/fashion-mnist.js';
 import { presetNames, presets } from './presets.js';
 import { LEARNED_METHOD_KEYS, resolveLearnedMix } from './learned-mix.js';
@@ -55,7 +56,7 @@ function defaultDataDir(name: DatasetName): string {
   if (name === 'fashion-mnist') return DEFAULT_FASHION_MNIST_DIR;
   throw configError(
     `dataset.dir (--data) is required for ${name}: the folder holding the extracted binary or Python version ` +
-      `(${name === 'cifar10' ? 'cifar-10-batches-bin or cifar-10-batches-py' : 'cifar-100-binary or cifar-100-python'})`,
+      `(${cifarFolders(name).join(' or ')})`,
   );
 }
 

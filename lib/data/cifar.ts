@@ -43,6 +43,11 @@ function layouts(name: CifarName): Layout[] {
       ];
 }
 
+/** The official folder names of a CIFAR version's layouts (binary first). */
+export function cifarFolders(name: CifarName): string[] {
+  return layouts(name).map((l) => l.folder);
+}
+
 function expected(name: CifarName): string {
   return layouts(name)
     .map((l) => `${l.folder}/ (${l.kind}: ${[...l.train, ...l.test].join(', ')})`)

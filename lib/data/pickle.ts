@@ -143,7 +143,7 @@ export function readPickle(bytes: Uint8Array, what: string): PickleValue {
     let v = 0n;
     for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
     if (b[b.length - 1]! & 0x80) v -= 1n << BigInt(8 * b.length);
-    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+    return narrow(v);
   };
   const asList = (item: Item): PickleValue[] => (Array.isArray(item) ? item : fail('APPEND to something that is not a list'));
   const asDict = (item: Item): Map<string, PickleValue> => (item instanceof Map ? item : fail('SETITEM on something that is not a dict'));
@@ -241,7 +241,7 @@ export function readPickle(bytes: Uint8Array, what: string): PickleValue {
         stack.push(t === '01' ? true : t === '00' ? false : Number(t));
         break;
       }
-      case 0x4c: { const t = line().replace(/L$/, ''); const v = BigInt(t); stack.push(v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v); break; } // LONG
+      case 0x4c: stack.push(narrow(BigInt(line().replace(/L$/, '')))); break; // LONG
       case 0x46: stack.push(Number(line())); break; // FLOAT
       case 0x55: stack.push(take(u8()).slice()); break; // SHORT_BINSTRING (Python 2 str: bytes)
       case 0x54: stack.push(take(i32()).slice()); break; // BINSTRING
@@ -286,6 +286,11 @@ export function readPickle(bytes: Uint8Array, what: string): PickleValue {
         fail(`the opcode 0x${op.toString(16).padStart(2, '0')}`);
     }
   }
+}
+
+/** A Python int as a JS number when it fits exactly, else as a bigint. */
+function narrow(v: bigint): number | bigint {
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
 
 function dtypeString(d: Dtype): string {

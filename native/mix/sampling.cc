@@ -15,6 +15,12 @@ std::vector<double> gammas(double alpha, int64_t n, at::Generator& gen) {
 
 double sample_beta(double alpha, at::Generator& gen) { return sample_betas(alpha, 1, gen)[0]; }
 
+double sample_beta(double a, double b, at::Generator& gen) {
+  auto g = at::_standard_gamma(torch::tensor({a, b}, torch::kFloat64), gen).contiguous();
+  const double ga = g.data_ptr<double>()[0], gb = g.data_ptr<double>()[1];
+  return ga + gb > 0 ? ga / (ga + gb) : 0.5;
+}
+
 std::vector<double> sample_betas(double alpha, int64_t n, at::Generator& gen) {
   const auto g = gammas(alpha, 2 * n, gen);
   std::vector<double> out(n);

@@ -11,6 +11,9 @@ namespace adx {
 // λ ~ Beta(α, α), as G1/(G1+G2) with G ~ Gamma(α, 1) (ALGORITHMS.md §1.4).
 double sample_beta(double alpha, at::Generator& gen);
 
+// λ ~ Beta(a, b), as G1/(G1+G2) with G1 ~ Gamma(a, 1), G2 ~ Gamma(b, 1) (AttentiveMix's Beta(α, 8)).
+double sample_beta(double a, double b, at::Generator& gen);
+
 // n independent Beta(α, α) draws.
 std::vector<double> sample_betas(double alpha, int64_t n, at::Generator& gen);
 

@@ -11,6 +11,15 @@ namespace adx {
 
 namespace F = torch::nn::functional;
 
+namespace {
+
+// A CutMix box side: ⌊side·√(1−λ)⌋.
+int64_t cut_side(int64_t side, double lambda) {
+  return static_cast<int64_t>(std::floor(static_cast<double>(side) * std::sqrt(std::max(0.0, 1.0 - lambda))));
+}
+
+}  // namespace
+
 Box box_around(int64_t h, int64_t w, int64_t side_h, int64_t side_w, int64_t cy, int64_t cx) {
   Box b;
   b.y0 = std::clamp<int64_t>(cy - side_h / 2, 0, h);
@@ -20,15 +29,16 @@ Box box_around(int64_t h, int64_t w, int64_t side_h, int64_t side_w, int64_t cy,
   return b;
 }
 
-int64_t cut_side(int64_t side, double lambda) {
-  return static_cast<int64_t>(std::floor(static_cast<double>(side) * std::sqrt(std::max(0.0, 1.0 - lambda))));
+
+Box cut_box_around(int64_t h, int64_t w, double lambda, int64_t cy, int64_t cx) {
+  return box_around(h, w, cut_side(h, lambda), cut_side(w, lambda), cy, cx);
 }
 
 Box random_cut_box(int64_t h, int64_t w, double lambda, at::Generator& gen) {
   // The original draws the column first, then the row.
   const int64_t cx = sample_int(0, w - 1, gen);
   const int64_t cy = sample_int(0, h - 1, gen);
-  return box_around(h, w, cut_side(h, lambda), cut_side(w, lambda), cy, cx);
+  return cut_box_around(h, w, lambda, cy, cx);
 }
 
 double share_outside(const Box& box, int64_t h, int64_t w) {

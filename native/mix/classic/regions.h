@@ -22,11 +22,11 @@ struct Box {
 // the border loses what falls outside; the label λ is recomputed from the clipped area.
 Box box_around(int64_t h, int64_t w, int64_t side_h, int64_t side_w, int64_t cy, int64_t cx);
 
-// CutMix's box for λ: sides ⌊h·√(1−λ)⌋ × ⌊w·√(1−λ)⌋, centre uniform over the pixels.
-Box random_cut_box(int64_t h, int64_t w, double lambda, at::Generator& gen);
+// CutMix's box for λ around (cy, cx): sides ⌊h·√(1−λ)⌋ × ⌊w·√(1−λ)⌋, as box_around makes them.
+Box cut_box_around(int64_t h, int64_t w, double lambda, int64_t cy, int64_t cx);
 
-// The box sides ⌊h·√(1−λ)⌋ and ⌊w·√(1−λ)⌋.
-int64_t cut_side(int64_t side, double lambda);
+// cut_box_around with the centre uniform over the pixels.
+Box random_cut_box(int64_t h, int64_t w, double lambda, at::Generator& gen);
 
 // 1 − area/(h·w): the share of the image the box leaves to the original.
 double share_outside(const Box& box, int64_t h, int64_t w);

@@ -43,14 +43,16 @@ class AttentiveMix : public ClassicMixer {
     }
     const double lambda = in.forced.lambda ? *in.forced.lambda
                           : std::isnan(beta_) ? sample_beta(alpha_, in.gen)
-                                              : sample_beta_pair(alpha_, beta_, in.gen);
-    ClassicMixOutput out;
-    out.perm = classic_permutation(in, /*avoid_fixed_points=*/false);
+                                              : sample_beta(alpha_, beta_, in.gen);
+    auto perm = classic_permutation(in, /*avoid_fixed_points=*/false);
 
     torch::Tensor attention;
     {
       torch::NoGradGuard no_grad;
-      if (network_->parameters().front().device() != x.device()) network_->to(x.device());
+      if (device_ != x.device()) {
+        network_->to(x.device());
+        device_ = x.device();
+      }
       const auto rgb = channels == 1 ? x.expand({n, 3, h, w}) : x;
       const auto resized = F::interpolate(rgb, F::InterpolateFuncOptions()
                                                    .size(std::vector<int64_t>{kAttentionInput, kAttentionInput})
@@ -66,24 +68,14 @@ class AttentiveMix : public ClassicMixer {
                                                                           .size(std::vector<int64_t>{h, w})
                                                                           .mode(torch::kNearest))
                                .to(x.scalar_type());
-    out.mixed = keep_mask * x + (1.0 - keep_mask) * x.index_select(0, out.perm);
-    out.partner_mask = 1.0 - keep_mask;
-    out.sample_weight_a = keep_mask.flatten(1).mean(1).to(torch::kFloat64);
-    out.sample_weight_b = 1.0 - out.sample_weight_a;
-    out.weight_a = out.sample_weight_a.mean().item<double>();
-    out.weight_b = 1.0 - out.weight_a;
-    return out;
+    auto mixed = keep_mask * x + (1.0 - keep_mask) * x.index_select(0, perm);
+    return own_share_output(std::move(perm), std::move(mixed), keep_mask);
   }
 
  private:
-  static double sample_beta_pair(double a, double b, at::Generator& gen) {
-    const auto g = at::_standard_gamma(torch::tensor({a, b}, torch::kFloat64), gen);
-    const double ga = g[0].item<double>(), gb = g[1].item<double>();
-    return ga + gb > 0 ? ga / (ga + gb) : 0.5;
-  }
-
   double alpha_, beta_;
   Backbone network_;
+  torch::Device device_{torch::kCPU};  // where network_ is now
 };
 
 }  // namespace

@@ -71,7 +71,7 @@ class SaliencyMix : public ClassicMixer {
     auto partner = in.x.index_select(0, perm);
     const auto [cy, cx] = saliency_peak(spectral_residual_saliency(partner[0]));
     const int64_t h = in.x.size(2), w = in.x.size(3);
-    const auto box = box_around(h, w, cut_side(h, lambda), cut_side(w, lambda), cy, cx);
+    const auto box = cut_box_around(h, w, lambda, cy, cx);
     auto mixed = paste_box(in.x, partner, box);
     return with_box(in, std::move(perm), box, std::move(mixed));
   }

@@ -75,6 +75,18 @@ ClassicMixOutput two_source_output(torch::Tensor perm, torch::Tensor mixed, torc
   return out;
 }
 
+ClassicMixOutput own_share_output(torch::Tensor perm, torch::Tensor mixed, const torch::Tensor& own_mask) {
+  ClassicMixOutput out;
+  out.perm = std::move(perm);
+  out.mixed = std::move(mixed);
+  out.partner_mask = 1.0 - own_mask;
+  out.sample_weight_a = own_mask.flatten(1).mean(1).to(torch::kFloat64);
+  out.sample_weight_b = 1.0 - out.sample_weight_a;
+  out.weight_a = out.sample_weight_a.mean().item<double>();
+  out.weight_b = 1.0 - out.weight_a;
+  return out;
+}
+
 torch::Tensor mix_with_partner(const torch::Tensor& x, const torch::Tensor& perm, const torch::Tensor& partner_mask) {
   const auto m = partner_mask.to(x.device(), x.scalar_type());
   return x * (1.0 - m) + x.index_select(0, perm) * m;

@@ -80,6 +80,10 @@ torch::Tensor classic_permutation(const ClassicMixInput& in, bool avoid_fixed_po
 // `weight_a` (and y[π] the rest).
 ClassicMixOutput two_source_output(torch::Tensor perm, torch::Tensor mixed, torch::Tensor partner_mask, double weight_a);
 
+// The result of a mixer whose per-sample mask `own_mask` [B,1,H,W] keeps the original: each
+// sample's label weights are its own share and the rest (PuzzleMix, AttentiveMix).
+ClassicMixOutput own_share_output(torch::Tensor perm, torch::Tensor mixed, const torch::Tensor& own_mask);
+
 // x·(1−M) + x[π]·M for a partner mask M broadcastable to x.
 torch::Tensor mix_with_partner(const torch::Tensor& x, const torch::Tensor& perm, const torch::Tensor& partner_mask);
 

@@ -53,18 +53,12 @@ class PuzzleMix : public ClassicMixer {
                                         std::to_string(x.size(3)) + ")");
     }
     const double prior = classic_lambda(in, o_.alpha);
-    ClassicMixOutput out;
-    out.perm = classic_permutation(in, /*avoid_fixed_points=*/false);
+    auto perm = classic_permutation(in, /*avoid_fixed_points=*/false);
     const int64_t grid = grids[sample_int(0, static_cast<int64_t>(grids.size()) - 1, in.gen)];
     const auto saliency = input_saliency(in.model, x, in.y);
-    const auto r = puzzle_mix(x, pixel_values(x, o_.pixel_mean, o_.pixel_std), saliency, out.perm, grid, prior, options_);
-    out.mixed = r.mask * r.original + (1.0 - r.mask) * r.partner;
-    out.partner_mask = 1.0 - r.mask;
-    out.sample_weight_a = r.mask.flatten(1).mean(1).to(torch::kFloat64);
-    out.sample_weight_b = 1.0 - out.sample_weight_a;
-    out.weight_a = out.sample_weight_a.mean().item<double>();
-    out.weight_b = 1.0 - out.weight_a;
-    return out;
+    const auto r = puzzle_mix(x, pixel_values(x, o_.pixel_mean, o_.pixel_std), saliency, perm, grid, prior, options_);
+    auto mixed = r.mask * r.original + (1.0 - r.mask) * r.partner;
+    return own_share_output(std::move(perm), std::move(mixed), r.mask);
   }
 
  private:
