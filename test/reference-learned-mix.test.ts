@@ -68,6 +68,13 @@ const cases: Case[] = [
     draws: [[0.6, 0.3, 0.1], [0.2, 0.3, 0.5], [0.1, 0.1, 0.8]].map((l, i) => ({ generator: nSource(l, 5 + i), classifier: nSource(l, 61 + i) })),
   },
   {
+    // The ImageNet ResNet-50 generator (BN after query/key) and an EMA every second iteration.
+    name: 'adautomix-n3-bn',
+    method: 'adautomix',
+    options: { mixSamples: 3, attentionNorm: 'batchnorm', ema: { start: 0.9, end: 0.99, scope: [0.1, 1], warmup: 'constant', updateInterval: 2 } },
+    draws: [[0.3, 0.3, 0.4], [0.02, 0.9, 0.08], [0.5, 0.1, 0.4]].map((l, i) => ({ generator: nSource(l, 9 + i), classifier: nSource(l, 71 + i) })),
+  },
+  {
     name: 'automix',
     method: 'automix',
     options: {},
@@ -82,7 +89,7 @@ function learnedOptions(k: Case, fast: boolean): ResolvedLearnedMix {
     // A generator group unlike the main one, and an EMA fast enough to see in three steps
     // (i_min = 1 of 10 iterations: step 0 holds m₀, steps 1-2 follow the cosine).
     generator: { lr: 0.05, minLr: 0, momentum: 0.8, weightDecay: 1e-3, nesterov: false },
-    ema: { start: 0.9, end: 0.99, scope: [0.1, 1], warmup: 'constant' },
+    ema: { start: 0.9, end: 0.99, scope: [0.1, 1], warmup: 'constant', updateInterval: 1 },
     ...k.options,
     exactFastPath: fast,
   };

@@ -35,21 +35,24 @@ def with_lambda(f, lam):
 
 
 class AdaptiveMask(nn.Module):
-    """§1.5: ReLU 1x1 query/key convs, linear 1x1 value conv, d = C // 2."""
+    """§1.5: ReLU 1x1 query/key convs, linear 1x1 value conv, d = C // 2. With `batch_norm`
+    (att_norm_cfg) the query/key convs lose their bias and BN sits between conv and ReLU."""
 
-    def __init__(self, channels, lam_concat):
+    def __init__(self, channels, lam_concat, batch_norm=False):
         super().__init__()
         cin = channels + (1 if lam_concat else 0)
         self.d = max(channels // 2, 1)
         self.lam_concat = lam_concat
-        self.conv_q = nn.Conv2d(cin, self.d, 1)
-        self.conv_k = nn.Conv2d(cin, self.d, 1)
+        self.conv_q = nn.Conv2d(cin, self.d, 1, bias=not batch_norm)
+        self.conv_k = nn.Conv2d(cin, self.d, 1, bias=not batch_norm)
         self.conv_v = nn.Conv2d(cin, 1, 1)
+        self.bn_q = nn.BatchNorm2d(self.d) if batch_norm else nn.Identity()
+        self.bn_k = nn.BatchNorm2d(self.d) if batch_norm else nn.Identity()
 
     def qkv(self, f):
         b = f.shape[0]
-        q = F.relu(self.conv_q(f)).view(b, self.d, -1).permute(0, 2, 1)
-        k = F.relu(self.conv_k(f)).view(b, self.d, -1)
+        q = F.relu(self.bn_q(self.conv_q(f))).view(b, self.d, -1).permute(0, 2, 1)
+        k = F.relu(self.bn_k(self.conv_k(f))).view(b, self.d, -1)
         v = self.conv_v(f).view(b, 1, -1).permute(0, 2, 1)
         return q, k, v
 
@@ -102,15 +105,17 @@ class PixelMixBlock(nn.Module):
 
 
 class Networks(nn.Module):
-    def __init__(self, method, in_channels, classes, width, lam_concat):
+    def __init__(self, method, in_channels, classes, width, lam_concat, attention_norm="none"):
         super().__init__()
         self.backbone_q = resnet_cifar.Backbone(in_channels, width)
         self.backbone_k = resnet_cifar.Backbone(in_channels, width)
         feats = self.backbone_q.out_channels
         for name in ("head_one_q", "head_mix_q", "head_one_k", "head_mix_k"):
             setattr(self, name, resnet_cifar.LinearHead(feats, classes))
-        block = AdaptiveMask if method == "adautomix" else PixelMixBlock
-        self.mix_block = block(4 * width, lam_concat)
+        if method == "adautomix":
+            self.mix_block = AdaptiveMask(4 * width, lam_concat, attention_norm == "batchnorm")
+        else:
+            self.mix_block = PixelMixBlock(4 * width, lam_concat)
         for m in (self.backbone_k, self.head_one_k, self.head_mix_k):
             for p in m.parameters():
                 p.requires_grad = False
@@ -235,7 +240,7 @@ def automix_loss(net, x, y, step, o, iteration, total):
 def run_case(cfg, case):
     n, h, w, c = cfg["shape"]
     o = case["options"]
-    net = Networks(case["method"], c, cfg["classes"], cfg["width"], o["lamConcat"])
+    net = Networks(case["method"], c, cfg["classes"], cfg["width"], o["lamConcat"], o.get("attentionNorm", "none"))
     state = safetensors_f32.load(case["weights"])
     own = net.state_dict()
     net.load_state_dict({k: v.to(own[k].dtype) for k, v in state.items()}, strict=True)
@@ -270,8 +275,9 @@ def run_case(cfg, case):
         loss.backward()
         sgd.step()
         m = ema_momentum(o["ema"], i, case["totalSteps"])
+        due = (i + 1) % o["ema"].get("updateInterval", 1) == 0  # mmcv's every_n_iters
         with torch.no_grad():
-            if m < 1:
+            if m < 1 and due:
                 for q, k in net.ema_pairs():
                     k.copy_(k * m + q * (1 - m))
     safetensors_f32.save(case["out"], net.state_dict())

@@ -10,11 +10,13 @@ import { bool, checkKeys, describe, int, num, oneOf, section } from './validate.
 export const LEARNED_METHOD_KEYS = [
   'name', 'alpha', 'upsample', 'lamConcat', 'lamMargin', 'noRepeatShuffle', 'switchOff', 'exactFastPath', 'ema',
   'generator', 'mixSamples', 'randomSamples', 'mixupRatio', 'betaRatio', 'advInterval', 'cosineMode',
-  'lamMarginRule', 'lambdaSampler', 'maskLoss',
+  'lamMarginRule', 'lambdaSampler', 'maskLoss', 'attentionNorm',
 ] as const;
 
 /** Keys that only one of the two methods reads: giving them to the other is a mistake worth naming. */
-const ADAUTOMIX_ONLY = ['mixSamples', 'randomSamples', 'mixupRatio', 'betaRatio', 'advInterval', 'cosineMode', 'lamMarginRule', 'lambdaSampler'];
+const ADAUTOMIX_ONLY = [
+  'mixSamples', 'randomSamples', 'mixupRatio', 'betaRatio', 'advInterval', 'cosineMode', 'lamMarginRule', 'lambdaSampler', 'attentionNorm',
+];
 const AUTOMIX_ONLY = ['maskLoss'];
 
 /** A resolved method back as options (e.g. from a run's config.json), without the other method's keys. */
@@ -35,7 +37,7 @@ export function resolveLearnedMix(
   }
   const automix = name === 'automix';
   const ema = section<NonNullable<LearnedMixConfig['ema']>>('method.ema', input.ema);
-  checkKeys('method.ema', ema, ['start', 'end', 'scope', 'warmup']);
+  checkKeys('method.ema', ema, ['start', 'end', 'scope', 'warmup', 'updateInterval']);
   const generator = section<NonNullable<LearnedMixConfig['generator']>>('method.generator', input.generator);
   checkKeys('method.generator', generator, ['lr', 'minLr', 'momentum', 'weightDecay', 'nesterov']);
   const maskLoss = section<NonNullable<LearnedMixConfig['maskLoss']>>('method.maskLoss', input.maskLoss);
@@ -61,7 +63,9 @@ export function resolveLearnedMix(
       end: num('method.ema.end', ema.end ?? 0.999999, start, 1),
       scope: [scope[0]!, scope[1]!],
       warmup: oneOf('method.ema.warmup', ema.warmup ?? 'constant', ['constant', 'linear'] as const),
+      updateInterval: int('method.ema.updateInterval', ema.updateInterval ?? 1, 1, 1_000_000),
     },
+    attentionNorm: oneOf('method.attentionNorm', input.attentionNorm ?? 'none', ['none', 'batchnorm'] as const),
     generator: {
       lr: generatorLr,
       minLr: num('method.generator.minLr', generator.minLr ?? Math.min(optimizer.minLr, generatorLr), 0, generatorLr),

@@ -24,10 +24,16 @@ export interface LearnedMixConfig {
   switchOff?: number;
   /** The exact-math speed-ups of DECISIONS.md (same numbers, less work). Default true. */
   exactFastPath?: boolean;
-  /** EMA teacher momentum schedule: m from `start` to `end` by a cosine over the `scope` fraction of training. */
-  ema?: { start?: number; end?: number; scope?: [number, number]; warmup?: 'constant' | 'linear' };
+  /**
+   * EMA teacher momentum schedule: m from `start` to `end` by a cosine over the `scope` fraction of
+   * training. `updateInterval` k averages only after every k-th iteration (the ViT configs' EMA
+   * interval, which follows their gradient accumulation). Default 1.
+   */
+  ema?: { start?: number; end?: number; scope?: [number, number]; warmup?: 'constant' | 'linear'; updateInterval?: number };
   /** The generator's own SGD group; every field defaults to the main optimizer's. */
   generator?: { lr?: number; minLr?: number; momentum?: number; weightDecay?: number; nesterov?: boolean };
+  /** AdAutoMix: 'batchnorm' puts BN after the generator's query/key convs (the original's att_norm_cfg, ImageNet ResNet-50 config). Default 'none'. */
+  attentionNorm?: 'none' | 'batchnorm';
   /** AdAutoMix: number of images mixed, N. Default 3. */
   mixSamples?: number;
   /** AdAutoMix: draw N uniformly from 2..mixSamples every step. Default false. */
@@ -126,7 +132,8 @@ export interface ResolvedLearnedMix {
   noRepeatShuffle: boolean;
   switchOff: number;
   exactFastPath: boolean;
-  ema: { start: number; end: number; scope: [number, number]; warmup: 'constant' | 'linear' };
+  ema: { start: number; end: number; scope: [number, number]; warmup: 'constant' | 'linear'; updateInterval: number };
+  attentionNorm: 'none' | 'batchnorm';
   generator: { lr: number; minLr: number; momentum: number; weightDecay: number; nesterov: boolean };
   mixSamples: number;
   randomSamples: boolean;

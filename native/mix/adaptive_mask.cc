@@ -13,8 +13,8 @@ namespace F = torch::nn::functional;
 
 namespace {
 
-torch::nn::Conv2d conv1x1(int64_t in, int64_t out) {
-  return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 1).bias(true));
+torch::nn::Conv2d conv1x1(int64_t in, int64_t out, bool bias) {
+  return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 1).bias(bias));
 }
 
 }  // namespace
@@ -31,9 +31,19 @@ AdaptiveMaskImpl::AdaptiveMaskImpl(const AdaptiveMaskOptions& options)
   if (options.in_channels < 1) throw Error(ErrorCode::Config, "the mask generator needs at least one input channel");
   // d comes from C, not from C+1 with the λ channel (as in the original).
   const int64_t in = options.in_channels + (options.lam_concat ? 1 : 0);
-  conv_q = register_module("conv_q", conv1x1(in, d_));
-  conv_k = register_module("conv_k", conv1x1(in, d_));
-  conv_v = register_module("conv_v", conv1x1(in, 1));
+  const bool bias = !options.batch_norm;  // a bias before BN would be cancelled by it
+  conv_q = register_module("conv_q", conv1x1(in, d_, bias));
+  conv_k = register_module("conv_k", conv1x1(in, d_, bias));
+  conv_v = register_module("conv_v", conv1x1(in, 1, true));
+  if (options.batch_norm) {
+    bn_q = register_module("bn_q", torch::nn::BatchNorm2d(d_));
+    bn_k = register_module("bn_k", torch::nn::BatchNorm2d(d_));
+  }
+}
+
+torch::Tensor AdaptiveMaskImpl::project(torch::nn::Conv2d& conv, torch::nn::BatchNorm2d& bn, const torch::Tensor& f) {
+  auto y = conv(f);
+  return F::relu(bn ? bn(y) : y);
 }
 
 torch::Tensor AdaptiveMaskImpl::forward(const std::vector<torch::Tensor>& sources, const std::vector<double>& lambdas,
@@ -48,8 +58,8 @@ torch::Tensor AdaptiveMaskImpl::forward(const std::vector<torch::Tensor>& source
   std::vector<torch::Tensor> q(n), k(n), v(n);
   for (size_t i = 0; i < n; ++i) {
     auto f = options_.lam_concat ? with_lambda_channel(sources[i], lambdas[i]) : sources[i];
-    q[i] = F::relu(conv_q(f)).view({b, d_, p}).permute({0, 2, 1}).to(torch::kFloat32);  // [B,P,d]
-    k[i] = F::relu(conv_k(f)).view({b, d_, p}).to(torch::kFloat32);                      // [B,d,P]
+    q[i] = project(conv_q, bn_q, f).view({b, d_, p}).permute({0, 2, 1}).to(torch::kFloat32);  // [B,P,d]
+    k[i] = project(conv_k, bn_k, f).view({b, d_, p}).to(torch::kFloat32);                      // [B,d,P]
     v[i] = conv_v(f).view({b, 1, p}).permute({0, 2, 1}).to(torch::kFloat32);            // [B,P,1]
   }
 

@@ -6,6 +6,7 @@
 
 #include <ATen/core/Generator.h>
 #include <torch/nn/module.h>
+#include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
 
 #include <vector>
@@ -17,6 +18,10 @@ namespace adx {
 struct AdaptiveMaskOptions {
   int64_t in_channels = 256;  // C of the stage-3 features
   bool lam_concat = false;    // append λ_i as a constant channel to source i
+  // BatchNorm after conv_q and conv_k, which then have no bias (mmcv ConvModule with the
+  // original's att_norm_cfg, set only by the ImageNet ResNet-50 config). Each source is its own
+  // BN call, so its batch statistics are per source, as the original computes them.
+  bool batch_norm = false;
 };
 
 class AdaptiveMaskImpl : public torch::nn::Module {
@@ -33,8 +38,12 @@ class AdaptiveMaskImpl : public torch::nn::Module {
   int64_t attention_channels() const { return d_; }
 
   torch::nn::Conv2d conv_q{nullptr}, conv_k{nullptr}, conv_v{nullptr};
+  torch::nn::BatchNorm2d bn_q{nullptr}, bn_k{nullptr};  // only with batch_norm
 
  private:
+  // ReLU(BN(conv(f))) or ReLU(conv(f)) for the query or key projection.
+  torch::Tensor project(torch::nn::Conv2d& conv, torch::nn::BatchNorm2d& bn, const torch::Tensor& f);
+
   AdaptiveMaskOptions options_;
   int64_t d_;
 };

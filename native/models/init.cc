@@ -55,6 +55,8 @@ void init_conv_normal(torch::nn::Module& module, double std, at::Generator& gen)
     if (auto* conv = child->as<torch::nn::Conv2d>()) {
       conv->weight.normal_(0.0, std, gen);
       if (conv->bias.defined()) conv->bias.zero_();
+    } else {
+      init_norm(*child);
     }
   }
 }

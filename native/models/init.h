@@ -14,7 +14,7 @@ void init_conv_and_norm(torch::nn::Module& module, at::Generator& gen);
 // Linear classifier heads: weight ~ N(0, std²), bias 0.
 void init_linear_normal(torch::nn::Module& module, double std, at::Generator& gen);
 
-// Mask generators: every conv weight ~ N(0, std²), biases 0.
+// Mask generators: every conv weight ~ N(0, std²), biases 0; BN weight 1, bias 0.
 void init_conv_normal(torch::nn::Module& module, double std, at::Generator& gen);
 
 // Transformer-style: Linear (and, with `convs_too`, Conv2d) weights ~ N(0, std²) truncated to

@@ -90,6 +90,9 @@ LearnedMixOptions read_learned_mix_options(const Napi::Object& o) {
   l.random_upsample = upsample == "random";
   if (!l.random_upsample) l.upsample = parse_upsample_mode(upsample, "upsample");
   l.lam_concat = bool_field(o, "lamConcat");
+  const auto attention_norm = string_field(o, "attentionNorm");
+  if (attention_norm != "none" && attention_norm != "batchnorm") config_error("attentionNorm must be 'none' or 'batchnorm'");
+  l.attention_batch_norm = attention_norm == "batchnorm";
   l.lam_margin = number_field(o, "lamMargin");
   l.no_repeat_shuffle = bool_field(o, "noRepeatShuffle");
   l.switch_off = number_field(o, "switchOff");
@@ -105,6 +108,7 @@ LearnedMixOptions read_learned_mix_options(const Napi::Object& o) {
   const auto warmup = string_field(ema, "warmup");
   if (warmup != "constant" && warmup != "linear") config_error("ema.warmup must be 'constant' or 'linear'");
   l.ema.linear_warmup = warmup == "linear";
+  l.ema.update_interval = int_field(ema, "updateInterval", 1, 1000000);
 
   l.generator = read_sgd_group(object_field(o, "generator"));
 

@@ -15,7 +15,12 @@ struct EmaOptions {
   double scope_start = 0.1;         // fraction of all iterations where the cosine starts
   double scope_end = 1.0;           // ... and where it ends
   bool linear_warmup = false;       // before the scope: false = constant m₀, true = linear ramp
+  int64_t update_interval = 1;      // average every k-th iteration only (the ViT configs' update_interval)
 };
+
+// Whether the EMA update runs after iteration i: mmcv's every_n_iters, (i + 1) mod k == 0, so
+// with gradient accumulation over k iterations it follows the optimizer steps.
+inline bool ema_update_due(const EmaOptions& o, int64_t i) { return (i + 1) % o.update_interval == 0; }
 
 // m for global iteration i (0-based) of `total` iterations.
 inline double ema_momentum(const EmaOptions& o, int64_t i, int64_t total) {

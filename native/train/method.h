@@ -37,6 +37,7 @@ struct LearnedMixOptions {
   UpsampleMode upsample = UpsampleMode::Bilinear;
   bool random_upsample = false;    // pick bilinear/nearest/bicubic once at random (AdAutoMix 'None')
   bool lam_concat = false;         // λ as an extra feature channel of the generator
+  bool attention_batch_norm = false;  // AdAutoMix: BN after conv_q/conv_k (att_norm_cfg, ImageNet R-50)
   double lam_margin = 0.0;         // ≤ 0: off
   bool no_repeat_shuffle = false;  // permutations without fixed points (§1.4)
   double switch_off = 0.0;         // > 0: the generator branch runs with this probability

@@ -27,7 +27,7 @@ class AdAutoMix : public LearnedMixMethod {
     const auto& o = options();
     if (o.mix_samples < 2 || o.mix_samples > 16) throw Error(ErrorCode::Config, "mixSamples must be in [2, 16]");
     if (o.adv_interval < 1) throw Error(ErrorCode::Config, "advInterval must be at least 1");
-    mask_generator_ = AdaptiveMask(AdaptiveMaskOptions{feature_channels(), o.lam_concat});
+    mask_generator_ = AdaptiveMask(AdaptiveMaskOptions{feature_channels(), o.lam_concat, o.attention_batch_norm});
     set_generator(mask_generator_.ptr());
     replay_ = std::make_unique<BatchNormReplay>(*net()->backbone_k);
   }
@@ -61,8 +61,15 @@ class AdAutoMix : public LearnedMixMethod {
     const UpsampleMode mode = upsample_mode(gen);
 
     // STEP 3: the masks. The generator branch keeps its graph; the classifier's is detached.
+    // A skipped generator branch still runs a generator with BN running statistics, which the
+    // literal path updates with this call.
     torch::Tensor mask_mb;
-    if (!(fast && skip)) mask_mb = generator_masks(features, mb, perms_mb, scale, mode);
+    if (!(fast && skip)) {
+      mask_mb = generator_masks(features, mb, perms_mb, scale, mode);
+    } else if (generator_has_running_stats()) {
+      torch::NoGradGuard no_grad;
+      generator_masks(features, mb, perms_mb, scale, mode);
+    }
     const bool linear_bb = classifier_mask_is_linear(bb.lambdas, o.lam_margin, o.openmixup_margin_rule);
     const auto mask_bb = classifier_masks(x, features, bb, perms_bb, scale, mode, linear_bb);
 

@@ -86,7 +86,7 @@ torch::Tensor LearnedMixMethod::classifier_masks(const torch::Tensor& x, const t
   torch::Tensor masks;
   if (!options_.exact_fast_path) {
     masks = generator_masks(features, draws, perms, scale, mode).detach();
-  } else if (!linear) {
+  } else if (!linear || generator_has_running_stats()) {
     torch::NoGradGuard no_grad;
     masks = generator_masks(features, draws, perms, scale, mode);
   }

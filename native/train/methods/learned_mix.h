@@ -45,7 +45,9 @@ class LearnedMixMethod : public TrainMethod {
   PretrainedReport load_pretrained(const std::vector<HostTensor>& tensors, bool skip_classifier) override;
   std::vector<torch::Tensor> classifier_parameters() override { return net_->online_parameters(); }
   std::vector<torch::Tensor> generator_parameters() override { return generator_->parameters(); }
-  void after_step(int64_t step) override { net_->ema_update(ema_momentum_at(step)); }
+  void after_step(int64_t step) override {
+    if (ema_update_due(options_.ema, step)) net_->ema_update(ema_momentum_at(step));
+  }
   double ema_momentum_at(int64_t step) const override;
   std::vector<std::string> head_names() const override { return TwinNetworkImpl::head_names(); }
   MixPreview preview(const torch::Tensor& x, at::Generator& gen, const ForcedDraws& forced) override;
@@ -81,6 +83,10 @@ class LearnedMixMethod : public TrainMethod {
 
   // The forced branches, checked (both present, same N), into mb/bb; false when none is forced.
   bool take_forced_draws(const ForcedDraws& forced, int64_t batch, BranchDraws& mb, BranchDraws& bb) const;
+
+  // Whether the generator keeps BN running statistics: then the fast path still runs the
+  // generator calls whose output it does not need, since the literal path updates them there.
+  bool generator_has_running_stats() const { return !generator_->buffers().empty(); }
 
   // Registers the generator under "mix_block".
   void set_generator(std::shared_ptr<torch::nn::Module> generator);
