@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'E_DISPOSED' // the trainer was disposed
   | 'E_IO' // a file could not be read or written
   | 'E_ABORT' // the operation was aborted through its AbortSignal
+  | 'E_CHECKPOINT' // a checkpoint is corrupt or does not match this run (nothing was loaded)
   | 'E_NATIVE'; // any other native failure (the LibTorch message is in `detail`)
 
 export class AdautomixError extends Error {

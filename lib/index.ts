@@ -22,3 +22,7 @@ export type { BranchDraws } from './native.js';
 export { listModels } from './models/list.js';
 export type { ModelFamily, ModelInfo } from './models/zoo.js';
 export type { NativeForwardResult as ForwardResult, PretrainedReport } from './native.js';
+export { CheckpointStore, readCheckpoint } from './train/checkpoints.js';
+export type { DataFingerprint, TrainerCheckpoint, TrainingProgress } from './train/checkpoints.js';
+export { findCheckpoint, resumeTrainer } from './train/resume.js';
+export type { ResumeOptions } from './train/resume.js';

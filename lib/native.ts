@@ -135,6 +135,17 @@ export interface NativeMixResult {
   permutations: number[][];
 }
 
+/**
+ * The native side of a checkpoint: parameters and buffers (state() names), the optimizer's state
+ * under `optimizer.<group>.<index>.<what>`, the seeded random generator's state, and counters
+ * (`step` and the method's own, such as AdAutoMix's `adversarial_counter`).
+ */
+export interface NativeCheckpoint {
+  tensors: TensorRecord;
+  rng: Uint8Array;
+  counters: Record<string, number>;
+}
+
 export interface NativeTrainer {
   init(): Promise<NativeInitInfo>;
   trainStep(images: Uint8Array, labels: Int32Array, shape: BatchShape, forced?: ForcedDraws): Promise<NativeStepResult>;
@@ -143,6 +154,10 @@ export interface NativeTrainer {
   state(): Promise<TensorRecord>;
   /** Replaces every parameter and buffer (names and shapes as state() gives them). */
   loadState(tensors: TensorRecord): Promise<void>;
+  /** Everything the run needs to continue exactly (see NativeCheckpoint). */
+  checkpoint(): Promise<NativeCheckpoint>;
+  /** Continues from a checkpoint of the same configuration; E_CHECKPOINT (nothing changed) when it does not fit. */
+  restore(checkpoint: NativeCheckpoint): Promise<void>;
   loadPretrained(tensors: TensorRecord, skipClassifier: boolean): Promise<PretrainedReport>;
   forward(input: { shape: number[]; values: Float32Array }, withStages: boolean): Promise<NativeForwardResult>;
   /** The method's mixer on a batch (not vanilla, not ManifoldMix); no change to the training state. */

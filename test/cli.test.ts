@@ -49,10 +49,10 @@ describe.runIf(hasFashionMnist)('adautomix CLI', () => {
     expect(config.resolved.device).toBe('cpu');
   });
 
-  it('Ctrl-C stops at a step boundary and says what was kept', async () => {
+  it('Ctrl-C stops at a step boundary with a checkpoint, and --resume finishes the run', async () => {
     const out = await mkdtemp(join(tmpdir(), 'adx-cli-'));
     let sent = false;
-    const run = await runCli(['train', '--epochs', '100', ...small, '--out', out], (text, child) => {
+    const run = await runCli(['train', '--epochs', '3', ...small, '--out', out], (text, child) => {
       if (!sent && text.includes('epoch 1:')) {
         sent = true;
         child.kill('SIGINT');
@@ -61,9 +61,20 @@ describe.runIf(hasFashionMnist)('adautomix CLI', () => {
     expect(sent).toBe(true);
     expect(run.code).toBe(130);
     expect(run.stderr).toMatch(/interrupted after \d+ step\(s\)\. Kept: \d+ finished epoch/);
-    const lines = (await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n');
-    expect(lines.length).toBeGreaterThanOrEqual(1);
-    expect(lines.length).toBeLessThan(100);
+    expect(run.stderr).toContain(`continue with: adautomix train --resume ${out}`);
+    const before = (await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n');
+    expect(before.length).toBeGreaterThanOrEqual(1);
+    expect(before.length).toBeLessThan(3);
+
+    const refused = await runCli(['train', '--resume', out, '--lr', '0.5']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--resume continues the run with its own settings, so --lr cannot change it');
+
+    const resumed = await runCli(['train', '--resume', out, '--threads', '1']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/continuing at epoch \d, step \d+ of \d+/);
+    const lines = (await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.epoch)).toEqual([1, 2, 3]);
   });
 
   it('trains AdAutoMix, saves its weights, and draws its masks with samples --run', async () => {

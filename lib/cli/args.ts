@@ -33,16 +33,29 @@ Trains an image classifier and evaluates it on the test split after every epoch.
                          CIFAR: the binary or Python version, extracted); --data-dir is the same
   --train-limit <n>      use only the first n training images
   --test-limit <n>       use only the first n test images
-  --out <dir>            where to write config.json, metrics.jsonl and weights.safetensors
-                         (default: runs/<preset>-<time>)
+  --out <dir>            where to write config.json, metrics.jsonl, weights.safetensors and
+                         checkpoints/ (default: runs/<preset>-<time>)
+  --checkpoint-every <n> write a checkpoint every n epochs (default 1; 0: only at the end and
+                         when interrupted)
+  --keep-checkpoints <k> keep the newest k checkpoints (default 2)
+  --resume <dir>         continue a run exactly where its newest checkpoint left it: a run folder,
+                         its checkpoints/ folder or one checkpoint (step-N). The run's own settings
+                         are used; only --threads, --device, --data, --checkpoint-every and
+                         --keep-checkpoints may be given with it
   -h, --help             this help
 
-Ctrl-C stops at the next step boundary; the finished epochs stay in metrics.jsonl and the
-weights at that step in weights.safetensors.`;
+Ctrl-C stops at the next step boundary and writes a checkpoint there (--resume continues from
+it); the finished epochs stay in metrics.jsonl and the weights at that step in
+weights.safetensors.`;
+
+/** The flags that may accompany --resume: where and how fast the run continues, not what it trains. */
+const RESUME_FLAGS = new Set(['resume', 'threads', 'device', 'data', 'data-dir', 'checkpoint-every', 'keep-checkpoints', 'out']);
 
 export interface TrainCommand {
   config: TrainConfig;
   out: string | undefined;
+  /** --resume's folder. */
+  resume: string | undefined;
   help: boolean;
 }
 
@@ -96,9 +109,21 @@ export async function parseTrainArgs(argv: string[]): Promise<TrainCommand> {
       'train-limit': { type: 'string' },
       'test-limit': { type: 'string' },
       out: { type: 'string' },
+      'checkpoint-every': { type: 'string' },
+      'keep-checkpoints': { type: 'string' },
+      resume: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
+  if (values.resume !== undefined) {
+    const others = Object.keys(values).filter((flag) => !RESUME_FLAGS.has(flag) && flag !== 'help');
+    if (others.length > 0) {
+      throw configError(
+        `--resume continues the run with its own settings, so --${others[0]} cannot change it; ` +
+          `only --threads, --device, --data, --checkpoint-every and --keep-checkpoints may be given with --resume`,
+      );
+    }
+  }
   const file = values.config ? await readConfigFile(values.config) : {};
   if (typeof file !== 'object' || file === null || Array.isArray(file)) throw configError(`--config must hold a JSON object`);
   const config: TrainConfig = { ...file };
@@ -141,5 +166,10 @@ export async function parseTrainArgs(argv: string[]): Promise<TrainCommand> {
       ...(testLimit !== undefined && { testLimit }),
     };
   }
-  return { config, out: values.out, help: values.help ?? false };
+  const every = numberFlag('checkpoint-every', values['checkpoint-every']);
+  const keep = numberFlag('keep-checkpoints', values['keep-checkpoints']);
+  if (every !== undefined || keep !== undefined) {
+    config.checkpoint = { ...file.checkpoint, ...(every !== undefined && { every }), ...(keep !== undefined && { keep }) };
+  }
+  return { config, out: values.out, resume: values.resume, help: values.help ?? false };
 }

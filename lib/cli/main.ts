@@ -1,14 +1,17 @@
 /** The `adautomix` command. */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { resolveConfig } from '../config/resolve.js';
+import type { ResolvedConfig } from '../config/types.js';
 import { presets } from '../config/presets.js';
-import { AdautomixError } from '../errors.js';
+import { AdautomixError, configError } from '../errors.js';
 import { loadNative, packageRoot } from '../native.js';
 import { listModels } from '../models/list.js';
 import { RunDir } from '../report/run-dir.js';
-import { createTrainer } from '../train/trainer.js';
-import { parseTrainArgs, TRAIN_USAGE } from './args.js';
+import { CheckpointStore } from '../train/checkpoints.js';
+import { resumeTrainer } from '../train/resume.js';
+import { createTrainer, type Trainer } from '../train/trainer.js';
+import { parseTrainArgs, TRAIN_USAGE, type TrainCommand } from './args.js';
 import { samples } from './samples.js';
 import { formatDuration, formatEpoch, formatReported, ProgressPrinter } from './progress.js';
 
@@ -27,20 +30,66 @@ function defaultOutDir(preset: string | null): string {
   return join('runs', `${preset ?? 'run'}-${stamp}`);
 }
 
+interface Session {
+  trainer: Trainer;
+  run: RunDir;
+  config: ResolvedConfig;
+}
+
+/** A fresh run: resolve the config, create the trainer and the run folder. */
+async function startRun(command: TrainCommand, printer: ProgressPrinter): Promise<Session> {
+  const config = resolveConfig(command.config);
+  printer.line(`adautomix: loading ${config.dataset.name} from ${config.dataset.dir}`);
+  const trainer = await createTrainer(command.config);
+  try {
+    const run = await RunDir.create(command.out ?? defaultOutDir(config.preset));
+    await run.writeConfig({ ...config, resolved: { ...trainer.info } });
+    return { trainer, run, config };
+  } catch (error) {
+    await trainer.dispose();
+    throw error;
+  }
+}
+
+/** The run folder a checkpoint folder belongs to (run/checkpoints/step-N), or null. */
+function runDirOf(checkpoint: string): string | null {
+  const parent = dirname(checkpoint);
+  return basename(parent) === 'checkpoints' ? dirname(parent) : null;
+}
+
+/** A run continued from its newest checkpoint (--resume). */
+async function resumeRun(command: TrainCommand, printer: ProgressPrinter): Promise<Session> {
+  const c = command.config;
+  printer.line(`adautomix: resuming from ${command.resume}`);
+  const { trainer, checkpoint } = await resumeTrainer(command.resume!, {
+    threads: c.threads,
+    device: c.device,
+    dataDir: c.dataset?.dir,
+    checkpoint: c.checkpoint,
+  });
+  try {
+    const dir = command.out ?? runDirOf(checkpoint);
+    if (dir === null) throw configError(`${checkpoint} is not inside a run folder (run/checkpoints/step-N): pass --out for the continued run`);
+    const run = await RunDir.reopen(dir, trainer.progress.history);
+    const p = trainer.progress;
+    printer.line(`adautomix: continuing at epoch ${p.epoch + 1}, step ${p.globalStep} of ${trainer.totalSteps} (checkpoint ${checkpoint})`);
+    if (command.out !== undefined) await run.writeConfig({ ...trainer.config, resolved: { ...trainer.info } });
+    return { trainer, run, config: trainer.config };
+  } catch (error) {
+    await trainer.dispose();
+    throw error;
+  }
+}
+
 async function train(argv: string[]): Promise<number> {
   const command = await parseTrainArgs(argv);
   if (command.help) {
     console.log(TRAIN_USAGE);
     return 0;
   }
-  const config = resolveConfig(command.config);
-  const out = command.out ?? defaultOutDir(config.preset);
   const printer = new ProgressPrinter();
-  printer.line(`adautomix: loading ${config.dataset.name} from ${config.dataset.dir}`);
-  const trainer = await createTrainer(command.config);
+  const { trainer, run, config } = command.resume !== undefined ? await resumeRun(command, printer) : await startRun(command, printer);
   try {
-    const run = await RunDir.create(out);
-    await run.writeConfig({ ...config, resolved: { ...trainer.info } });
     const { info } = trainer;
     printer.line(
       `adautomix: ${config.model.arch} (width ${config.model.baseWidth}, ${(info.parameters / 1e6).toFixed(2)}M params), ` +
@@ -55,7 +104,7 @@ async function train(argv: string[]): Promise<number> {
           (p.defaulted.length ? `, ${p.defaulted.length} derivable buffer(s) not in the file kept at their defaults` : ''),
       );
     }
-    printer.line(`adautomix: writing ${run.configPath} and ${run.metricsPath}`);
+    printer.line(`adautomix: writing ${run.configPath}, ${run.metricsPath} and checkpoints in ${run.checkpointsDir}`);
 
     const controller = new AbortController();
     let interrupts = 0;
@@ -66,6 +115,7 @@ async function train(argv: string[]): Promise<number> {
       controller.abort();
     };
     process.on('SIGINT', onSigint);
+    let lastCheckpoint: string | null = null;
     try {
       const summary = await trainer.fit({
         signal: controller.signal,
@@ -73,6 +123,10 @@ async function train(argv: string[]): Promise<number> {
         onEpochEnd: async (m) => {
           printer.line(formatEpoch(m));
           await run.appendMetrics(m);
+        },
+        checkpoints: new CheckpointStore(run.checkpointsDir, config.checkpoint.keep),
+        onCheckpoint: (path) => {
+          lastCheckpoint = path;
         },
       });
       await trainer.saveWeights(run.weightsPath);
@@ -90,8 +144,8 @@ async function train(argv: string[]): Promise<number> {
         await trainer.saveWeights(run.weightsPath);
         printer.line(
           `adautomix: interrupted after ${summary?.stepsCompleted ?? '?'} step(s). Kept: ${summary?.epochsCompleted ?? 0} ` +
-            `finished epoch(s) in ${run.metricsPath}, the config in ${run.configPath} and the weights at that step in ` +
-            `${run.weightsPath} (no optimizer state: resuming training needs checkpoints, not in this version).`,
+            `finished epoch(s) in ${run.metricsPath}, the weights at that step in ${run.weightsPath}` +
+            (lastCheckpoint ? ` and a checkpoint in ${lastCheckpoint}; continue with: adautomix train --resume ${run.dir}` : ''),
         );
         return 130;
       }

@@ -75,7 +75,7 @@ export function resolveConfig(input: TrainConfig = {}): ResolvedConfig {
   if (typeof input !== 'object' || input === null) throw configError('the config must be an object');
   checkKeys('', input, [
     'preset', 'dataset', 'model', 'method', 'optimizer', 'augment', 'epochs', 'batchSize', 'evalBatchSize',
-    'seed', 'threads', 'device', 'nanPolicy',
+    'seed', 'threads', 'device', 'nanPolicy', 'checkpoint',
   ]);
   const c = mergeWithPreset(input);
 
@@ -84,6 +84,8 @@ export function resolveConfig(input: TrainConfig = {}): ResolvedConfig {
   const methodInput = typeof c.method === 'string' ? { name: c.method } : section<MethodConfig>('method', c.method);
   const optimizer = section<NonNullable<TrainConfig['optimizer']>>('optimizer', c.optimizer);
   checkKeys('optimizer', optimizer, ['lr', 'minLr', 'momentum', 'weightDecay', 'nesterov', 'lrStepping']);
+  const checkpoint = section<NonNullable<TrainConfig['checkpoint']>>('checkpoint', c.checkpoint);
+  checkKeys('checkpoint', checkpoint, ['every', 'keep']);
   const augment = section<NonNullable<TrainConfig['augment']>>('augment', c.augment);
   checkKeys('augment', augment, ['cropPadding', 'flip', 'mean', 'std']);
 
@@ -139,5 +141,9 @@ export function resolveConfig(input: TrainConfig = {}): ResolvedConfig {
     threads: int('threads', c.threads ?? availableParallelism(), 1, 1024),
     device: (c.device ?? 'auto') as ResolvedConfig['device'],
     nanPolicy: oneOf('nanPolicy', c.nanPolicy ?? 'error', ['error', 'skip-step'] as const),
+    checkpoint: {
+      every: int('checkpoint.every', checkpoint.every ?? 1, 0, 100000),
+      keep: int('checkpoint.keep', checkpoint.keep ?? 2, 1, 1000),
+    },
   };
 }

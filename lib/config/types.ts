@@ -216,6 +216,11 @@ export interface TrainConfig {
   device?: DeviceRequest;
   /** What a NaN/Inf loss does: throw E_NAN (default) or skip that step and count it. */
   nanPolicy?: 'error' | 'skip-step';
+  /**
+   * Checkpoints of a run (the CLI's run folder, or fit({ checkpoints })): one every `every`
+   * epochs (0: only at the end and when interrupted; default 1), the last `keep` kept (default 2).
+   */
+  checkpoint?: { every?: number; keep?: number };
 }
 
 export interface ResolvedModel {
@@ -250,4 +255,5 @@ export interface ResolvedConfig {
   threads: number;
   device: DeviceRequest;
   nanPolicy: 'error' | 'skip-step';
+  checkpoint: { every: number; keep: number };
 }

@@ -1,6 +1,7 @@
 /**
- * A run's output folder: config.json (the resolved config), metrics.jsonl (one line per epoch) and
- * weights.safetensors (every parameter and buffer, written when training ends or is interrupted).
+ * A run's output folder: config.json (the resolved config), metrics.jsonl (one line per epoch),
+ * weights.safetensors (every parameter and buffer, written when training ends or is interrupted)
+ * and checkpoints/ (see train/checkpoints.ts).
  */
 import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,11 +19,13 @@ export class RunDir {
   readonly metricsPath: string;
   readonly configPath: string;
   readonly weightsPath: string;
+  readonly checkpointsDir: string;
 
   private constructor(readonly dir: string) {
     this.metricsPath = join(dir, 'metrics.jsonl');
     this.configPath = join(dir, 'config.json');
     this.weightsPath = join(dir, 'weights.safetensors');
+    this.checkpointsDir = join(dir, 'checkpoints');
   }
 
   /** The config.json of an existing run. */
@@ -41,6 +44,20 @@ export class RunDir {
     const run = new RunDir(dir);
     await io(`create ${dir}`, () => mkdir(dir, { recursive: true }));
     await io(`write ${run.metricsPath}`, () => writeFile(run.metricsPath, ''));
+    return run;
+  }
+
+  /**
+   * An existing run continued from a checkpoint: metrics.jsonl is rewritten to the checkpoint's
+   * epochs, dropping any the interrupted run logged after it.
+   */
+  static async reopen(dir: string, history: readonly object[]): Promise<RunDir> {
+    const run = new RunDir(dir);
+    const tmp = `${run.metricsPath}.tmp`;
+    await io(`rewrite ${run.metricsPath}`, async () => {
+      await writeFile(tmp, history.map((m) => `${JSON.stringify(m)}\n`).join(''));
+      await rename(tmp, run.metricsPath);
+    });
     return run;
   }
 

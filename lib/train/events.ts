@@ -1,4 +1,5 @@
 import type { ReportedAccuracy } from '../eval/reported.js';
+import type { CheckpointStore } from './checkpoints.js';
 
 /** What fit() reports while it runs and when it ends. */
 
@@ -74,4 +75,11 @@ export interface FitOptions {
   signal?: AbortSignal;
   onProgress?: (progress: StepProgress) => void;
   onEpochEnd?: (metrics: EpochMetrics) => void | Promise<void>;
+  /**
+   * Write checkpoints here: every `config.checkpoint.every` epochs, after the last epoch, and
+   * when the run is aborted (at the step boundary where it stopped).
+   */
+  checkpoints?: CheckpointStore;
+  /** Called with each checkpoint's folder once it is on disk. */
+  onCheckpoint?: (path: string) => void | Promise<void>;
 }

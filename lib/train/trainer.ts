@@ -29,6 +29,7 @@ import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import { Mixer } from '../mix/mixer.js';
 import type { EpochMetrics, EvalMetrics, FitOptions, FitSummary, HeadMetrics } from './events.js';
 import { Throughput } from './throughput.js';
+import { checkResumable, CheckpointStore, type DataFingerprint, readCheckpoint, type TrainerCheckpoint } from './checkpoints.js';
 
 /** Steps kept queued on the native thread. */
 const PIPELINE_DEPTH = 2;
@@ -48,7 +49,14 @@ export interface TrainerInfo extends NativeInitInfo {
 }
 
 export async function createTrainer(config: TrainConfig = {}, options: CreateTrainerOptions = {}): Promise<Trainer> {
-  const resolved = resolveConfig(config);
+  return createResolvedTrainer(resolveConfig(config), options);
+}
+
+/** createTrainer for an already resolved config (a checkpoint's); `skipPretrained` for a resume, whose checkpoint has the weights. */
+export async function createResolvedTrainer(
+  resolved: ResolvedConfig,
+  options: CreateTrainerOptions & { skipPretrained?: boolean } = {},
+): Promise<Trainer> {
   const data = options.data ?? (await loadDataset(resolved.dataset));
   const native = loadNative();
   const nativeOptions = { ...toNativeOptions(resolved, data), method: await nativeMethodOptions(resolved.method) };
@@ -57,7 +65,7 @@ export async function createTrainer(config: TrainConfig = {}, options: CreateTra
   let pretrained: PretrainedReport | null = null;
   try {
     init = await handle.init();
-    if (resolved.model.pretrained !== null) {
+    if (resolved.model.pretrained !== null && !options.skipPretrained) {
       pretrained = await handle.loadPretrained(await readSafetensors(resolved.model.pretrained), resolved.model.skipClassifier);
     }
   } catch (error) {
@@ -202,6 +210,53 @@ export class Trainer implements AsyncDisposable {
     return new Mixer(this.native, this.data.train.numClasses, this.config.seed + 1, false, () => this.assertUsable());
   }
 
+  /** What a checkpoint records of the data, so that a resume on other data is refused. */
+  get dataFingerprint(): DataFingerprint {
+    const { train, test } = this.data;
+    return { trainSamples: train.count, testSamples: test.count, classes: train.numClasses, shape: [train.height, train.width, train.channels] };
+  }
+
+  /** The whole training state (networks, optimizer, random generator, progress); not while fit() runs. */
+  async checkpoint(): Promise<TrainerCheckpoint> {
+    this.assertIdle('checkpoint()');
+    return this.snapshot();
+  }
+
+  /**
+   * Continues from a checkpoint of this configuration and data: the next fit() goes on exactly
+   * where the checkpointed run was. E_CHECKPOINT (with nothing changed) when it does not fit.
+   */
+  async restore(checkpoint: TrainerCheckpoint, source = 'the checkpoint'): Promise<void> {
+    this.assertIdle('restore()');
+    checkResumable(checkpoint, this.config, this.dataFingerprint, source);
+    await this.native.restore(checkpoint.native);
+    const p = checkpoint.progress;
+    this.epoch = p.epoch;
+    this.stepInEpoch = p.stepInEpoch;
+    this.globalStep = p.globalStep;
+    this.epochLossSum = p.epochLossSum;
+    this.epochSkipped = p.epochSkipped;
+    this.epochSeconds = p.epochSeconds;
+    this.history.splice(0, this.history.length, ...p.history);
+  }
+
+  /**
+   * Restores the checkpoint in `path`: a checkpoint folder (step-N), or a folder of them (a
+   * run's checkpoints/), whose newest is taken. Returns the folder used.
+   */
+  async resume(path: string): Promise<string> {
+    this.assertIdle('resume()');
+    const store = new CheckpointStore(path);
+    const folder = (await store.steps()).length > 0 ? (await store.latest())! : path;
+    await this.restore(await readCheckpoint(folder), folder);
+    return folder;
+  }
+
+  /** Epochs completed and the metrics of each (after a restore, those of the checkpointed run too). */
+  get progress(): { epoch: number; globalStep: number; history: readonly EpochMetrics[] } {
+    return { epoch: this.epoch, globalStep: this.globalStep, history: this.history };
+  }
+
   /** Every parameter and buffer (online, EMA and generator networks) as float32 safetensors. */
   async saveWeights(path: string): Promise<void> {
     this.assertUsable();
@@ -238,6 +293,35 @@ export class Trainer implements AsyncDisposable {
     if (this.state === 'disposed') throw new AdautomixError('this trainer was disposed', 'E_DISPOSED');
   }
 
+  private assertIdle(what: string): void {
+    this.assertUsable();
+    if (this.state === 'fitting') throw new AdautomixError(`${what} cannot run while fit() runs (use fit({ checkpoints }))`, 'E_BUSY');
+  }
+
+  /** Only at a step boundary with no step in flight. */
+  private async snapshot(): Promise<TrainerCheckpoint> {
+    return {
+      config: this.config,
+      data: this.dataFingerprint,
+      progress: {
+        epoch: this.epoch,
+        stepInEpoch: this.stepInEpoch,
+        globalStep: this.globalStep,
+        epochLossSum: this.epochLossSum,
+        epochSkipped: this.epochSkipped,
+        epochSeconds: this.epochSeconds,
+        history: [...this.history],
+      },
+      native: await this.native.checkpoint(),
+    };
+  }
+
+  private async saveCheckpoint({ checkpoints, onCheckpoint }: FitOptions): Promise<void> {
+    if (!checkpoints) return;
+    const path = await checkpoints.save(await this.snapshot(), this.info.torchVersion);
+    await onCheckpoint?.(path);
+  }
+
   private summary(started: number, aborted: boolean): FitSummary {
     return {
       epochsCompleted: this.epoch,
@@ -249,7 +333,8 @@ export class Trainer implements AsyncDisposable {
     };
   }
 
-  private async runEpochs({ signal, onProgress, onEpochEnd }: FitOptions): Promise<FitSummary> {
+  private async runEpochs(options: FitOptions): Promise<FitSummary> {
+    const { signal, onProgress, onEpochEnd } = options;
     const started = performance.now();
     const { batchSize, epochs, seed } = this.config;
     const stepsPerEpoch = this.info.stepsPerEpoch;
@@ -311,14 +396,21 @@ export class Trainer implements AsyncDisposable {
         throw error;
       }
       this.epochSeconds += (performance.now() - epochStarted) / 1000;
-      if (aborted) throw this.abortError(started);
+      if (aborted) {
+        await this.saveCheckpoint(options);
+        throw this.abortError(started);
+      }
 
       const evalStarted = performance.now();
       let metrics: EvalMetrics;
       try {
         metrics = await this.evaluate(this.data.test, signal);
       } catch (error) {
-        if (error instanceof AdautomixError && error.code === 'E_ABORT') throw this.abortError(started);
+        if (error instanceof AdautomixError && error.code === 'E_ABORT') {
+          // The epoch's steps are done; its evaluation reruns on resume.
+          await this.saveCheckpoint(options);
+          throw this.abortError(started);
+        }
         throw error;
       }
       const trainSeconds = this.epochSeconds;
@@ -337,6 +429,8 @@ export class Trainer implements AsyncDisposable {
       this.epoch += 1;
       this.stepInEpoch = 0;
       await onEpochEnd?.(epochMetrics);
+      const every = this.config.checkpoint.every;
+      if (this.epoch === epochs || (every > 0 && this.epoch % every === 0)) await this.saveCheckpoint(options);
     }
     return this.summary(started, false);
   }

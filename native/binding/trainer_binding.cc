@@ -69,6 +69,8 @@ Napi::Function TrainerBinding::define(Napi::Env env) {
                       InstanceMethod<&TrainerBinding::evaluate>("evaluate"),
                       InstanceMethod<&TrainerBinding::state>("state"),
                       InstanceMethod<&TrainerBinding::load_state>("loadState"),
+                     InstanceMethod<&TrainerBinding::checkpoint>("checkpoint"),
+                     InstanceMethod<&TrainerBinding::restore>("restore"),
                       InstanceMethod<&TrainerBinding::load_pretrained>("loadPretrained"),
                       InstanceMethod<&TrainerBinding::forward>("forward"),
                       InstanceMethod<&TrainerBinding::mix>("mix"),
@@ -181,6 +183,25 @@ Napi::Value TrainerBinding::load_state(const Napi::CallbackInfo& info) {
     return env.Undefined();
   };
   return run<bool>(info, [shared](Trainer& t) { t.load_state(*shared); return true; }, to_js);
+}
+
+Napi::Value TrainerBinding::checkpoint(const Napi::CallbackInfo& info) {
+  std::function<Napi::Value(Napi::Env, const Checkpoint&)> to_js = checkpoint_to_js;
+  return run<Checkpoint>(info, [](Trainer& t) { return t.checkpoint(); }, to_js);
+}
+
+Napi::Value TrainerBinding::restore(const Napi::CallbackInfo& info) {
+  Checkpoint checkpoint;
+  try {
+    checkpoint = read_checkpoint(info[0]);
+  } catch (...) {
+    rethrow_as_js(info.Env());
+  }
+  auto shared = std::make_shared<Checkpoint>(std::move(checkpoint));
+  std::function<Napi::Value(Napi::Env, const bool&)> to_js = [](Napi::Env env, const bool&) -> Napi::Value {
+    return env.Undefined();
+  };
+  return run<bool>(info, [shared](Trainer& t) { t.restore(*shared); return true; }, to_js);
 }
 
 Napi::Value TrainerBinding::load_pretrained(const Napi::CallbackInfo& info) {

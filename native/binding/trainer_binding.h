@@ -24,6 +24,8 @@ class TrainerBinding : public Napi::ObjectWrap<TrainerBinding> {
   Napi::Value evaluate(const Napi::CallbackInfo& info);
   Napi::Value state(const Napi::CallbackInfo& info);
   Napi::Value load_state(const Napi::CallbackInfo& info);
+  Napi::Value checkpoint(const Napi::CallbackInfo& info);
+  Napi::Value restore(const Napi::CallbackInfo& info);
   Napi::Value load_pretrained(const Napi::CallbackInfo& info);
   Napi::Value forward(const Napi::CallbackInfo& info);
   Napi::Value mix(const Napi::CallbackInfo& info);

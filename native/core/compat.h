@@ -9,7 +9,9 @@
 #include <torch/version.h>
 
 #include <cstdint>
+#include <sstream>
 #include <string>
+#include <type_traits>
 
 #define ADX_TORCH_AT_LEAST(major, minor) \
   (TORCH_VERSION_MAJOR > (major) || (TORCH_VERSION_MAJOR == (major) && TORCH_VERSION_MINOR >= (minor)))
@@ -29,6 +31,21 @@ inline std::string torch_version() {
 // reproducible on CPU and draws the same λ, permutations and crops on CUDA.
 inline at::Generator make_cpu_generator(uint64_t seed) {
   return at::make_generator<at::CPUGeneratorImpl>(seed);
+}
+
+// The key of a parameter in torch::optim::Optimizer::state(): the TensorImpl address printed
+// as a string in 1.13, the address itself in later 2.x. Picked from the map's key type, so no
+// version number has to be known.
+template <class StateMap>
+typename StateMap::key_type optimizer_state_key(const StateMap&, const at::Tensor& param) {
+  using Key = typename StateMap::key_type;
+  if constexpr (std::is_same_v<Key, std::string>) {
+    std::ostringstream text;  // what c10::guts::to_string did for the pointer
+    text << param.unsafeGetTensorImpl();
+    return text.str();
+  } else {
+    return static_cast<Key>(param.unsafeGetTensorImpl());
+  }
 }
 
 inline bool cuda_available() { return torch::cuda::is_available(); }

@@ -17,6 +17,7 @@ const char* error_code_name(ErrorCode code) {
     case ErrorCode::Busy: return "E_BUSY";
     case ErrorCode::Disposed: return "E_DISPOSED";
     case ErrorCode::Io: return "E_IO";
+    case ErrorCode::Checkpoint: return "E_CHECKPOINT";
     case ErrorCode::Abort: return "E_ABORT";
     case ErrorCode::Native: return "E_NATIVE";
   }

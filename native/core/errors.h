@@ -7,7 +7,7 @@
 
 namespace adx {
 
-enum class ErrorCode { Config, Data, Shape, Device, Oom, Nan, Busy, Disposed, Io, Abort, Native };
+enum class ErrorCode { Config, Data, Shape, Device, Oom, Nan, Busy, Disposed, Io, Abort, Checkpoint, Native };
 
 const char* error_code_name(ErrorCode code);
 

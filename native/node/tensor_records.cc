@@ -112,6 +112,44 @@ Napi::Value mix_result_to_js(Napi::Env env, const MixResult& r) {
   return o;
 }
 
+Napi::Value checkpoint_to_js(Napi::Env env, const Checkpoint& c) {
+  auto o = Napi::Object::New(env);
+  o.Set("tensors", tensor_record_to_js(env, c.tensors));
+  auto rng = Napi::Uint8Array::New(env, c.rng.size());
+  std::copy(c.rng.begin(), c.rng.end(), rng.Data());
+  o.Set("rng", rng);
+  auto counters = Napi::Object::New(env);
+  for (const auto& [name, value] : c.counters) counters.Set(name, static_cast<double>(value));
+  o.Set("counters", counters);
+  return o;
+}
+
+Checkpoint read_checkpoint(const Napi::Value& value) {
+  if (!value.IsObject()) throw Error(ErrorCode::Checkpoint, "a checkpoint must be { tensors, rng, counters }");
+  auto o = value.As<Napi::Object>();
+  Checkpoint c;
+  c.tensors = read_tensor_record(o.Get("tensors"));
+  auto rng = o.Get("rng");
+  if (!rng.IsTypedArray() || rng.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    throw Error(ErrorCode::Checkpoint, "a checkpoint's rng must be a Uint8Array");
+  }
+  auto bytes = rng.As<Napi::Uint8Array>();
+  c.rng.assign(bytes.Data(), bytes.Data() + bytes.ElementLength());
+  auto counters = o.Get("counters");
+  if (!counters.IsObject()) throw Error(ErrorCode::Checkpoint, "a checkpoint's counters must be an object of integers");
+  auto names = counters.As<Napi::Object>().GetPropertyNames();
+  for (uint32_t i = 0; i < names.Length(); ++i) {
+    const auto name = names.Get(i).As<Napi::String>().Utf8Value();
+    auto v = counters.As<Napi::Object>().Get(name);
+    const double x = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : std::nan("");
+    if (!(std::abs(x) <= 9007199254740991.0 && x == std::floor(x))) {
+      throw Error(ErrorCode::Checkpoint, "the checkpoint's counter '" + name + "' is not an integer");
+    }
+    c.counters.emplace_back(name, static_cast<int64_t>(x));
+  }
+  return c;
+}
+
 Napi::Value pretrained_report_to_js(Napi::Env env, const PretrainedReport& r) {
   auto names = [env](const std::vector<std::string>& list) {
     auto a = Napi::Array::New(env, list.size());

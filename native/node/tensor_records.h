@@ -26,6 +26,11 @@ Napi::Value forward_result_to_js(Napi::Env env, const ForwardResult& r);
 
 Napi::Value mix_result_to_js(Napi::Env env, const MixResult& r);
 
+// { tensors: record, rng: Uint8Array, counters: { name: number } } and back (copied on the JS
+// thread; E_CHECKPOINT for a value of the wrong kind).
+Napi::Value checkpoint_to_js(Napi::Env env, const Checkpoint& c);
+Checkpoint read_checkpoint(const Napi::Value& value);
+
 // { loaded, skipped: string[], defaulted: string[] }.
 Napi::Value pretrained_report_to_js(Napi::Env env, const PretrainedReport& r);
 

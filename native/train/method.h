@@ -7,6 +7,7 @@
 #include <torch/types.h>
 
 #include <limits>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -155,6 +156,12 @@ class TrainMethod {
   // The current generator's masks and mixed images for a batch (eval mode is set by the caller);
   // E_CONFIG for methods without a learned generator.
   virtual MixPreview preview(const torch::Tensor& x, at::Generator& gen, const ForcedDraws& forced);
+
+  // State a checkpoint carries besides tensors and the random generator (e.g. AdAutoMix's
+  // adversarial phase); set_counters gets back what counters() gave, checked by the caller to
+  // hold the same names.
+  virtual std::vector<std::pair<std::string, int64_t>> counters() const { return {}; }
+  virtual void set_counters(const std::map<std::string, int64_t>& counters) {}
 
   // Test-time heads: names, and logits for an eval-mode forward (same order).
   virtual std::vector<std::string> head_names() const = 0;

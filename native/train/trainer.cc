@@ -5,11 +5,13 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <unordered_map>
 
 #include "core/compat.h"
 #include "core/errors.h"
 #include "train/methods/registry.h"
+#include "train/optimizer_state.h"
 
 namespace adx {
 
@@ -262,34 +264,93 @@ PretrainedReport Trainer::load_pretrained(const std::vector<HostTensor>& tensors
   return method_->load_pretrained(tensors, skip_classifier);
 }
 
-void Trainer::load_state(const std::vector<HostTensor>& tensors) {
-  std::unordered_map<std::string, const HostTensor*> by_name;
-  for (const auto& t : tensors) by_name[t.name] = &t;
-  auto& network = method_->network();
+std::vector<std::pair<std::string, torch::Tensor>> Trainer::state_targets() const {
   std::vector<std::pair<std::string, torch::Tensor>> targets;
-  for (const auto& p : network.named_parameters()) targets.emplace_back(p.key(), p.value());
-  for (const auto& b : network.named_buffers()) targets.emplace_back(b.key(), b.value());
-  if (by_name.size() != targets.size() || by_name.size() != tensors.size()) {
-    for (const auto& [name, _] : targets) {
-      if (!by_name.count(name)) throw Error(ErrorCode::Config, "the weights lack '" + name + "' (a different method or model?)");
-    }
-    throw Error(ErrorCode::Config, "the weights hold tensors this model does not have (or a name twice)");
-  }
-  // Check every shape before changing anything, so a failed load leaves the state as it was.
+  for (const auto& p : method_->network().named_parameters()) targets.emplace_back(p.key(), p.value());
+  for (const auto& b : method_->network().named_buffers()) targets.emplace_back(b.key(), b.value());
+  return targets;
+}
+
+void Trainer::check_state(const std::unordered_map<std::string, const HostTensor*>& by_name, ErrorCode code,
+                          const std::string& source) const {
+  const auto targets = state_targets();
   for (const auto& [name, target] : targets) {
-    const auto* t = by_name.at(name);
+    auto it = by_name.find(name);
+    if (it == by_name.end()) throw Error(code, source + " lack '" + name + "' (a different method or model?)");
+    const HostTensor& t = *it->second;
     int64_t numel = 1;
-    for (auto d : t->shape) numel *= d;
-    if (t->shape != target.sizes().vec() || static_cast<int64_t>(t->values.size()) != numel) {
-      throw Error(ErrorCode::Shape, "'" + name + "' has the wrong shape for this model");
+    for (auto d : t.shape) numel *= d;
+    if (t.shape != target.sizes().vec() || static_cast<int64_t>(t.values.size()) != numel) {
+      throw Error(code == ErrorCode::Config ? ErrorCode::Shape : code, "'" + name + "' in " + source + " has the wrong shape for this model");
     }
   }
+  if (by_name.size() != targets.size()) {
+    throw Error(code, source + " hold tensors this model does not have (a different method or model?)");
+  }
+}
+
+void Trainer::copy_state(const std::unordered_map<std::string, const HostTensor*>& by_name) {
   torch::NoGradGuard no_grad;
-  for (auto& [name, target] : targets) {
+  for (auto& [name, target] : state_targets()) {
     const auto* t = by_name.at(name);
     auto host = torch::from_blob(const_cast<float*>(t->values.data()), t->shape, torch::kFloat32);
     target.copy_(host.to(target.dtype()));
   }
+}
+
+void Trainer::load_state(const std::vector<HostTensor>& tensors) {
+  std::unordered_map<std::string, const HostTensor*> by_name;
+  for (const auto& t : tensors) {
+    if (!by_name.emplace(t.name, &t).second) throw Error(ErrorCode::Config, "the weights hold '" + t.name + "' twice");
+  }
+  // Every shape is checked before anything changes, so a failed load leaves the state as it was.
+  check_state(by_name, ErrorCode::Config, "the weights");
+  copy_state(by_name);
+}
+
+Checkpoint Trainer::checkpoint() {
+  Checkpoint c;
+  c.tensors = state();
+  for (auto& t : optimizer_state_tensors(*optimizer_)) c.tensors.push_back(std::move(t));
+  auto rng = gen_.get_state().contiguous();
+  c.rng.assign(rng.data_ptr<uint8_t>(), rng.data_ptr<uint8_t>() + rng.numel());
+  c.counters.emplace_back("step", step_);
+  for (auto& counter : method_->counters()) c.counters.push_back(std::move(counter));
+  return c;
+}
+
+void Trainer::restore(const Checkpoint& c) {
+  std::unordered_map<std::string, const HostTensor*> network, optimizer;
+  for (const auto& t : c.tensors) {
+    auto& into = t.name.rfind(kOptimizerPrefix, 0) == 0 ? optimizer : network;
+    if (!into.emplace(t.name, &t).second) throw Error(ErrorCode::Checkpoint, "the checkpoint holds '" + t.name + "' twice");
+  }
+  check_state(network, ErrorCode::Checkpoint, "the checkpoint's weights");
+  check_optimizer_state(*optimizer_, optimizer);
+
+  std::map<std::string, int64_t> counters(c.counters.begin(), c.counters.end());
+  for (const auto& [name, _] : method_->counters()) {
+    if (!counters.count(name)) throw Error(ErrorCode::Checkpoint, "the checkpoint lacks the counter '" + name + "' (a different method?)");
+  }
+  if (!counters.count("step")) throw Error(ErrorCode::Checkpoint, "the checkpoint lacks its step counter");
+  const int64_t step = counters.at("step");
+  if (step < 0 || step > config_.schedule.epochs * config_.schedule.steps_per_epoch) {
+    throw Error(ErrorCode::Checkpoint, "the checkpoint's step " + std::to_string(step) + " is outside this run's " +
+                                           std::to_string(config_.schedule.epochs * config_.schedule.steps_per_epoch) + " steps");
+  }
+  if (static_cast<int64_t>(c.rng.size()) != gen_.get_state().numel()) {
+    throw Error(ErrorCode::Checkpoint, "the checkpoint's random-generator state has the wrong size (" +
+                                           std::to_string(c.rng.size()) + " bytes)");
+  }
+
+  // The method checks its counters' values before taking them; after it nothing throws for the
+  // checkpoint's content.
+  method_->set_counters(counters);
+  copy_state(network);
+  load_optimizer_state(*optimizer_, optimizer);
+  auto rng = torch::from_blob(const_cast<uint8_t*>(c.rng.data()), {static_cast<int64_t>(c.rng.size())}, torch::kUInt8).clone();
+  gen_.set_state(rng);
+  step_ = step;
 }
 
 }  // namespace adx

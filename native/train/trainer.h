@@ -8,9 +8,11 @@
 #include <memory>
 #include <utility>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/device.h"
+#include "core/errors.h"
 #include "core/host_tensor.h"
 #include "data/augment.h"
 #include "data/batch.h"
@@ -85,6 +87,15 @@ struct ForwardResult {
   std::vector<HostTensor> stages;  // "stage1", "stage2", ...
 };
 
+// Everything a run needs to continue exactly: parameters and buffers (state() names), the
+// optimizer's state (optimizer_state.h names), the random generator's state and the counters:
+// "step" and the method's own.
+struct Checkpoint {
+  std::vector<HostTensor> tensors;
+  std::vector<uint8_t> rng;
+  std::vector<std::pair<std::string, int64_t>> counters;
+};
+
 class Trainer {
  public:
   explicit Trainer(const TrainerConfig& config);
@@ -98,6 +109,11 @@ class Trainer {
   ForwardResult forward(const HostTensor& input, bool with_stages);
   // Replaces every parameter and buffer by the named tensors (the names and shapes state() gives).
   void load_state(const std::vector<HostTensor>& tensors);
+
+  Checkpoint checkpoint();
+  // Continues from a checkpoint of the same configuration. Everything is checked before anything
+  // changes, so a checkpoint that does not fit (E_CHECKPOINT) leaves the trainer as it was.
+  void restore(const Checkpoint& checkpoint);
 
   // Torchvision-named pretrained weights (see models/pretrained.h); before the first step.
   PretrainedReport load_pretrained(const std::vector<HostTensor>& tensors, bool skip_classifier);
@@ -114,6 +130,12 @@ class Trainer {
   void check_images(const HostBatch& batch) const;
   void check_batch(const HostBatch& batch) const;
   void release_gradients();
+  // Name → (parameter or buffer) of the whole network, in state() order.
+  std::vector<std::pair<std::string, torch::Tensor>> state_targets() const;
+  // Checks that `by_name` holds exactly the network's tensors with their shapes; throws `code`.
+  void check_state(const std::unordered_map<std::string, const HostTensor*>& by_name, ErrorCode code,
+                   const std::string& source) const;
+  void copy_state(const std::unordered_map<std::string, const HostTensor*>& by_name);
 
   void set_learning_rates(StepResult& result);
 

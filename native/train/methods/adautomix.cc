@@ -113,6 +113,18 @@ class AdAutoMix : public LearnedMixMethod {
     return out;
   }
 
+  std::vector<std::pair<std::string, int64_t>> counters() const override {
+    auto all = LearnedMixMethod::counters();
+    all.emplace_back("adversarial_counter", counter_);
+    return all;
+  }
+  void set_counters(const std::map<std::string, int64_t>& counters) override {
+    const int64_t counter = counters.at("adversarial_counter");
+    if (counter < 0) throw Error(ErrorCode::Checkpoint, "the checkpoint's adversarial_counter is negative");
+    LearnedMixMethod::set_counters(counters);
+    counter_ = counter;
+  }
+
  protected:
   torch::Tensor generator_masks(const torch::Tensor& features, const BranchDraws& d, const std::vector<torch::Tensor>& perms,
                                 int64_t scale, UpsampleMode mode) override {

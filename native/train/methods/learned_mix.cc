@@ -95,6 +95,19 @@ torch::Tensor LearnedMixMethod::classifier_masks(const torch::Tensor& x, const t
   return constant_masks(draws.lambdas, torch::empty({x.size(0), n, x.size(2), x.size(3)}, x.options()));
 }
 
+std::vector<std::pair<std::string, int64_t>> LearnedMixMethod::counters() const {
+  return {{"upsample_chosen", upsample_chosen_ ? 1 : 0}, {"upsample_mode", static_cast<int64_t>(upsample_)}};
+}
+
+void LearnedMixMethod::set_counters(const std::map<std::string, int64_t>& counters) {
+  const int64_t mode = counters.at("upsample_mode");
+  if (mode < 0 || mode > static_cast<int64_t>(UpsampleMode::Bicubic)) {
+    throw Error(ErrorCode::Checkpoint, "the checkpoint's upsample_mode is not a mode");
+  }
+  upsample_chosen_ = counters.at("upsample_chosen") != 0;
+  upsample_ = static_cast<UpsampleMode>(mode);
+}
+
 bool LearnedMixMethod::take_forced_draws(const ForcedDraws& forced, int64_t batch, BranchDraws& mb,
                                          BranchDraws& bb) const {
   if (!forced.generator_branch && !forced.classifier_branch) return false;

@@ -51,6 +51,9 @@ class LearnedMixMethod : public TrainMethod {
   double ema_momentum_at(int64_t step) const override;
   std::vector<std::string> head_names() const override { return TwinNetworkImpl::head_names(); }
   MixPreview preview(const torch::Tensor& x, at::Generator& gen, const ForcedDraws& forced) override;
+  // The random upsampling mode, once drawn.
+  std::vector<std::pair<std::string, int64_t>> counters() const override;
+  void set_counters(const std::map<std::string, int64_t>& counters) override;
   std::vector<torch::Tensor> head_logits(const torch::Tensor& x) override { return net_->head_logits(x); }
 
  protected:

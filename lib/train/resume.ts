@@ -1,0 +1,73 @@
+/**
+ * Continuing a run from its checkpoint with the run's own configuration. Only where and how fast
+ * it runs may change (threads, device, the evaluation batch, the data folder, the checkpoint
+ * policy); everything else comes from the checkpoint, so the continued run is the same run.
+ */
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DeviceRequest, ResolvedConfig } from '../config/types.js';
+import { resolveConfig } from '../config/resolve.js';
+import type { DatasetSplits } from '../data/dataset.js';
+import { AdautomixError } from '../errors.js';
+import { CheckpointStore, readCheckpoint } from './checkpoints.js';
+import { createResolvedTrainer, type Trainer } from './trainer.js';
+
+export interface ResumeOptions {
+  threads?: number;
+  device?: DeviceRequest;
+  evalBatchSize?: number;
+  /** The dataset's folder, when it moved since the run started. */
+  dataDir?: string;
+  /** Use these splits instead of loading the dataset the checkpoint's config names. */
+  data?: DatasetSplits;
+  checkpoint?: { every?: number; keep?: number };
+}
+
+const exists = (path: string) => access(path).then(() => true, () => false);
+
+/**
+ * The checkpoint folder `path` names: a checkpoint itself (it holds checkpoint.json), a run
+ * folder (its checkpoints/ folder's newest), or a folder of checkpoints (its newest).
+ */
+export async function findCheckpoint(path: string): Promise<string> {
+  if (await exists(join(path, 'checkpoint.json'))) return path;
+  for (const dir of [join(path, 'checkpoints'), path]) {
+    const latest = await new CheckpointStore(dir).latest();
+    if (latest !== null) return latest;
+  }
+  throw new AdautomixError(
+    `no checkpoint in ${path}: looked for ${join(path, 'checkpoint.json')}, ${join(path, 'checkpoints', 'step-*')} and ${join(path, 'step-*')}`,
+    'E_CHECKPOINT',
+  );
+}
+
+/** A trainer that continues the checkpointed run in `path`; its next fit() goes on where it stopped. */
+export async function resumeTrainer(path: string, options: ResumeOptions = {}): Promise<{ trainer: Trainer; checkpoint: string }> {
+  const folder = await findCheckpoint(path);
+  const saved = await readCheckpoint(folder);
+  const base = saved.config;
+  // The overrides go through the same validation as a fresh config's fields.
+  const checked = resolveConfig({
+    threads: options.threads ?? base.threads,
+    device: options.device ?? base.device,
+    evalBatchSize: options.evalBatchSize ?? base.evalBatchSize,
+    checkpoint: { ...base.checkpoint, ...options.checkpoint },
+    dataset: { name: base.dataset.name, dir: options.dataDir ?? base.dataset.dir },
+  });
+  const config: ResolvedConfig = {
+    ...base,
+    threads: checked.threads,
+    device: checked.device,
+    evalBatchSize: checked.evalBatchSize,
+    checkpoint: checked.checkpoint,
+    dataset: { ...base.dataset, dir: checked.dataset.dir },
+  };
+  const trainer = await createResolvedTrainer(config, { data: options.data, skipPretrained: true });
+  try {
+    await trainer.restore(saved, folder);
+  } catch (error) {
+    await trainer.dispose();
+    throw error;
+  }
+  return { trainer, checkpoint: folder };
+}
