@@ -16,7 +16,9 @@ export interface NativeTrainerOptions {
   augment: { cropPadding: number; flip: boolean; mean: number[]; std: number[] };
   /** `learned` is read for automix and adautomix only; `modes` for the classic methods (absent or null: one mode from name and alpha). */
   method: { name: string; alpha: number; learned: ResolvedLearnedMix | null; modes?: Array<ResolvedClassicMode & { attentiveWeights?: TensorRecord }> | null };
-  optimizer: ResolvedConfig['optimizer'];
+  /** The SGD fields are required; AdamW, warm-up (in iterations), clipping and accumulation default to off. */
+  optimizer: Pick<ResolvedConfig['optimizer'], 'lr' | 'minLr' | 'momentum' | 'weightDecay' | 'nesterov' | 'lrStepping'> &
+    Partial<ResolvedConfig['optimizer']> & { warmupSteps?: number };
   epochs: number;
   stepsPerEpoch: number;
   nanPolicy: 'error' | 'skip-step';

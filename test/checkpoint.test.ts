@@ -15,14 +15,22 @@ import { createTrainer, type Trainer } from '../lib/train/trainer.js';
 import { bandSplits, tinyConfig } from './helpers.js';
 
 const data = bandSplits(64, 32);
-const config = (method: TrainConfig['method']): TrainConfig => ({
+const config = (method: TrainConfig['method'], optimizer: TrainConfig['optimizer'] = { lr: 0.05, minLr: 0.01 }): TrainConfig => ({
   ...tinyConfig,
   epochs: 3,
   method,
   augment: { cropPadding: 2, flip: true },
-  optimizer: { lr: 0.05, minLr: 0.01 },
+  optimizer,
   checkpoint: { every: 1, keep: 2 },
 });
+// AdamW with a warm-up, clipping and 4-step accumulation: a mid-epoch stop (step 6 or 7) falls
+// inside an accumulation window, whose gradients the checkpoint must then carry.
+const adamw: TrainConfig['optimizer'] = { name: 'adamw', lr: 2e-3, minLr: 1e-4, warmupEpochs: 1, gradClip: 1, accumulate: 4 };
+const runs = [
+  ['adautomix', config('adautomix')],
+  ['cutmix', config('cutmix')],
+  ['mixup with AdamW, warm-up, clipping and accumulation', config('mixup', adamw)],
+] as const;
 
 /** Every tensor of the native checkpoint (networks, optimizer) as one comparable record. */
 async function everything(trainer: Trainer) {
@@ -43,19 +51,21 @@ const metricsWithoutTimes = (history: readonly object[]) =>
   history.map((m) => Object.fromEntries(Object.entries(m).filter(([k]) => k !== 'seconds' && k !== 'imgPerSec')));
 
 describe('checkpoints and exact resume', () => {
-  for (const method of ['adautomix', 'cutmix'] as const) {
-    it(`${method}: 3 epochs straight equal 1 epoch + resume + 2 epochs, and an abort mid-epoch + resume`, async () => {
-      const straight = await createTrainer(config(method), { data });
+  for (const [label, runConfig] of runs) {
+    it(`${label}: 3 epochs straight equal 1 epoch + resume + 2 epochs, and an abort mid-epoch + resume`, async () => {
+      const method = (runConfig.method as string);
+      const straight = await createTrainer(runConfig, { data });
       const straightSummary = await straight.fit();
       const expected = await everything(straight);
       await straight.dispose();
       // The optimizer's momentum buffers are part of what must match.
-      expect(Object.keys(expected.tensors).some((n) => n.startsWith('optimizer.0.') && n.endsWith('.momentum_buffer'))).toBe(true);
+      const stateField = runConfig.optimizer?.name === 'adamw' ? '.exp_avg_sq' : '.momentum_buffer';
+      expect(Object.keys(expected.tensors).some((n) => n.startsWith('optimizer.0.') && n.endsWith(stateField))).toBe(true);
       if (method === 'adautomix') expect(Object.keys(expected.tensors).some((n) => n.startsWith('optimizer.1.'))).toBe(true);
 
       // Epoch boundary: train 1 epoch (of 3) with checkpoints, stop, resume in a new trainer.
       const dir = await mkdtemp(join(tmpdir(), 'adx-ckpt-'));
-      const first = await createTrainer(config(method), { data });
+      const first = await createTrainer(runConfig, { data });
       const controller = new AbortController();
       await first
         .fit({ checkpoints: new CheckpointStore(dir, 2), onEpochEnd: () => controller.abort(), signal: controller.signal })
@@ -73,7 +83,7 @@ describe('checkpoints and exact resume', () => {
 
       // Mid-epoch: abort after 6 steps (epoch 2, step 2), which writes a checkpoint there.
       const midDir = await mkdtemp(join(tmpdir(), 'adx-ckpt-'));
-      const third = await createTrainer(config(method), { data });
+      const third = await createTrainer(runConfig, { data });
       const stop = new AbortController();
       let steps = 0;
       await third
@@ -82,6 +92,8 @@ describe('checkpoints and exact resume', () => {
       await third.dispose();
       const { trainer: fourth, checkpoint: mid } = await resumeTrainer(midDir, { data });
       expect(mid).toMatch(/step-0+[67]$/); // the abort lands after the steps already in flight
+      const midTensors = Object.keys((await readCheckpoint(mid)).native.tensors);
+      expect(midTensors.some((n) => n.startsWith('gradient.'))).toBe(runConfig.optimizer?.accumulate === 4);
       await fourth.fit();
       expectSameTensors(await everything(fourth), expected);
       await fourth.dispose();
@@ -119,7 +131,7 @@ describe('checkpoints and exact resume', () => {
     const reshaped = { ...good.native.tensors, [generatorWeight]: { shape: [1, good.native.tensors[generatorWeight]!.values.length], values: good.native.tensors[generatorWeight]!.values } };
     expect((await code(trainer.restore({ ...good, native: { ...good.native, tensors: reshaped } }))).message).toContain('wrong shape');
     const foreign = { ...good.native.tensors, 'optimizer.7.0.momentum_buffer': { shape: [1], values: new Float32Array(1) } };
-    expect((await code(trainer.restore({ ...good, native: { ...good.native, tensors: foreign } }))).message).toContain('optimizer state for parameters');
+    expect((await code(trainer.restore({ ...good, native: { ...good.native, tensors: foreign } }))).message).toContain('optimizer state this run does not have');
     expect((await code(trainer.restore({ ...good, native: { ...good.native, rng: good.native.rng.subarray(1) } }))).message).toContain('random-generator state');
     const counters = { ...good.native.counters, upsample_mode: 9 };
     expect((await code(trainer.restore({ ...good, native: { ...good.native, counters } }))).message).toContain('upsample_mode');

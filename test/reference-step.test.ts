@@ -14,7 +14,14 @@ import { hasReferenceTorch, runReference } from './reference.js';
 const [n, h, w, c] = [12, 16, 16, 3];
 const classes = 5;
 
-function options(method: string): NativeTrainerOptions {
+// AdamW with OpenMixup's no-decay groups, a 3-step warm-up from 0.1·lr, clipping strong enough
+// to act, and 2-step gradient accumulation.
+const adamw = {
+  name: 'adamw' as const, lr: 2e-3, minLr: 0, momentum: 0, weightDecay: 0.05, nesterov: false, lrStepping: 'epoch' as const,
+  betas: [0.8, 0.99] as [number, number], eps: 1e-6, noDecayOnNormBias: true, warmupSteps: 3, warmupRatio: 0.1, gradClip: 0.5, accumulate: 2,
+};
+
+function options(method: string, optimizer?: typeof adamw): NativeTrainerOptions {
   return {
     device: 'cpu',
     threads: 1,
@@ -22,7 +29,7 @@ function options(method: string): NativeTrainerOptions {
     model: { arch: 'resnet18_cifar', inChannels: c, numClasses: classes, baseWidth: 8 },
     augment: { cropPadding: 0, flip: false, mean: [0.49, 0.48, 0.45], std: [0.2, 0.21, 0.19] },
     method: { name: method, alpha: 1, learned: null },
-    optimizer: { lr: 0.1, minLr: 0, momentum: 0.9, weightDecay: 5e-4, nesterov: true, lrStepping: 'epoch' },
+    optimizer: optimizer ?? { lr: 0.1, minLr: 0, momentum: 0.9, weightDecay: 5e-4, nesterov: true, lrStepping: 'epoch' },
     epochs: 1,
     stepsPerEpoch: 100,
     nanPolicy: 'error',
@@ -30,20 +37,26 @@ function options(method: string): NativeTrainerOptions {
 }
 
 describe.runIf(hasReferenceTorch)('a training step matches plain PyTorch', () => {
-  it.each(['vanilla', 'mixup'])('%s', async (method) => {
+  it.each([
+    ['vanilla', undefined],
+    ['mixup', undefined],
+    ['vanilla', adamw],
+  ] as const)('%s %s', async (method, optimizer) => {
     const dir = await mkdtemp(join(tmpdir(), 'adx-ref-'));
     const images = new Uint8Array(n * h * w * c).map((_, i) => (i * 2654435761) % 251);
     const labels = Int32Array.from({ length: n }, (_, i) => (i * 7) % classes);
     const permutation = [3, 0, 7, 1, 11, 5, 2, 9, 4, 10, 6, 8];
     const lambda = 0.37;
 
-    // Two steps, so the second runs with momentum buffers and non-zero residual BN γ.
-    const steps = [
+    // Two steps, so the second runs with momentum buffers and non-zero residual BN γ; AdamW runs
+    // four (two accumulated optimizer steps, the first inside the warm-up).
+    const two = [
       { images: images.map((v) => 255 - v), labels: labels.map((l) => (l + 1) % classes), lambda: 0.5, permutation: [...permutation].reverse() },
       { images, labels, lambda, permutation },
     ];
+    const steps = optimizer ? [...two, ...two.map((s) => ({ ...s, images: s.images.map((v) => (v * 7) % 256) }))] : two;
     const { NativeTrainer } = loadNative();
-    const trainer = new NativeTrainer(options(method));
+    const trainer = new NativeTrainer(options(method, optimizer));
     await trainer.init();
     await writeSafetensors(join(dir, 'before.safetensors'), await trainer.state());
     const ours: number[] = [];
@@ -60,18 +73,18 @@ describe.runIf(hasReferenceTorch)('a training step matches plain PyTorch', () =>
         return { images: join(dir, `images${i}.bin`), labels: join(dir, `labels${i}.bin`), lambda: s.lambda, permutation: s.permutation };
       }),
     );
-    const o = options(method);
+    const o = options(method, optimizer);
     const config = {
       threads: 1, shape: [n, h, w, c], classes, width: o.model.baseWidth, method, steps: stepFiles,
       mean: o.augment.mean, std: o.augment.std, lr: o.optimizer.lr, momentum: o.optimizer.momentum,
       weightDecay: o.optimizer.weightDecay, nesterov: o.optimizer.nesterov,
-      weights: join(dir, 'before.safetensors'), out: join(dir, 'after.safetensors'),
+      weights: join(dir, 'before.safetensors'), out: join(dir, 'after.safetensors'), optimizer,
     };
     await writeFile(join(dir, 'steps.json'), JSON.stringify(config));
     const reference = JSON.parse(runReference('step_check.py', ['--config', join(dir, 'steps.json')])) as { losses: number[] };
     const expected = await readSafetensors(join(dir, 'after.safetensors'));
 
-    expect(reference.losses).toHaveLength(2);
+    expect(reference.losses).toHaveLength(steps.length);
     ours.forEach((loss, i) => expect(loss).toBeCloseTo(reference.losses[i]!, 5));
     expect(Object.keys(after).sort()).toEqual(Object.keys(expected).sort());
     let worst = 0;

@@ -1,8 +1,12 @@
 """Training steps in plain PyTorch from given weights and forced draws, to check the addon's.
 
 Reads the addon's initial state (safetensors), then for each step a uint8 NHWC batch, its labels,
-λ and permutation; runs those steps of the named method with one SGD optimizer (augmentation off:
-normalisation only) and writes the final state. Prints one JSON line with the losses.
+λ and permutation; runs those steps of the named method (augmentation off: normalisation only) and
+writes the final state. Prints one JSON line with the losses.
+
+The optimizer is SGD, or with "optimizer": {...} AdamW with OpenMixup's no-decay groups (1-D
+parameters), mmcv's linear warm-up (closed form, on a constant base lr), global-norm gradient
+clipping and gradient accumulation (loss / k, one step every k iterations).
 
 Usage: step_check.py --config step.json   (see test/reference-step.test.ts for the fields)
 """
@@ -36,16 +40,34 @@ def main():
 
     mean = torch.tensor(cfg["mean"], dtype=torch.float32).view(1, c, 1, 1)
     std = torch.tensor(cfg["std"], dtype=torch.float32).view(1, c, 1, 1)
-    opt = torch.optim.SGD(
-        model.parameters(), lr=cfg["lr"], momentum=cfg["momentum"], weight_decay=cfg["weightDecay"], nesterov=cfg["nesterov"]
-    )
+    o = cfg.get("optimizer")
+    if o is None:
+        opt = torch.optim.SGD(
+            model.parameters(), lr=cfg["lr"], momentum=cfg["momentum"], weight_decay=cfg["weightDecay"], nesterov=cfg["nesterov"]
+        )
+        o = {"warmupSteps": 0, "warmupRatio": 1.0, "gradClip": 0, "accumulate": 1}
+    else:
+        decay = [p for p in model.parameters() if p.dim() > 1]
+        exempt = [p for p in model.parameters() if p.dim() <= 1]
+        opt = torch.optim.AdamW(
+            [dict(params=decay, weight_decay=o["weightDecay"]), dict(params=exempt, weight_decay=0.0)],
+            lr=o["lr"], betas=tuple(o["betas"]), eps=o["eps"],
+        )
+    k = o["accumulate"]
     losses = []
-    for step in cfg["steps"]:
+    opt.zero_grad(set_to_none=True)
+    for i, step in enumerate(cfg["steps"]):
+        if i < o["warmupSteps"]:
+            share = 1 - (1 - i / o["warmupSteps"]) * (1 - o["warmupRatio"])
+            for group in opt.param_groups:
+                group["lr"] = cfg["lr"] * share
+        else:
+            for group in opt.param_groups:
+                group["lr"] = cfg["lr"]
         images = torch.frombuffer(bytearray(open(step["images"], "rb").read()), dtype=torch.uint8)
         labels = torch.frombuffer(bytearray(open(step["labels"], "rb").read()), dtype=torch.int32).long()
         x = images.reshape(n, h, w, c).permute(0, 3, 1, 2).float().contiguous()
         x = (x * (1.0 / 255.0) - mean) / std
-        opt.zero_grad()
         if cfg["method"] == "vanilla":
             loss = F.cross_entropy(model(x), labels)
         elif cfg["method"] == "mixup":
@@ -57,8 +79,12 @@ def main():
         else:
             raise SystemExit(f"unknown method {cfg['method']}")
         losses.append(loss.item())
-        loss.backward()
-        opt.step()
+        (loss / k).backward()
+        if (i + 1) % k == 0:
+            if o["gradClip"] > 0:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), o["gradClip"])
+            opt.step()
+            opt.zero_grad(set_to_none=True)
     safetensors_f32.save(cfg["out"], model.state_dict())
     print(json.dumps({"losses": losses, "torch": torch.__version__}))
 

@@ -83,7 +83,10 @@ export function resolveConfig(input: TrainConfig = {}): ResolvedConfig {
   checkKeys('dataset', dataset, ['name', 'dir', 'trainLimit', 'testLimit']);
   const methodInput = typeof c.method === 'string' ? { name: c.method } : section<MethodConfig>('method', c.method);
   const optimizer = section<NonNullable<TrainConfig['optimizer']>>('optimizer', c.optimizer);
-  checkKeys('optimizer', optimizer, ['lr', 'minLr', 'momentum', 'weightDecay', 'nesterov', 'lrStepping']);
+  checkKeys('optimizer', optimizer, [
+    'name', 'lr', 'minLr', 'momentum', 'weightDecay', 'nesterov', 'betas', 'eps', 'noDecayOnNormBias', 'lrStepping',
+    'warmupEpochs', 'warmupRatio', 'gradClip', 'accumulate',
+  ]);
   const checkpoint = section<NonNullable<TrainConfig['checkpoint']>>('checkpoint', c.checkpoint);
   checkKeys('checkpoint', checkpoint, ['every', 'keep']);
   const augment = section<NonNullable<TrainConfig['augment']>>('augment', c.augment);
@@ -93,16 +96,33 @@ export function resolveConfig(input: TrainConfig = {}): ResolvedConfig {
   const learnedMethod = methodName === 'automix' || methodName === 'adautomix';
   const classicMethod = methodName === 'classic' || isClassicMethod(methodName);
   checkKeys('method', methodInput, learnedMethod ? LEARNED_METHOD_KEYS : classicMethod ? CLASSIC_METHOD_KEYS : ['name', 'alpha']);
-  const lr = num('optimizer.lr', optimizer.lr ?? 0.1, 0, 100, true);
+  const optimizerName = oneOf('optimizer.name', optimizer.name ?? 'sgd', ['sgd', 'adamw'] as const);
+  const adamw = optimizerName === 'adamw';
+  const lr = num('optimizer.lr', optimizer.lr ?? (adamw ? 5e-4 : 0.1), 0, 100, true);
   const minLr = num('optimizer.minLr', optimizer.minLr ?? 0, 0, lr);
+  const betas = optimizer.betas ?? [0.9, 0.999];
+  if (!Array.isArray(betas) || betas.length !== 2 || !betas.every((b) => typeof b === 'number' && b >= 0 && b < 1)) {
+    throw configError(`optimizer.betas must be [beta1, beta2] with each in [0, 1), got ${describe(betas)}`);
+  }
   const resolvedOptimizer: ResolvedConfig['optimizer'] = {
+    name: optimizerName,
     lr,
     minLr,
     momentum: num('optimizer.momentum', optimizer.momentum ?? 0.9, 0, 1),
-    weightDecay: num('optimizer.weightDecay', optimizer.weightDecay ?? 1e-4, 0, 1),
+    weightDecay: num('optimizer.weightDecay', optimizer.weightDecay ?? (adamw ? 0.05 : 1e-4), 0, 1),
     nesterov: bool('optimizer.nesterov', optimizer.nesterov ?? false),
+    betas: [betas[0]!, betas[1]!],
+    eps: num('optimizer.eps', optimizer.eps ?? 1e-8, 0, 1, true),
+    noDecayOnNormBias: bool('optimizer.noDecayOnNormBias', optimizer.noDecayOnNormBias ?? adamw),
     lrStepping: oneOf('optimizer.lrStepping', optimizer.lrStepping ?? 'epoch', ['epoch', 'iteration'] as const),
+    warmupEpochs: num('optimizer.warmupEpochs', optimizer.warmupEpochs ?? 0, 0, 100000),
+    warmupRatio: num('optimizer.warmupRatio', optimizer.warmupRatio ?? 1e-5, 0, 1),
+    gradClip: num('optimizer.gradClip', optimizer.gradClip ?? 0, 0, 1e9),
+    accumulate: int('optimizer.accumulate', optimizer.accumulate ?? 1, 1, 4096),
   };
+  if (resolvedOptimizer.nesterov && !adamw && resolvedOptimizer.momentum === 0) {
+    throw configError('optimizer.nesterov needs optimizer.momentum > 0');
+  }
   if (c.device !== undefined && !isDevice(c.device)) {
     throw configError(`device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got ${describe(c.device)}`);
   }

@@ -190,14 +190,34 @@ export interface TrainConfig {
   /** Training method; a string is shorthand for { name }. */
   method?: MethodName | MethodConfig;
   optimizer?: {
+    /** 'sgd' (SGD with momentum, default) or 'adamw' (decoupled weight decay; the ViT/ConvNeXt configs). */
+    name?: 'sgd' | 'adamw';
+    /** Base learning rate; default 0.1 for SGD, 5e-4 for AdamW. */
     lr?: number;
     /** Floor of the cosine schedule. */
     minLr?: number;
+    /** SGD momentum. */
     momentum?: number;
+    /** Default 1e-4 for SGD, 0.05 for AdamW. */
     weightDecay?: number;
+    /** SGD Nesterov momentum. */
     nesterov?: boolean;
+    /** AdamW's (β₁, β₂); default [0.9, 0.999]. */
+    betas?: [number, number];
+    /** AdamW's ε; default 1e-8. */
+    eps?: number;
+    /** No weight decay on 1-D parameters (biases, norm weights, layer scales) and position tables; default true for AdamW, false for SGD. */
+    noDecayOnNormBias?: boolean;
     /** Cosine steps once per epoch (OpenMixup's default) or every iteration. */
     lrStepping?: 'epoch' | 'iteration';
+    /** Linear warm-up over this many epochs (counted in iterations), from warmupRatio·lr; default 0. */
+    warmupEpochs?: number;
+    /** The warm-up's starting share of the learning rate; default 1e-5. */
+    warmupRatio?: number;
+    /** > 0: clip the global gradient L2 norm to this before every step (the ViT configs use 10); default 0 (off). */
+    gradClip?: number;
+    /** Sum the gradients of this many iterations (averaged) per optimizer step; default 1. */
+    accumulate?: number;
   };
   augment?: {
     /** Random crop after reflect padding by this many pixels; 0 disables the crop. */
@@ -240,12 +260,20 @@ export interface ResolvedConfig {
   /** `learned`: AutoMix/AdAutoMix only; `modes`: the classic methods only (one entry for a single method). */
   method: { name: MethodName; alpha: number; learned: ResolvedLearnedMix | null; modes: ResolvedClassicMode[] | null };
   optimizer: {
+    name: 'sgd' | 'adamw';
     lr: number;
     minLr: number;
     momentum: number;
     weightDecay: number;
     nesterov: boolean;
+    betas: [number, number];
+    eps: number;
+    noDecayOnNormBias: boolean;
     lrStepping: 'epoch' | 'iteration';
+    warmupEpochs: number;
+    warmupRatio: number;
+    gradClip: number;
+    accumulate: number;
   };
   augment: { cropPadding: number; flip: boolean; mean: number[] | null; std: number[] | null };
   epochs: number;

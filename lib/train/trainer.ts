@@ -107,7 +107,8 @@ function toNativeOptions(c: ResolvedConfig, data: DatasetSplits): NativeTrainerO
     model: nativeModelOptions(c.model, train.channels, train.numClasses, Math.min(train.height, train.width)),
     augment: { cropPadding: c.augment.cropPadding, flip: c.augment.flip, mean, std },
     method: { ...c.method },
-    optimizer: { ...c.optimizer },
+    // The warm-up is counted in iterations on the native side.
+    optimizer: { ...c.optimizer, warmupSteps: Math.round(c.optimizer.warmupEpochs * stepsPerEpoch) },
     epochs: c.epochs,
     stepsPerEpoch,
     nanPolicy: c.nanPolicy,

@@ -74,6 +74,31 @@ std::vector<int64_t> int_list(const Napi::Value& v, const std::string& what) {
   return out;
 }
 
+bool present(const Napi::Object& o, const char* key) { return o.Has(key) && !o.Get(key).IsUndefined(); }
+
+// AdamW, warm-up, clipping and accumulation; each absent field keeps its native default (plain
+// SGD, as callers that predate them expect).
+void read_optimizer_extras(const Napi::Object& o, TrainerConfig& c) {
+  auto& opt = c.optimizer;
+  if (present(o, "name")) {
+    const auto name = string_field(o, "name");
+    if (name != "sgd" && name != "adamw") config_error("optimizer.name must be 'sgd' or 'adamw'");
+    opt.kind = name == "adamw" ? OptimizerKind::AdamW : OptimizerKind::Sgd;
+  }
+  if (present(o, "betas")) {
+    const auto betas = number_list(o, "betas");
+    if (betas.size() != 2) config_error("optimizer.betas must be [beta1, beta2]");
+    opt.beta1 = betas[0];
+    opt.beta2 = betas[1];
+  }
+  if (present(o, "eps")) opt.eps = number_field(o, "eps");
+  if (present(o, "noDecayOnNormBias")) opt.no_decay_norm_bias = bool_field(o, "noDecayOnNormBias");
+  if (present(o, "gradClip")) opt.grad_clip = number_field(o, "gradClip");
+  if (present(o, "accumulate")) opt.accumulate = int_field(o, "accumulate", 1, 4096);
+  if (present(o, "warmupSteps")) c.schedule.warmup_steps = int_field(o, "warmupSteps", 0, 1LL << 40);
+  if (present(o, "warmupRatio")) c.schedule.warmup_ratio = number_field(o, "warmupRatio");
+}
+
 SgdGroupOptions read_sgd_group(const Napi::Object& o) {
   SgdGroupOptions g;
   g.lr = number_field(o, "lr");
@@ -241,6 +266,7 @@ TrainerConfig read_trainer_config(const Napi::Object& o) {
   c.optimizer.momentum = main.momentum;
   c.optimizer.weight_decay = main.weight_decay;
   c.optimizer.nesterov = main.nesterov;
+  read_optimizer_extras(optim, c);
   const auto stepping = string_field(optim, "lrStepping");
   if (stepping != "epoch" && stepping != "iteration") config_error("lrStepping must be 'epoch' or 'iteration'");
   c.schedule.stepping = stepping == "epoch" ? LrStepping::Epoch : LrStepping::Iteration;

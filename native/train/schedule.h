@@ -1,6 +1,7 @@
 // Learning-rate schedules (ALGORITHMS.md §1.11): mmcv's CosineAnnealing,
 // lr = min + (base − min)·(1 + cos(π·t/T))/2, stepped per epoch (t = epoch, T = epochs) or per
-// iteration (t = iteration, T = total iterations).
+// iteration (t = iteration, T = total iterations), with mmcv's linear warm-up over the first
+// W iterations: lr·(1 − (1 − i/W)·(1 − ratio)), i.e. from ratio·lr up to the schedule's lr.
 #pragma once
 
 #include <cmath>
@@ -16,6 +17,8 @@ struct LrSchedule {
   int64_t epochs = 1;
   int64_t steps_per_epoch = 1;
   LrStepping stepping = LrStepping::Epoch;
+  int64_t warmup_steps = 0;   // W; 0: no warm-up
+  double warmup_ratio = 0.1;  // the first iteration's share of the scheduled lr
 };
 
 inline double cosine_annealing(double base, double min, double t, double total) {
@@ -26,12 +29,15 @@ inline double cosine_annealing(double base, double min, double t, double total) 
 
 // The learning rate for global iteration `step` (0-based).
 inline double learning_rate(const LrSchedule& s, int64_t step) {
-  if (s.stepping == LrStepping::Epoch) {
-    return cosine_annealing(s.base_lr, s.min_lr, static_cast<double>(step / s.steps_per_epoch),
-                            static_cast<double>(s.epochs));
-  }
-  return cosine_annealing(s.base_lr, s.min_lr, static_cast<double>(step),
-                          static_cast<double>(s.epochs * s.steps_per_epoch));
+  const double scheduled =
+      s.stepping == LrStepping::Epoch
+          ? cosine_annealing(s.base_lr, s.min_lr, static_cast<double>(step / s.steps_per_epoch),
+                             static_cast<double>(s.epochs))
+          : cosine_annealing(s.base_lr, s.min_lr, static_cast<double>(step),
+                             static_cast<double>(s.epochs * s.steps_per_epoch));
+  if (step >= s.warmup_steps) return scheduled;
+  const double k = (1.0 - static_cast<double>(step) / static_cast<double>(s.warmup_steps)) * (1.0 - s.warmup_ratio);
+  return scheduled * (1.0 - k);
 }
 
 }  // namespace adx

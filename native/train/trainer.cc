@@ -17,6 +17,9 @@ namespace adx {
 
 namespace {
 
+// Checkpoint names of the gradients summed so far inside an accumulation window.
+constexpr const char* kGradientPrefix = "gradient.";
+
 HostTensor to_host(const std::string& name, const torch::Tensor& t) {
   auto host = t.detach().to(torch::kCPU, torch::kFloat32).contiguous();
   HostTensor h{name, host.sizes().vec(), {}};
@@ -28,6 +31,11 @@ void check_config(const TrainerConfig& c) {
   check_normalisation(c.augment, c.model.in_channels);
   if (c.schedule.epochs < 1 || c.schedule.steps_per_epoch < 1) {
     throw Error(ErrorCode::Config, "epochs and steps per epoch must be at least 1");
+  }
+  const auto& o = c.optimizer;
+  if (o.accumulate < 1 || !(o.grad_clip >= 0) || !(o.beta1 >= 0 && o.beta1 < 1) || !(o.beta2 >= 0 && o.beta2 < 1) ||
+      !(o.eps > 0) || !(c.schedule.warmup_ratio >= 0 && c.schedule.warmup_ratio <= 1) || c.schedule.warmup_steps < 0) {
+    throw Error(ErrorCode::Config, "optimizer options out of range (accumulate ≥ 1, gradClip ≥ 0, betas in [0, 1), eps > 0, warmupRatio in [0, 1])");
   }
 }
 
@@ -55,24 +63,20 @@ Trainer::Trainer(const TrainerConfig& config)
   network.to(device_.device);
   network.train();
 
-  // SGD skips parameters without a gradient, so the frozen EMA network needs no exclusion
-  // beyond not being listed; the generator gets its own group (ALGORITHMS.md §1.11).
-  torch::optim::SGDOptions main(config_.schedule.base_lr);
-  main.momentum(config_.optimizer.momentum).weight_decay(config_.optimizer.weight_decay).nesterov(config_.optimizer.nesterov);
-  std::vector<torch::optim::OptimizerParamGroup> groups;
-  groups.emplace_back(method_->classifier_parameters(), std::make_unique<torch::optim::SGDOptions>(main));
+  // The frozen EMA network is not listed, so no optimizer touches it; the generator gets its own
+  // group(s) with its own schedule (ALGORITHMS.md §1.11).
+  const auto& o = config_.optimizer;
+  const GroupHyper main{config_.schedule.base_lr, o.momentum, o.weight_decay, o.nesterov};
+  const auto& g = config_.method.learned.generator;
+  const GroupHyper own{g.lr, g.momentum, g.weight_decay, g.nesterov};
   auto generator_params = method_->generator_parameters();
-  if (!generator_params.empty()) {
-    const auto& g = config_.method.learned.generator;
-    generator_schedule_ = config_.schedule;
-    generator_schedule_.base_lr = g.lr;
-    generator_schedule_.min_lr = g.min_lr;
-    torch::optim::SGDOptions own(g.lr);
-    own.momentum(g.momentum).weight_decay(g.weight_decay).nesterov(g.nesterov);
-    groups.emplace_back(generator_params, std::make_unique<torch::optim::SGDOptions>(own));
-    has_generator_group_ = true;
-  }
-  optimizer_ = std::make_unique<torch::optim::SGD>(std::move(groups), main);
+  has_generator_group_ = !generator_params.empty();
+  generator_schedule_ = config_.schedule;  // same stepping and warm-up, own lr and floor
+  generator_schedule_.base_lr = g.lr;
+  generator_schedule_.min_lr = g.min_lr;
+  auto built = make_optimizer(o, network, method_->classifier_parameters(), main, generator_params, own);
+  optimizer_ = std::move(built.optimizer);
+  group_roles_ = std::move(built.roles);
 }
 
 int64_t Trainer::parameter_count() const {
@@ -103,10 +107,30 @@ void Trainer::check_batch(const HostBatch& b) const {
 
 void Trainer::release_gradients() {
   // Dropping the gradients (rather than zeroing them, LibTorch 1.13's zero_grad()) lets backward
-  // write fresh gradient tensors instead of memset-then-accumulate. SGD treats both the same.
+  // write fresh gradient tensors instead of memset-then-accumulate. Both optimizers skip a
+  // parameter that has no gradient.
   for (auto& group : optimizer_->param_groups()) {
     for (auto& p : group.params()) p.mutable_grad() = torch::Tensor();
   }
+}
+
+void Trainer::apply_gradients() {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> with_grad;
+  for (auto& group : optimizer_->param_groups()) {
+    for (auto& p : group.params()) {
+      if (p.grad().defined()) with_grad.push_back(p);
+    }
+  }
+  const int64_t window = config_.optimizer.accumulate;
+  if (window > 1) {
+    // The mean over the window, as the original's loss / update_interval.
+    for (auto& p : with_grad) p.mutable_grad().div_(static_cast<double>(window));
+  }
+  if (config_.optimizer.grad_clip > 0 && !with_grad.empty()) {
+    torch::nn::utils::clip_grad_norm_(with_grad, config_.optimizer.grad_clip);
+  }
+  optimizer_->step();
 }
 
 void Trainer::set_learning_rates(StepResult& result) {
@@ -114,8 +138,9 @@ void Trainer::set_learning_rates(StepResult& result) {
   result.generator_lr = has_generator_group_ ? learning_rate(generator_schedule_, step_)
                                              : std::numeric_limits<double>::quiet_NaN();
   auto& groups = optimizer_->param_groups();
-  static_cast<torch::optim::SGDOptions&>(groups[0].options()).lr(result.lr);
-  if (has_generator_group_) static_cast<torch::optim::SGDOptions&>(groups[1].options()).lr(result.generator_lr);
+  for (size_t i = 0; i < groups.size(); ++i) {
+    groups[i].options().set_lr(group_roles_[i] == GroupRole::Generator ? result.generator_lr : result.lr);
+  }
 }
 
 StepResult Trainer::train_step(const HostBatch& batch, const ForcedDraws& forced) {
@@ -129,7 +154,11 @@ StepResult Trainer::train_step(const HostBatch& batch, const ForcedDraws& forced
   method_->network().train();
   auto x = train_batch_tensor(batch, config_.augment, gen_, device_.device);
   auto y = label_tensor(batch, device_.device);
-  release_gradients();
+  // Gradients add up over an accumulation window and are dropped at its start.
+  const int64_t window = config_.optimizer.accumulate;
+  const bool window_starts = step_ % window == 0;
+  const bool window_ends = (step_ + 1) % window == 0;
+  if (window_starts) release_gradients();
   auto out = method_->loss(x, y, gen_, forced, step_);
   result.loss = out.loss.item<double>();
   result.lambda = out.lambda;
@@ -145,9 +174,11 @@ StepResult Trainer::train_step(const HostBatch& batch, const ForcedDraws& forced
                                       "; the step was not applied. Lower lr, or set nanPolicy: 'skip-step'");
     }
     result.skipped = true;
+    // A partial backward may have reached the gradients: the window's sum so far is dropped.
+    release_gradients();
   } else {
     if (!out.backward_done) out.loss.backward();
-    optimizer_->step();
+    if (window_ends) apply_gradients();
     method_->after_step(step_);
   }
   ++step_;
@@ -312,6 +343,12 @@ Checkpoint Trainer::checkpoint() {
   Checkpoint c;
   c.tensors = state();
   for (auto& t : optimizer_state_tensors(*optimizer_)) c.tensors.push_back(std::move(t));
+  // Inside a gradient-accumulation window the gradients summed so far are state too.
+  if (step_ % config_.optimizer.accumulate != 0) {
+    for (const auto& p : method_->network().named_parameters()) {
+      if (p.value().grad().defined()) c.tensors.push_back(to_host(kGradientPrefix + p.key(), p.value().grad()));
+    }
+  }
   auto rng = gen_.get_state().contiguous();
   c.rng.assign(rng.data_ptr<uint8_t>(), rng.data_ptr<uint8_t>() + rng.numel());
   c.counters.emplace_back("step", step_);
@@ -320,13 +357,27 @@ Checkpoint Trainer::checkpoint() {
 }
 
 void Trainer::restore(const Checkpoint& c) {
-  std::unordered_map<std::string, const HostTensor*> network, optimizer;
+  std::unordered_map<std::string, const HostTensor*> network, optimizer, gradients;
   for (const auto& t : c.tensors) {
-    auto& into = t.name.rfind(kOptimizerPrefix, 0) == 0 ? optimizer : network;
+    auto& into = t.name.rfind(kOptimizerPrefix, 0) == 0  ? optimizer
+                 : t.name.rfind(kGradientPrefix, 0) == 0 ? gradients
+                                                         : network;
     if (!into.emplace(t.name, &t).second) throw Error(ErrorCode::Checkpoint, "the checkpoint holds '" + t.name + "' twice");
   }
   check_state(network, ErrorCode::Checkpoint, "the checkpoint's weights");
   check_optimizer_state(*optimizer_, optimizer);
+  std::vector<std::pair<torch::Tensor, const HostTensor*>> gradient_targets;
+  for (const auto& p : method_->network().named_parameters()) {
+    auto it = gradients.find(kGradientPrefix + p.key());
+    if (it == gradients.end()) continue;
+    if (it->second->shape != p.value().sizes().vec()) {
+      throw Error(ErrorCode::Checkpoint, "the checkpoint's '" + it->first + "' does not fit its parameter's shape");
+    }
+    gradient_targets.emplace_back(p.value(), it->second);
+  }
+  if (gradient_targets.size() != gradients.size()) {
+    throw Error(ErrorCode::Checkpoint, "the checkpoint holds gradients of parameters this model does not have");
+  }
 
   std::map<std::string, int64_t> counters(c.counters.begin(), c.counters.end());
   for (const auto& [name, _] : method_->counters()) {
@@ -348,6 +399,12 @@ void Trainer::restore(const Checkpoint& c) {
   method_->set_counters(counters);
   copy_state(network);
   load_optimizer_state(*optimizer_, optimizer);
+  release_gradients();
+  for (auto& [param, t] : gradient_targets) {
+    param.mutable_grad() = torch::from_blob(const_cast<float*>(t->values.data()), t->shape, torch::kFloat32)
+                               .to(param.options())
+                               .clone();
+  }
   auto rng = torch::from_blob(const_cast<uint8_t*>(c.rng.data()), {static_cast<int64_t>(c.rng.size())}, torch::kUInt8).clone();
   gen_.set_state(rng);
   step_ = step;

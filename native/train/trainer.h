@@ -3,7 +3,7 @@
 #pragma once
 
 #include <ATen/core/Generator.h>
-#include <torch/optim/sgd.h>
+#include <torch/optim/optimizer.h>
 
 #include <memory>
 #include <utility>
@@ -18,17 +18,12 @@
 #include "data/batch.h"
 #include "models/classifier.h"
 #include "train/method.h"
+#include "train/optimizer.h"
 #include "train/schedule.h"
 
 namespace adx {
 
 enum class NanPolicy { Error, SkipStep };
-
-struct OptimizerOptions {
-  double momentum = 0.9;
-  double weight_decay = 1e-4;
-  bool nesterov = false;
-};
 
 struct TrainerConfig {
   std::string device = "auto";
@@ -130,6 +125,8 @@ class Trainer {
   void check_images(const HostBatch& batch) const;
   void check_batch(const HostBatch& batch) const;
   void release_gradients();
+  // The accumulated gradients averaged over the window, clipped, and the optimizer step.
+  void apply_gradients();
   // Name → (parameter or buffer) of the whole network, in state() order.
   std::vector<std::pair<std::string, torch::Tensor>> state_targets() const;
   // Checks that `by_name` holds exactly the network's tensors with their shapes; throws `code`.
@@ -145,7 +142,8 @@ class Trainer {
   int64_t threads_ = 0;
   at::Generator gen_;
   std::unique_ptr<TrainMethod> method_;
-  std::unique_ptr<torch::optim::SGD> optimizer_;
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  std::vector<GroupRole> group_roles_;  // which schedule drives each parameter group
   bool has_generator_group_ = false;
   int64_t step_ = 0;
 };
