@@ -13,7 +13,7 @@ export interface NativeTrainerOptions {
   threads: number;
   seed: number;
   model: NativeModelOptions;
-  augment: { cropPadding: number; flip: boolean; mean: number[]; std: number[] };
+  augment: AugmentOptions;
   /** `learned` is read for automix and adautomix only; `modes` for the classic methods (absent or null: one mode from name and alpha). */
   method: { name: string; alpha: number; learned: ResolvedLearnedMix | null; modes?: Array<ResolvedClassicMode & { attentiveWeights?: TensorRecord }> | null };
   /** The SGD fields are required; AdamW, warm-up (in iterations), clipping and accumulation default to off. */
@@ -172,6 +172,12 @@ export interface AugmentOptions {
   flip: boolean;
   mean: number[];
   std: number[];
+  /** Training RandomResizedCrop (absent or null: off). */
+  resizedCrop?: { size: number; scale: [number, number]; ratio: [number, number]; interpolation: 'bicubic' | 'bilinear' } | null;
+  /** Test view: resize the whole image to this square, then take the central evalCrop (0: off). */
+  evalResize?: number;
+  evalCrop?: number;
+  evalInterpolation?: 'bicubic' | 'bilinear';
 }
 
 export interface BuildInfo {
@@ -205,6 +211,8 @@ export interface NativeAddon {
    * float32 NCHW out; `train` adds the seeded random crop and flip.
    */
   augmentBatch(images: Uint8Array, shape: BatchShape, options: AugmentOptions, seed: number, train: boolean): Float32Array;
+  /** The RandomResizedCrop boxes [top, left, height, width] a training batch draws first with `seed`. */
+  resizedCropBoxes(h: number, w: number, count: number, options: AugmentOptions, seed: number): [number, number, number, number][];
   /** FMix's grey low-frequency image before binarisation, [h, w] row-major in [0, 1] (for tests and plots). */
   fmixGrey(height: number, width: number, decay: number, seed: number): Float32Array;
   /**

@@ -62,6 +62,8 @@ describe('error codes', () => {
       [{ batchSize: 1000 }, 'batchSize (1000) is larger than the training set (64 samples)'],
       [{ augment: { cropPadding: 12 } }, 'augment.cropPadding must be smaller than the image size'],
       [{ augment: { mean: [0.1, 0.2], std: [1, 1] } }, 'one per image channel'],
+      [{ augment: { resizedCrop: { size: 8 } } }, 'the training view (8x8) and the test view (12x12) differ'],
+      [{ augment: { resizedCrop: { size: 8, scale: [0.5, 0.2] } } }, 'augment.resizedCrop.scale must be [min, max]'],
     ] as const;
     for (const [config, message] of bad) {
       const error = await expectCode(createTrainer({ ...tinyConfig, ...config } as never, data), 'E_CONFIG');

@@ -71,6 +71,27 @@ function resolveMethod(name: MethodName, input: Partial<MethodConfig>, optimizer
   return { name, alpha: name === 'classic' ? 1 : modes[0]!.alpha, learned: null, modes };
 }
 
+/** A [min, max] pair with lower ≤ min ≤ max ≤ upper. */
+function range(name: string, value: unknown, fallback: [number, number], lower: number, upper: number): [number, number] {
+  const v = value ?? fallback;
+  if (!Array.isArray(v) || v.length !== 2 || !v.every((x) => typeof x === 'number' && x > lower && x <= upper) || v[0] > v[1]) {
+    throw configError(`${name} must be [min, max] with ${lower} < min ≤ max ≤ ${upper}, got ${describe(v)}`);
+  }
+  return [v[0], v[1]];
+}
+
+function resolveResizedCrop(input: unknown): ResolvedConfig['augment']['resizedCrop'] {
+  if (input === undefined || input === null) return null;
+  const o = section<NonNullable<NonNullable<TrainConfig['augment']>['resizedCrop']>>('augment.resizedCrop', input);
+  checkKeys('augment.resizedCrop', o, ['size', 'scale', 'ratio', 'interpolation']);
+  return {
+    size: int('augment.resizedCrop.size', o.size, 1, 16384),
+    scale: range('augment.resizedCrop.scale', o.scale, [0.08, 1], 0, 1),
+    ratio: range('augment.resizedCrop.ratio', o.ratio, [3 / 4, 4 / 3], 0, 100),
+    interpolation: oneOf('augment.resizedCrop.interpolation', o.interpolation ?? 'bicubic', ['bicubic', 'bilinear'] as const),
+  };
+}
+
 export function resolveConfig(input: TrainConfig = {}): ResolvedConfig {
   if (typeof input !== 'object' || input === null) throw configError('the config must be an object');
   checkKeys('', input, [
@@ -90,7 +111,7 @@ export function resolveConfig(input: TrainConfig = {}): ResolvedConfig {
   const checkpoint = section<NonNullable<TrainConfig['checkpoint']>>('checkpoint', c.checkpoint);
   checkKeys('checkpoint', checkpoint, ['every', 'keep']);
   const augment = section<NonNullable<TrainConfig['augment']>>('augment', c.augment);
-  checkKeys('augment', augment, ['cropPadding', 'flip', 'mean', 'std']);
+  checkKeys('augment', augment, ['cropPadding', 'resizedCrop', 'evalResize', 'evalCrop', 'evalInterpolation', 'flip', 'mean', 'std']);
 
   const methodName = oneOf('method.name', methodInput.name ?? 'vanilla', METHODS);
   const learnedMethod = methodName === 'automix' || methodName === 'adautomix';
@@ -150,6 +171,10 @@ export function resolveConfig(input: TrainConfig = {}): ResolvedConfig {
     optimizer: resolvedOptimizer,
     augment: {
       cropPadding: int('augment.cropPadding', augment.cropPadding ?? 0, 0, 64),
+      resizedCrop: resolveResizedCrop(augment.resizedCrop),
+      evalResize: int('augment.evalResize', augment.evalResize ?? 0, 0, 16384),
+      evalCrop: int('augment.evalCrop', augment.evalCrop ?? 0, 0, 16384),
+      evalInterpolation: oneOf('augment.evalInterpolation', augment.evalInterpolation ?? 'bicubic', ['bicubic', 'bilinear'] as const),
       flip: bool('augment.flip', augment.flip ?? false),
       mean,
       std,

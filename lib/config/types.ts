@@ -222,6 +222,18 @@ export interface TrainConfig {
   augment?: {
     /** Random crop after reflect padding by this many pixels; 0 disables the crop. */
     cropPadding?: number;
+    /**
+     * RandomResizedCrop to `size`×`size` instead (torchvision's sampling): area share in `scale`
+     * (default [0.08, 1]), aspect log-uniform in `ratio` (default [3/4, 4/3]), 'bicubic' (default)
+     * or 'bilinear'. The test view must come out the same size (evalResize / evalCrop).
+     */
+    resizedCrop?: { size: number; scale?: [number, number]; ratio?: [number, number]; interpolation?: 'bicubic' | 'bilinear' };
+    /** Test view: resize the whole image to this square (0: as stored). */
+    evalResize?: number;
+    /** Test view: then its central crop of this side (0: none). */
+    evalCrop?: number;
+    /** The test resize's interpolation; default 'bicubic'. */
+    evalInterpolation?: 'bicubic' | 'bilinear';
     flip?: boolean;
     /** Per-channel normalisation in [0,1] pixel units; defaults come from the dataset. */
     mean?: number[];
@@ -275,7 +287,16 @@ export interface ResolvedConfig {
     gradClip: number;
     accumulate: number;
   };
-  augment: { cropPadding: number; flip: boolean; mean: number[] | null; std: number[] | null };
+  augment: {
+    cropPadding: number;
+    resizedCrop: { size: number; scale: [number, number]; ratio: [number, number]; interpolation: 'bicubic' | 'bilinear' } | null;
+    evalResize: number;
+    evalCrop: number;
+    evalInterpolation: 'bicubic' | 'bilinear';
+    flip: boolean;
+    mean: number[] | null;
+    std: number[] | null;
+  };
   epochs: number;
   batchSize: number;
   evalBatchSize: number;

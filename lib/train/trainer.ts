@@ -96,6 +96,7 @@ function toNativeOptions(c: ResolvedConfig, data: DatasetSplits): NativeTrainerO
   if (c.augment.cropPadding >= Math.min(train.height, train.width)) {
     throw configError(`augment.cropPadding must be smaller than the image size (${train.height}x${train.width}), got ${c.augment.cropPadding}`);
   }
+  const view = viewSizes(c.augment, train.height, train.width);
   const stepsPerEpoch = Math.floor(train.count / c.batchSize);
   if (stepsPerEpoch < 1) {
     throw configError(`batchSize (${c.batchSize}) is larger than the training set (${train.count} samples)`);
@@ -104,8 +105,8 @@ function toNativeOptions(c: ResolvedConfig, data: DatasetSplits): NativeTrainerO
     device: c.device,
     threads: c.threads,
     seed: c.seed,
-    model: nativeModelOptions(c.model, train.channels, train.numClasses, Math.min(train.height, train.width)),
-    augment: { cropPadding: c.augment.cropPadding, flip: c.augment.flip, mean, std },
+    model: nativeModelOptions(c.model, train.channels, train.numClasses, Math.min(view.height, view.width)),
+    augment: { ...c.augment, mean, std },
     method: { ...c.method },
     // The warm-up is counted in iterations on the native side.
     optimizer: { ...c.optimizer, warmupSteps: Math.round(c.optimizer.warmupEpochs * stepsPerEpoch) },
@@ -113,6 +114,24 @@ function toNativeOptions(c: ResolvedConfig, data: DatasetSplits): NativeTrainerO
     stepsPerEpoch,
     nanPolicy: c.nanPolicy,
   };
+}
+
+/** The training view's size, checked against the test view's (the model sees both). */
+function viewSizes(a: ResolvedConfig['augment'], height: number, width: number): { height: number; width: number } {
+  if (a.resizedCrop && a.cropPadding > 0) throw configError('augment.cropPadding and augment.resizedCrop exclude each other: pick one crop');
+  const train = a.resizedCrop ? { height: a.resizedCrop.size, width: a.resizedCrop.size } : { height, width };
+  const side = a.evalCrop || a.evalResize;
+  const test = side > 0 ? { height: side, width: side } : { height, width };
+  if (a.evalCrop > 0 && a.evalCrop > (a.evalResize || Math.min(height, width))) {
+    throw configError(`augment.evalCrop (${a.evalCrop}) is larger than the image it crops (${a.evalResize ? `${a.evalResize}²` : `${height}x${width}`})`);
+  }
+  if (train.height !== test.height || train.width !== test.width) {
+    throw configError(
+      `the training view (${train.height}x${train.width}) and the test view (${test.height}x${test.width}) differ: ` +
+        `set augment.evalResize / augment.evalCrop so that the test images come out at the training size`,
+    );
+  }
+  return train;
 }
 
 /** Marks a promise as handled now (it is awaited later), so an early rejection is not fatal. */

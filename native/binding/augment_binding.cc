@@ -2,10 +2,13 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
+#include <string>
 
 #include "core/compat.h"
 #include "core/errors.h"
 #include "data/augment.h"
+#include "data/resized_crop.h"
 #include "node/js_error.h"
 #include "node/read_options.h"
 #include "node/tensor_records.h"
@@ -25,6 +28,38 @@ Napi::Value augment_batch(const Napi::CallbackInfo& info) {
     auto gen = compat::make_cpu_generator(static_cast<uint64_t>(seed));
     const torch::Device cpu(torch::kCPU);
     return float32_array(env, train ? train_batch_tensor(batch, options, gen, cpu) : eval_batch_tensor(batch, options, cpu));
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (...) {
+    rethrow_as_js(env);
+  }
+}
+
+Napi::Value resized_crop_boxes(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  try {
+    auto dimension = [&](int i, const char* what) {
+      const double v = info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : -1;
+      if (!(v >= 1 && v <= 1e6 && v == std::floor(v))) throw Error(ErrorCode::Config, std::string(what) + " must be a positive integer");
+      return static_cast<int64_t>(v);
+    };
+    const int64_t h = dimension(0, "h"), w = dimension(1, "w"), count = dimension(2, "count");
+    if (!info[3].IsObject()) throw Error(ErrorCode::Config, "resizedCropBoxes needs augment options");
+    const auto options = read_augment_options(info[3].As<Napi::Object>());
+    check_resized_crop(options.resized_crop);
+    const double seed = info[4].IsNumber() ? info[4].As<Napi::Number>().DoubleValue() : 0;
+    auto gen = compat::make_cpu_generator(static_cast<uint64_t>(seed));
+    auto out = Napi::Array::New(env, static_cast<size_t>(count));
+    for (int64_t i = 0; i < count; ++i) {
+      const auto b = sample_resized_crop(h, w, options.resized_crop, gen);
+      auto box = Napi::Array::New(env, 4);
+      box.Set(0u, static_cast<double>(b.top));
+      box.Set(1u, static_cast<double>(b.left));
+      box.Set(2u, static_cast<double>(b.height));
+      box.Set(3u, static_cast<double>(b.width));
+      out.Set(static_cast<uint32_t>(i), box);
+    }
+    return out;
   } catch (const Napi::Error&) {
     throw;
   } catch (...) {

@@ -10,4 +10,8 @@ namespace adx::node {
 // Runs synchronously on the calling thread: meant for small batches.
 Napi::Value augment_batch(const Napi::CallbackInfo& info);
 
+// resizedCropBoxes(h, w, count, augmentOptions, seed) → [top, left, height, width][]: the boxes
+// a training batch of `count` h×w images draws first with that seed (for tests and inspection).
+Napi::Value resized_crop_boxes(const Napi::CallbackInfo& info);
+
 }  // namespace adx::node

@@ -37,6 +37,21 @@ torch::Tensor normalise(const torch::Tensor& nhwc_u8, const AugmentOptions& o, c
   return (x * (1.0 / 255.0) - mean).div_(std);
 }
 
+// RandomResizedCrop then flip: every box first, then every flip coin (the order of the draws).
+torch::Tensor resized_crop_view(const torch::Tensor& images, const AugmentOptions& o, at::Generator& gen,
+                                const torch::Device& device) {
+  const int64_t n = images.size(0), h = images.size(1), w = images.size(2);
+  std::vector<CropBox> boxes;
+  boxes.reserve(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) boxes.push_back(sample_resized_crop(h, w, o.resized_crop, gen));
+  auto x = resize_boxes(normalise(images, o, device), boxes, o.resized_crop.size, o.resized_crop.bicubic);
+  if (o.flip) {
+    auto flip = (torch::rand({n}, gen) < 0.5).to(device).view({n, 1, 1, 1});
+    x = torch::where(flip, x.flip(3), x);
+  }
+  return x.contiguous();
+}
+
 }  // namespace
 
 void check_normalisation(const AugmentOptions& o, int64_t channels) {
@@ -58,11 +73,34 @@ void check_crop_fits(const AugmentOptions& o, int64_t h, int64_t w) {
     throw Error(ErrorCode::Config, "crop padding (" + std::to_string(o.crop_padding) +
                                        ") must be smaller than the image size");
   }
+  if (o.resized_crop.size > 0) {
+    check_resized_crop(o.resized_crop);
+    if (o.crop_padding > 0) throw Error(ErrorCode::Config, "use either the padded random crop or the resized crop, not both");
+  }
+  const auto [eh, ew] = eval_view_size(o, h, w);
+  const auto [th, tw] = train_view_size(o, h, w);
+  if (eh != th || ew != tw) {
+    throw Error(ErrorCode::Config, "the test view (" + std::to_string(eh) + "x" + std::to_string(ew) +
+                                       ") differs from the training view (" + std::to_string(th) + "x" +
+                                       std::to_string(tw) + "): set the test resize/crop to the training size");
+  }
+}
+
+std::pair<int64_t, int64_t> train_view_size(const AugmentOptions& o, int64_t h, int64_t w) {
+  if (o.resized_crop.size > 0) return {o.resized_crop.size, o.resized_crop.size};
+  return {h, w};
+}
+
+std::pair<int64_t, int64_t> eval_view_size(const AugmentOptions& o, int64_t h, int64_t w) {
+  if (o.eval_crop > 0) return {o.eval_crop, o.eval_crop};
+  if (o.eval_resize > 0) return {o.eval_resize, o.eval_resize};
+  return {h, w};
 }
 
 torch::Tensor train_batch_tensor(const HostBatch& batch, const AugmentOptions& o, at::Generator& gen,
                                  const torch::Device& device) {
   auto images = borrow_images(batch);
+  if (o.resized_crop.size > 0) return resized_crop_view(images, o, gen, device);
   if (o.crop_padding <= 0 && !o.flip) return normalise(images, o, device);
 
   const auto n = batch.n, h = batch.h, w = batch.w, p = o.crop_padding;
@@ -84,7 +122,9 @@ torch::Tensor train_batch_tensor(const HostBatch& batch, const AugmentOptions& o
 }
 
 torch::Tensor eval_batch_tensor(const HostBatch& batch, const AugmentOptions& o, const torch::Device& device) {
-  return normalise(borrow_images(batch), o, device);
+  auto x = normalise(borrow_images(batch), o, device);
+  if (o.eval_resize <= 0 && o.eval_crop <= 0) return x;
+  return resize_and_center_crop(x, o.eval_resize, o.eval_crop, o.eval_bicubic).contiguous();
 }
 
 torch::Tensor label_tensor(const HostBatch& batch, const torch::Device& device) {

@@ -76,6 +76,13 @@ std::vector<int64_t> int_list(const Napi::Value& v, const std::string& what) {
 
 bool present(const Napi::Object& o, const char* key) { return o.Has(key) && !o.Get(key).IsUndefined(); }
 
+// 'bicubic' → true, 'bilinear' → false.
+bool bicubic_field(const Napi::Object& o, const char* key) {
+  const auto mode = string_field(o, key);
+  if (mode != "bicubic" && mode != "bilinear") config_error(std::string(key) + " must be 'bicubic' or 'bilinear'");
+  return mode == "bicubic";
+}
+
 // AdamW, warm-up, clipping and accumulation; each absent field keeps its native default (plain
 // SGD, as callers that predate them expect).
 void read_optimizer_extras(const Napi::Object& o, TrainerConfig& c) {
@@ -223,6 +230,22 @@ AugmentOptions read_augment_options(const Napi::Object& o) {
   a.flip = bool_field(o, "flip");
   a.mean = number_list(o, "mean");
   a.std = number_list(o, "std");
+  // Optional (absent: off): RandomResizedCrop and the test view's resize and centre crop.
+  if (present(o, "resizedCrop") && !o.Get("resizedCrop").IsNull()) {
+    auto rc = object_field(o, "resizedCrop");
+    a.resized_crop.size = int_field(rc, "size", 1, 16384);
+    const auto scale = number_list(rc, "scale");
+    const auto ratio = number_list(rc, "ratio");
+    if (scale.size() != 2 || ratio.size() != 2) config_error("resizedCrop scale and ratio must be [min, max]");
+    a.resized_crop.scale_min = scale[0];
+    a.resized_crop.scale_max = scale[1];
+    a.resized_crop.ratio_min = ratio[0];
+    a.resized_crop.ratio_max = ratio[1];
+    a.resized_crop.bicubic = bicubic_field(rc, "interpolation");
+  }
+  if (present(o, "evalResize")) a.eval_resize = int_field(o, "evalResize", 0, 16384);
+  if (present(o, "evalCrop")) a.eval_crop = int_field(o, "evalCrop", 0, 16384);
+  if (present(o, "evalInterpolation")) a.eval_bicubic = bicubic_field(o, "evalInterpolation");
   return a;
 }
 
