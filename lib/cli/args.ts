@@ -28,9 +28,13 @@ Trains an image classifier and evaluates it on the test split after every epoch.
   --seed <n>             seed of every random draw (same seed, same run on CPU)
   --threads <n>          CPU threads for LibTorch (default: all cores)
   --device <d>           auto | cpu | cuda | cuda:N (default: auto)
-  --dataset <name>       fashion-mnist | cifar10 | cifar100 (default: fashion-mnist)
+  --dataset <name>       fashion-mnist | cifar10 | cifar100 | tiny-imagenet | image-folder | image-list
+                         (default: fashion-mnist)
   --data <dir>           the dataset's folder (Fashion-MNIST default: /usr/share/datasets/fashion-mnist;
-                         CIFAR: the binary or Python version, extracted); --data-dir is the same
+                         CIFAR: the binary or Python version, extracted; tiny-imagenet: tiny-imagenet-200;
+                         image-folder: train/<class>/ and val/<class>/; image-list: meta/train.txt,
+                         meta/test.txt and images/); --data-dir is the same
+  --store-size <n>       image datasets: the side images are decoded to (default 64 Tiny-ImageNet, 256 others)
   --train-limit <n>      use only the first n training images
   --test-limit <n>       use only the first n test images
   --out <dir>            where to write config.json, metrics.jsonl, weights.safetensors and
@@ -108,6 +112,7 @@ export async function parseTrainArgs(argv: string[]): Promise<TrainCommand> {
       dataset: { type: 'string' },
       'train-limit': { type: 'string' },
       'test-limit': { type: 'string' },
+      'store-size': { type: 'string' },
       out: { type: 'string' },
       'checkpoint-every': { type: 'string' },
       'keep-checkpoints': { type: 'string' },
@@ -157,13 +162,15 @@ export async function parseTrainArgs(argv: string[]): Promise<TrainCommand> {
   const trainLimit = numberFlag('train-limit', values['train-limit']);
   const testLimit = numberFlag('test-limit', values['test-limit']);
   const dataDir = values.data ?? values['data-dir'];
-  if (dataDir !== undefined || values.dataset !== undefined || trainLimit !== undefined || testLimit !== undefined) {
+  const storeSize = numberFlag('store-size', values['store-size']);
+  if (dataDir !== undefined || values.dataset !== undefined || trainLimit !== undefined || testLimit !== undefined || storeSize !== undefined) {
     config.dataset = {
       ...file.dataset,
       ...(values.dataset !== undefined && { name: values.dataset as NonNullable<TrainConfig['dataset']>['name'] }),
       ...(dataDir !== undefined && { dir: dataDir }),
       ...(trainLimit !== undefined && { trainLimit }),
       ...(testLimit !== undefined && { testLimit }),
+      ...(storeSize !== undefined && { imageSize: storeSize }),
     };
   }
   const every = numberFlag('checkpoint-every', values['checkpoint-every']);

@@ -36,11 +36,23 @@ interface Session {
   config: ResolvedConfig;
 }
 
+/** Prints image decoding at most every 10% (or every 10 s when that is slower). */
+function decodeProgress(printer: ProgressPrinter): (done: number, total: number) => void {
+  let shown = 0;
+  let last = Date.now();
+  return (done, total) => {
+    if (done < total && done - shown < total / 10 && Date.now() - last < 10_000) return;
+    shown = done;
+    last = Date.now();
+    printer.line(`adautomix: decoded ${done} of ${total} images`);
+  };
+}
+
 /** A fresh run: resolve the config, create the trainer and the run folder. */
 async function startRun(command: TrainCommand, printer: ProgressPrinter): Promise<Session> {
   const config = resolveConfig(command.config);
   printer.line(`adautomix: loading ${config.dataset.name} from ${config.dataset.dir}`);
-  const trainer = await createTrainer(command.config);
+  const trainer = await createTrainer(command.config, { onDataProgress: decodeProgress(printer) });
   try {
     const run = await RunDir.create(command.out ?? defaultOutDir(config.preset));
     await run.writeConfig({ ...config, resolved: { ...trainer.info } });

@@ -2,7 +2,7 @@
  * Validates a TrainConfig and fills defaults. Messages speak the user's terms
  * ("batchSize must be an integer in [1, 65536], got 0"), before any native work starts.
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { configError } from '../errors.js';
 import { bool, checkKeys, describe, int, num, oneOf, optionalNumbers, section } from './validate.js';
 import { cifarFolders } from '../data/cifar.js';
@@ -51,13 +51,41 @@ function mergeWithPreset(config: TrainConfig): TrainConfig {
   };
 }
 
-/** Fashion-MNIST has Debian's package as its home; CIFAR is the user's own copy. */
+const EXPECTED_LAYOUT: Record<Exclude<DatasetName, 'fashion-mnist' | 'cifar10' | 'cifar100'>, string> = {
+  'tiny-imagenet': 'the extracted tiny-imagenet-200 folder (wnids.txt, train/<wnid>/images, val/val_annotations.txt) or its parent',
+  'image-folder': 'a folder with train/<class>/<images> and val/<class>/<images> (or test/)',
+  'image-list': "a folder with the lists (default meta/train.txt and meta/test.txt, 'path label' per line) and the images under images/",
+};
+
+/** Fashion-MNIST has Debian's package as its home; every other dataset is the user's own copy. */
 function defaultDataDir(name: DatasetName): string {
   if (name === 'fashion-mnist') return DEFAULT_FASHION_MNIST_DIR;
-  throw configError(
-    `dataset.dir (--data) is required for ${name}: the folder holding the extracted binary or Python version ` +
-      `(${cifarFolders(name).join(' or ')})`,
-  );
+  const layout =
+    name === 'cifar10' || name === 'cifar100'
+      ? `the folder holding the extracted binary or Python version (${cifarFolders(name).join(' or ')})`
+      : EXPECTED_LAYOUT[name];
+  throw configError(`dataset.dir (--data) is required for ${name}: ${layout}`);
+}
+
+function resolveImageSettings(name: DatasetName, dataset: NonNullable<TrainConfig['dataset']>): ResolvedConfig['dataset']['images'] {
+  if (name === 'fashion-mnist' || name === 'cifar10' || name === 'cifar100') {
+    const stray = (['imageSize', 'trainList', 'testList', 'imageRoot', 'cacheBudgetMB', 'decodeConcurrency'] as const).find((k) => dataset[k] !== undefined);
+    if (stray) throw configError(`dataset.${stray} is an option of the image datasets, not of ${name}`);
+    return null;
+  }
+  const text = (key: 'trainList' | 'testList' | 'imageRoot', fallback: string) => {
+    const v = dataset[key] ?? fallback;
+    if (typeof v !== 'string' || v === '') throw configError(`dataset.${key} must be a path, got ${describe(v)}`);
+    return v;
+  };
+  return {
+    imageSize: int('dataset.imageSize', dataset.imageSize ?? (name === 'tiny-imagenet' ? 64 : 256), 8, 4096),
+    trainList: text('trainList', 'meta/train.txt'),
+    testList: text('testList', 'meta/test.txt'),
+    imageRoot: text('imageRoot', 'images'),
+    cacheBudgetMB: int('dataset.cacheBudgetMB', dataset.cacheBudgetMB ?? Math.floor(totalmem() / 4 / 2 ** 20), 1, 2 ** 30),
+    decodeConcurrency: int('dataset.decodeConcurrency', dataset.decodeConcurrency ?? availableParallelism(), 1, 256),
+  };
 }
 
 function resolveMethod(name: MethodName, input: Partial<MethodConfig>, optimizer: ResolvedConfig['optimizer']): ResolvedConfig['method'] {
@@ -101,7 +129,9 @@ export function resolveConfig(input: TrainConfig = {}): ResolvedConfig {
   const c = mergeWithPreset(input);
 
   const dataset = section<NonNullable<TrainConfig['dataset']>>('dataset', c.dataset);
-  checkKeys('dataset', dataset, ['name', 'dir', 'trainLimit', 'testLimit']);
+  checkKeys('dataset', dataset, [
+    'name', 'dir', 'trainLimit', 'testLimit', 'imageSize', 'trainList', 'testList', 'imageRoot', 'cacheBudgetMB', 'decodeConcurrency',
+  ]);
   const methodInput = typeof c.method === 'string' ? { name: c.method } : section<MethodConfig>('method', c.method);
   const optimizer = section<NonNullable<TrainConfig['optimizer']>>('optimizer', c.optimizer);
   checkKeys('optimizer', optimizer, [
@@ -155,7 +185,11 @@ export function resolveConfig(input: TrainConfig = {}): ResolvedConfig {
   if (dataset.dir !== undefined && (typeof dataset.dir !== 'string' || dataset.dir === '')) {
     throw configError(`dataset.dir must be a folder path, got ${describe(dataset.dir)}`);
   }
-  const datasetName = oneOf('dataset.name', dataset.name ?? 'fashion-mnist', ['fashion-mnist', 'cifar10', 'cifar100'] as const);
+  const datasetName = oneOf(
+    'dataset.name',
+    dataset.name ?? 'fashion-mnist',
+    ['fashion-mnist', 'cifar10', 'cifar100', 'tiny-imagenet', 'image-folder', 'image-list'] as const,
+  );
   const limit = (name: string, v: unknown) => (v === undefined || v === null ? null : int(name, v, 1, 2 ** 31 - 1));
 
   return {
@@ -165,6 +199,7 @@ export function resolveConfig(input: TrainConfig = {}): ResolvedConfig {
       dir: dataset.dir ?? defaultDataDir(datasetName),
       trainLimit: limit('dataset.trainLimit', dataset.trainLimit),
       testLimit: limit('dataset.testLimit', dataset.testLimit),
+      images: resolveImageSettings(datasetName, dataset),
     },
     model: resolveModel(c.model),
     method: resolveMethod(methodName, methodInput, resolvedOptimizer),

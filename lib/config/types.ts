@@ -145,7 +145,7 @@ export interface ResolvedLearnedMix {
   lambdaSampler: 'beta-normalised' | 'dirichlet';
   maskLoss: { weight: number; mode: 'L1' | 'L2' | 'L1+Variance' | 'L2+Variance'; margin: number; schedule: 'constant' | 'cosine' };
 }
-export type DatasetName = 'fashion-mnist' | 'cifar10' | 'cifar100';
+export type DatasetName = 'fashion-mnist' | 'cifar10' | 'cifar100' | 'tiny-imagenet' | 'image-folder' | 'image-list';
 export type DeviceRequest = 'auto' | 'cpu' | 'cuda' | `cuda:${number}`;
 /** Names of the model zoo (`adautomix models` lists them with their defaults). */
 export type ModelArch =
@@ -157,7 +157,11 @@ export interface TrainConfig {
   /** Start from a named preset (see `presets`); fields given here override it. */
   preset?: string;
   dataset?: {
-    /** 'fashion-mnist' (default), 'cifar10' or 'cifar100'. */
+    /**
+     * 'fashion-mnist' (default), 'cifar10', 'cifar100', 'tiny-imagenet' (as distributed),
+     * 'image-folder' (DIR/train/<class>/..., DIR/val/<class>/...) or 'image-list' (`path label`
+     * lines: trainList, testList, paths relative to imageRoot).
+     */
     name?: DatasetName;
     /**
      * The dataset's folder. Fashion-MNIST: the IDX files; default /usr/share/datasets/fashion-mnist
@@ -165,6 +169,16 @@ export interface TrainConfig {
      * required.
      */
     dir?: string;
+    /** Image datasets: the side every image is stored at (shorter side resized, central square kept); default 64 for Tiny-ImageNet, 256 otherwise. */
+    imageSize?: number;
+    /** image-list: the lists, relative to dir (default 'meta/train.txt', 'meta/test.txt'), and the folder their paths start from (default 'images'). */
+    trainList?: string;
+    testList?: string;
+    imageRoot?: string;
+    /** Image datasets: the decoded images must fit in this many MiB of memory; default: a quarter of the RAM. */
+    cacheBudgetMB?: number;
+    /** Image datasets: files decoded at once; default: the number of cores. */
+    decodeConcurrency?: number;
     /** Use only the first N training samples (quick experiments, tests). */
     trainLimit?: number;
     /** Use only the first N test samples. */
@@ -267,7 +281,14 @@ export interface ResolvedModel {
 
 export interface ResolvedConfig {
   preset: string | null;
-  dataset: { name: DatasetName; dir: string; trainLimit: number | null; testLimit: number | null };
+  dataset: {
+    name: DatasetName;
+    dir: string;
+    trainLimit: number | null;
+    testLimit: number | null;
+    /** The image datasets' settings (null for the array datasets). */
+    images: { imageSize: number; trainList: string; testList: string; imageRoot: string; cacheBudgetMB: number; decodeConcurrency: number } | null;
+  };
   model: ResolvedModel;
   /** `learned`: AutoMix/AdAutoMix only; `modes`: the classic methods only (one entry for a single method). */
   method: { name: MethodName; alpha: number; learned: ResolvedLearnedMix | null; modes: ResolvedClassicMode[] | null };

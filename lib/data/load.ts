@@ -3,12 +3,19 @@ import type { ResolvedConfig } from '../config/types.js';
 import { takeFirst, type DatasetSplits } from './dataset.js';
 import { loadCifar } from './cifar.js';
 import { loadFashionMnist } from './fashion-mnist.js';
+import { loadImageDataset } from './images.js';
 
-export async function loadDataset(config: ResolvedConfig['dataset']): Promise<DatasetSplits> {
+export interface LoadOptions {
+  /** Image datasets: decoding progress (files done, total). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export async function loadDataset(config: ResolvedConfig['dataset'], options: LoadOptions = {}): Promise<DatasetSplits> {
+  const trainLimit = config.trainLimit ?? undefined;
+  const testLimit = config.testLimit ?? undefined;
+  if (config.name === 'tiny-imagenet' || config.name === 'image-folder' || config.name === 'image-list') {
+    return loadImageDataset(config.name, config.dir, config.images!, { trainLimit, testLimit, onProgress: options.onProgress });
+  }
   const splits = config.name === 'fashion-mnist' ? await loadFashionMnist(config.dir) : await loadCifar(config.name, config.dir);
-  return {
-    ...splits,
-    train: takeFirst(splits.train, config.trainLimit ?? undefined),
-    test: takeFirst(splits.test, config.testLimit ?? undefined),
-  };
+  return { ...splits, train: takeFirst(splits.train, trainLimit), test: takeFirst(splits.test, testLimit) };
 }

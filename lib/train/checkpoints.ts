@@ -222,7 +222,9 @@ export async function readCheckpoint(path: string): Promise<TrainerCheckpoint & 
  * it evaluates, and its checkpoint policy. Everything else must be equal for the resume to
  * continue the same run.
  */
-const FREE_TO_CHANGE = new Set(['threads', 'device', 'evalBatchSize', 'checkpoint', 'dataset.dir', 'preset']);
+const FREE_TO_CHANGE = new Set([
+  'threads', 'device', 'evalBatchSize', 'checkpoint', 'dataset.dir', 'preset', 'dataset.images.cacheBudgetMB', 'dataset.images.decodeConcurrency',
+]);
 
 /** The dotted paths where two configs differ (none for a resumable pair). */
 export function configDifferences(saved: unknown, current: unknown, path = ''): string[] {

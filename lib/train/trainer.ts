@@ -37,6 +37,8 @@ const PIPELINE_DEPTH = 2;
 export interface CreateTrainerOptions {
   /** Use these splits instead of loading the dataset the config names. */
   data?: DatasetSplits;
+  /** Image datasets: called as files are decoded (done, total). */
+  onDataProgress?: (done: number, total: number) => void;
 }
 
 export interface TrainerInfo extends NativeInitInfo {
@@ -57,7 +59,7 @@ export async function createResolvedTrainer(
   resolved: ResolvedConfig,
   options: CreateTrainerOptions & { skipPretrained?: boolean } = {},
 ): Promise<Trainer> {
-  const data = options.data ?? (await loadDataset(resolved.dataset));
+  const data = options.data ?? (await loadDataset(resolved.dataset, { onProgress: options.onDataProgress }));
   const native = loadNative();
   const nativeOptions = { ...toNativeOptions(resolved, data), method: await nativeMethodOptions(resolved.method) };
   const handle = new native.NativeTrainer(nativeOptions);

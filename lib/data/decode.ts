@@ -1,0 +1,82 @@
+/**
+ * Decoding image files (JPEG, PNG, WebP, ...) into one uint8 NHWC array with sharp, a bounded
+ * number of files at a time. Every image is brought to size×size×3: its shorter side resized to
+ * `size` (bicubic), then the central square kept (sharp's `fit: 'cover'`), so that batches of
+ * any source images stack. An image already size×size is only converted, never resampled.
+ */
+import { access } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import sharp from 'sharp';
+import { AdautomixError } from '../errors.js';
+
+export interface ImageFile {
+  path: string;
+  label: number;
+  /** Where the file was named (a list file and line), for error messages. */
+  origin?: string;
+}
+
+export interface DecodeOptions {
+  size: number;
+  /** Files decoded at once; default: the number of cores. */
+  concurrency?: number;
+  /** The decoded bytes may not exceed this; default: a quarter of the machine's memory. */
+  budgetBytes: number;
+  /** Called now and then with the files done so far. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+const CHANNELS = 3;
+
+/** All files decoded into count × size × size × 3 bytes (E_DATA naming the file that fails). */
+export async function decodeImages(files: readonly ImageFile[], options: DecodeOptions): Promise<Uint8Array> {
+  const { size } = options;
+  const bytesPer = size * size * CHANNELS;
+  const total = files.length * bytesPer;
+  if (total > options.budgetBytes) {
+    throw new AdautomixError(
+      `decoding ${files.length} images at ${size}x${size} needs ${(total / 2 ** 20).toFixed(0)} MiB, above the in-memory budget of ` +
+        `${(options.budgetBytes / 2 ** 20).toFixed(0)} MiB: raise dataset.cacheBudgetMB, or lower dataset.imageSize`,
+      'E_DATA',
+    );
+  }
+  const out = new Uint8Array(total);
+  const workers = Math.max(1, Math.min(options.concurrency ?? availableParallelism(), files.length));
+  // Our pool runs `workers` decodes at once; each uses one libvips thread so they do not oversubscribe.
+  const previous = sharp.concurrency();
+  sharp.concurrency(1);
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    for (let i = next++; i < files.length; i = next++) {
+      out.set(await decodeOne(files[i]!, size), i * bytesPer);
+      done += 1;
+      if (done % 256 === 0) options.onProgress?.(done, files.length);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: workers }, worker));
+  } finally {
+    sharp.concurrency(previous);
+  }
+  options.onProgress?.(files.length, files.length);
+  return out;
+}
+
+async function decodeOne(file: ImageFile, size: number): Promise<Uint8Array> {
+  const where = file.origin ? `${file.path} (${file.origin})` : file.path;
+  try {
+    await access(file.path);
+    const image = sharp(file.path, { failOn: 'error' });
+    const { width, height } = await image.metadata();
+    const pipeline = width === size && height === size ? image : image.resize(size, size, { fit: 'cover', position: 'centre', kernel: 'cubic' });
+    const { data, info } = await pipeline.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    if (info.channels !== CHANNELS || info.width !== size || info.height !== size) {
+      throw new Error(`decoded to ${info.width}x${info.height}x${info.channels}, expected ${size}x${size}x${CHANNELS}`);
+    }
+    return new Uint8Array(data.buffer, data.byteOffset, data.length);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : (error as Error).message;
+    throw new AdautomixError(`cannot decode the image ${where}: ${reason}`, 'E_DATA', undefined, { cause: error });
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * Image datasets on disk, as lists of (file, label) per split:
+ * - class folders: DIR/train/<class>/... and DIR/val/<class>/... (or test/), classes numbered in
+ *   sorted folder-name order (as torchvision's ImageFolder), files found at any depth;
+ * - Tiny-ImageNet as distributed: DIR/wnids.txt, DIR/train/<wnid>/images/*.JPEG and the
+ *   validation images in DIR/val/images with their classes in DIR/val/val_annotations.txt;
+ * - image lists: one `relative/path label` per line (labels from 0), the way the CUB-200,
+ *   FGVC-Aircraft and Stanford-Cars splits are usually given; paths relative to an image root.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { AdautomixError } from '../errors.js';
+import type { ImageFile } from './decode.js';
+
+export interface ImageSplits {
+  train: ImageFile[];
+  test: ImageFile[];
+  classNames: string[];
+  /** Which layout was read, for messages. */
+  layout: string;
+}
+
+const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.gif', '.avif']);
+
+const dataError = (message: string, cause?: unknown) =>
+  new AdautomixError(message, 'E_DATA', undefined, cause === undefined ? undefined : { cause });
+
+async function isDirectory(path: string): Promise<boolean> {
+  return stat(path).then((s) => s.isDirectory(), () => false);
+}
+
+async function isFile(path: string): Promise<boolean> {
+  return stat(path).then((s) => s.isFile(), () => false);
+}
+
+/** Image files under `dir` at any depth, sorted. */
+async function imagesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((e) => e.isFile() && IMAGE_EXTENSIONS.has(extname(e.name).toLowerCase()))
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+}
+
+async function subfolders(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+}
+
+async function classFolderSplit(dir: string, classNames: string[]): Promise<ImageFile[]> {
+  const present = await subfolders(dir);
+  const unknown = present.filter((name) => !classNames.includes(name));
+  if (unknown.length > 0) {
+    throw dataError(`${dir} has class folder(s) the training split lacks: ${unknown.slice(0, 5).join(', ')}`);
+  }
+  const files: ImageFile[] = [];
+  for (const name of present) {
+    for (const path of await imagesUnder(join(dir, name))) files.push({ path, label: classNames.indexOf(name) });
+  }
+  return files;
+}
+
+/** DIR/train/<class>/... with DIR/val/<class>/... or DIR/test/<class>/.... */
+export async function scanClassFolders(dir: string): Promise<ImageSplits> {
+  const trainDir = join(dir, 'train');
+  const testDir = (await isDirectory(join(dir, 'val'))) ? join(dir, 'val') : join(dir, 'test');
+  if (!(await isDirectory(trainDir)) || !(await isDirectory(testDir))) {
+    throw dataError(
+      `${dir} is not an image-folder dataset: expected ${trainDir}/<class>/<images> and ${join(dir, 'val')}/<class>/<images> (or test/)`,
+    );
+  }
+  const classNames = await subfolders(trainDir);
+  if (classNames.length < 2) throw dataError(`${trainDir} needs at least two class folders, found ${classNames.length}`);
+  const train = await classFolderSplit(trainDir, classNames);
+  const test = await classFolderSplit(testDir, classNames);
+  if (train.length === 0 || test.length === 0) throw dataError(`no images found under ${train.length === 0 ? trainDir : testDir}`);
+  return { train, test, classNames, layout: 'class folders' };
+}
+
+/** Tiny-ImageNet-200 as distributed (tiny-imagenet-200/), `dir` being it or its parent. */
+export async function scanTinyImageNet(dir: string): Promise<ImageSplits> {
+  const root = (await isFile(join(dir, 'wnids.txt'))) ? dir : join(dir, 'tiny-imagenet-200');
+  const annotations = join(root, 'val', 'val_annotations.txt');
+  if (!(await isFile(join(root, 'wnids.txt'))) || !(await isFile(annotations))) {
+    throw dataError(
+      `Tiny-ImageNet not found in ${dir}: expected wnids.txt, train/<wnid>/images/*.JPEG and val/val_annotations.txt ` +
+        `in it or in ${join(dir, 'tiny-imagenet-200')} (the extracted tiny-imagenet-200.zip)`,
+    );
+  }
+  const classNames = await subfolders(join(root, 'train'));
+  const train = await classFolderSplit(join(root, 'train'), classNames);
+  const lines = (await readFile(annotations, 'utf8')).split('\n');
+  const test: ImageFile[] = [];
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    const [file, wnid] = line.split('\t');
+    const label = classNames.indexOf(wnid ?? '');
+    if (!file || label < 0) throw dataError(`${annotations}:${i + 1}: expected 'file<TAB>wnid...' with a wnid of train/, got '${line.slice(0, 80)}'`);
+    test.push({ path: join(root, 'val', 'images', file), label, origin: `${annotations}:${i + 1}` });
+  });
+  return { train, test, classNames, layout: 'Tiny-ImageNet' };
+}
+
+/** `relative/path label` lines; the path may hold spaces (the label is the last field). */
+async function readList(listPath: string, imageRoot: string): Promise<ImageFile[]> {
+  let text: string;
+  try {
+    text = await readFile(listPath, 'utf8');
+  } catch (error) {
+    throw dataError(`cannot read the image list ${listPath}: ${(error as Error).message}`, error);
+  }
+  const files: ImageFile[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    const match = /^(.*\S)\s+(\d+)$/.exec(line);
+    if (!match) throw dataError(`${listPath}:${i + 1}: expected 'relative/path label' (label an integer ≥ 0), got '${line.slice(0, 80)}'`);
+    files.push({ path: join(imageRoot, match[1]!), label: Number(match[2]), origin: `${listPath}:${i + 1}` });
+  });
+  if (files.length === 0) throw dataError(`the image list ${listPath} names no images`);
+  return files;
+}
+
+/** Train and test lists; classes 0..K−1 from the training list, test labels checked against them. */
+export async function scanImageLists(trainList: string, testList: string, imageRoot: string): Promise<ImageSplits> {
+  const train = await readList(trainList, imageRoot);
+  const test = await readList(testList, imageRoot);
+  const classes = Math.max(...train.map((f) => f.label)) + 1;
+  if (classes < 2) throw dataError(`${trainList} has fewer than two classes`);
+  const outside = test.find((f) => f.label >= classes);
+  if (outside) throw dataError(`${outside.origin}: label ${outside.label} is outside the ${classes} classes of ${trainList} (0..${classes - 1})`);
+  const seen = new Set(train.map((f) => f.label));
+  if (seen.size !== classes) {
+    const missing = Array.from({ length: classes }, (_, k) => k).find((k) => !seen.has(k));
+    throw dataError(`${trainList} has no image of class ${missing} (its labels run 0..${classes - 1}, every class needs training images)`);
+  }
+  return { train, test, classNames: Array.from({ length: classes }, (_, k) => String(k)), layout: 'image lists' };
+}

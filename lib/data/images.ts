@@ -1,0 +1,68 @@
+/**
+ * Image-file datasets (Tiny-ImageNet, class folders, image lists) decoded into memory: every image
+ * at imageSize² × 3, normalised by default with the ImageNet statistics, as OpenMixup's configs
+ * for these datasets do (ALGORITHMS.md §5.1).
+ */
+import { isAbsolute, join } from 'node:path';
+import type { ResolvedConfig } from '../config/types.js';
+import type { DatasetSplits, ImageDataset } from './dataset.js';
+import { decodeImages, type ImageFile } from './decode.js';
+import { scanClassFolders, scanImageLists, scanTinyImageNet, type ImageSplits } from './image-folder.js';
+
+export const IMAGENET_STATS = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+
+export type ImageDatasetName = 'tiny-imagenet' | 'image-folder' | 'image-list';
+
+export interface ImageLoadOptions {
+  trainLimit?: number;
+  testLimit?: number;
+  /** Decoding progress over both splits. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+function scan(name: ImageDatasetName, dir: string, s: NonNullable<ResolvedConfig['dataset']['images']>): Promise<ImageSplits> {
+  const under = (p: string) => (isAbsolute(p) ? p : join(dir, p));
+  if (name === 'tiny-imagenet') return scanTinyImageNet(dir);
+  if (name === 'image-folder') return scanClassFolders(dir);
+  return scanImageLists(under(s.trainList), under(s.testList), under(s.imageRoot));
+}
+
+export async function loadImageDataset(
+  name: ImageDatasetName,
+  dir: string,
+  settings: NonNullable<ResolvedConfig['dataset']['images']>,
+  options: ImageLoadOptions = {},
+): Promise<DatasetSplits> {
+  const splits = await scan(name, dir, settings);
+  // Limits apply before decoding, so a quick run does not decode the whole dataset.
+  const train = splits.train.slice(0, options.trainLimit ?? splits.train.length);
+  const test = splits.test.slice(0, options.testLimit ?? splits.test.length);
+  const size = settings.imageSize;
+  const total = train.length + test.length;
+  const budget = settings.cacheBudgetMB * 2 ** 20;
+  const decode = (files: ImageFile[], offset: number, budgetBytes: number) =>
+    decodeImages(files, {
+      size,
+      concurrency: settings.decodeConcurrency,
+      budgetBytes,
+      onProgress: (done) => options.onProgress?.(offset + done, total),
+    });
+  const trainImages = await decode(train, 0, budget);
+  const testImages = await decode(test, train.length, budget - trainImages.length);
+  const dataset = (files: ImageFile[], images: Uint8Array, split: string): ImageDataset => ({
+    images,
+    labels: Int32Array.from(files, (f) => f.label),
+    count: files.length,
+    height: size,
+    width: size,
+    channels: 3,
+    numClasses: splits.classNames.length,
+    source: `${name} ${split} (${splits.layout}) in ${dir}`,
+  });
+  return {
+    train: dataset(train, trainImages, 'train'),
+    test: dataset(test, testImages, 'test'),
+    classNames: splits.classNames,
+    stats: IMAGENET_STATS,
+  };
+}
