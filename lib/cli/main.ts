@@ -20,7 +20,7 @@ const USAGE = `Usage: adautomix <command> [options]
 Commands:
   train     train a classifier (adautomix train --help)
   samples   a PNG grid of a learned mixer's masks and mixed images (adautomix samples --help)
-  presets   list the named presets
+  presets   list the named presets (adautomix presets tiny adautomix: those whose names hold both)
   models    list the model architectures and their defaults
   info      LibTorch version, devices and threads of this build
   --version print the version`;
@@ -170,8 +170,11 @@ async function train(argv: string[]): Promise<number> {
   }
 }
 
-function listPresets(): number {
-  for (const [name, preset] of Object.entries(presets)) console.log(`${name}\n  ${preset.description}`);
+/** `adautomix presets [words...]`: every preset, or those whose name holds all the words. */
+function listPresets(words: string[]): number {
+  const shown = Object.entries(presets).filter(([name]) => words.every((w) => name.includes(w)));
+  for (const [name, preset] of shown) console.log(`${name}\n  ${preset.description}`);
+  if (shown.length === 0) console.log(`no preset name holds ${words.map((w) => `'${w}'`).join(' and ')}`);
   return 0;
 }
 
@@ -203,7 +206,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'samples':
         return await samples(rest);
       case 'presets':
-        return listPresets();
+        return listPresets(rest);
       case 'models':
         return listModelsCommand();
       case 'info':

@@ -33,19 +33,33 @@ function mergeModel(preset: TrainConfig['model'], user: TrainConfig['model']): T
 function mergeWithPreset(config: TrainConfig): TrainConfig {
   if (config.preset === undefined) return config;
   const preset = presets[config.preset];
-  if (!preset) throw configError(`preset must be one of ${presetNames().map((p) => `'${p}'`).join(', ')}, got ${describe(config.preset)}`);
+  if (!preset) {
+    const near = presetNames().filter((p) => typeof config.preset === 'string' && p.startsWith(config.preset.split('-')[0]!)).slice(0, 5);
+    throw configError(
+      `preset ${describe(config.preset)} does not exist; \`adautomix presets\` lists all ${presetNames().length}` +
+        (near.length > 0 ? ` (e.g. ${near.join(', ')})` : ' (e.g. fmnist-quick, cifar100-r18-adautomix-800e)'),
+    );
+  }
   const base = preset.config;
   const method =
     typeof config.method === 'string' ? { name: config.method } : config.method;
   const baseMethod = typeof base.method === 'string' ? { name: base.method } : base.method;
   const name = method?.name ?? baseMethod?.name;
   const learned = name === 'automix' || name === 'adautomix' ? preset.learnedDefaults : undefined;
+  // Another method than the preset's keeps none of the preset's method options (they belong to its method).
+  const presetMethod = method?.name !== undefined && method.name !== baseMethod?.name ? {} : baseMethod;
+  const model = mergeModel(base.model, config.model);
+  if (preset.needsPretrained && !model?.pretrained) {
+    throw configError(
+      `preset ${config.preset} starts from ImageNet-pretrained torchvision weights: pass --pretrained FILE (model.pretrained; see docs/models.md)`,
+    );
+  }
   return {
     ...base,
     ...config,
     dataset: { ...base.dataset, ...config.dataset },
-    model: mergeModel(base.model, config.model),
-    method: { ...learned, ...baseMethod, ...method },
+    model,
+    method: { ...learned, ...presetMethod, ...method },
     optimizer: { ...base.optimizer, ...config.optimizer },
     augment: { ...base.augment, ...config.augment },
   };

@@ -1,0 +1,200 @@
+/**
+ * The published runs as presets, `<dataset>-<backbone>-<method>-<epochs>e`: every row of
+ * ALGORITHMS.md §6.1 (CIFAR-100 CNNs), §6.4 (Tiny-ImageNet) and §6.5 (CUB-200, FGVC-Aircraft,
+ * Stanford-Cars) that our backbones and methods cover, with the settings of §1.2, §1.11, §2.4, §3
+ * and §5.1. Not here yet: the Swin-T/ConvNeXt-T CIFAR columns (they need RandAugment) and
+ * ImageNet (it does not fit in memory, and streaming is not built yet).
+ */
+import { classicAlpha, type AlphaSetting } from './classic-alpha.js';
+import type { ClassicMethodName, LearnedMixConfig, MethodConfig, ModelArch, TrainConfig } from './types.js';
+
+export interface PublishedPreset {
+  description: string;
+  config: TrainConfig;
+  /** The preset starts from ImageNet-pretrained torchvision weights, which the user supplies (--pretrained). */
+  needsPretrained?: boolean;
+  /** The number the source reports for this run (top-1 %), and where. */
+  published: { top1: number; source: string };
+}
+
+type Method = 'vanilla' | 'automix' | 'adautomix' | ClassicMethodName;
+
+interface Column {
+  dataset: 'cifar100' | 'tiny' | 'cub' | 'aircraft' | 'cars';
+  backbone: 'r18' | 'r50' | 'rx50';
+  /** Published top-1 per method; methods without a number have no preset. */
+  results: Partial<Record<Method, number>>;
+}
+
+const ARCH: Record<Column['dataset'], Record<Column['backbone'], ModelArch>> = {
+  cifar100: { r18: 'resnet18_cifar', r50: 'resnet50_cifar', rx50: 'resnext50_32x4d_cifar' },
+  tiny: { r18: 'resnet18_cifar', r50: 'resnet50_cifar', rx50: 'resnext50_32x4d_cifar' },
+  cub: { r18: 'resnet18', r50: 'resnet50', rx50: 'resnext50_32x4d' },
+  aircraft: { r18: 'resnet18', r50: 'resnet50', rx50: 'resnext50_32x4d' },
+  cars: { r18: 'resnet18', r50: 'resnet50', rx50: 'resnext50_32x4d' },
+};
+
+const r = (...v: (number | null)[]) => v;
+/** §6.1 (R18, RX50 at 800 epochs). */
+const CIFAR: [Method, ...(number | null)[]][] = [
+  ['vanilla', ...r(78.04, 81.09)], ['mixup', ...r(79.12, 82.1)], ['cutmix', ...r(78.17, 78.32)], ['saliencymix', ...r(79.12, 78.77)],
+  ['fmix', ...r(79.69, 79.02)], ['resizemix', ...r(80.01, 80.35)], ['puzzlemix', ...r(81.13, 82.85)], ['automix', ...r(82.04, 83.64)],
+  ['adautomix', ...r(82.32, 84.22)],
+];
+/** §6.4 (Tiny R18, RX50 at 400 epochs; AdAutoMix's numbers where OpenMixup's differ). */
+const TINY: [Method, ...(number | null)[]][] = [
+  ['vanilla', ...r(61.68, 65.04)], ['mixup', ...r(63.86, 66.36)], ['cutmix', ...r(65.53, 66.47)], ['manifoldmix', ...r(64.15, 67.3)],
+  ['smoothmix', ...r(66.65, 69.65)], ['saliencymix', ...r(64.4, 66.55)], ['attentivemix', ...r(64.85, 67.42)], ['fmix', ...r(63.47, 65.08)],
+  ['gridmix', ...r(65.14, 66.53)], ['resizemix', ...r(63.17, 65.87)], ['puzzlemix', ...r(65.81, 67.83)], ['automix', ...r(67.33, 70.72)],
+  ['adautomix', ...r(69.19, 72.89)],
+];
+/** §6.5 (CUB R18, R50, RX50; Aircraft R18, RX50; Cars R18, RX50 at 200 epochs). */
+const FINE: [Method, ...(number | null)[]][] = [
+  ['vanilla', ...r(77.68, 82.38, 83.01, 80.23, 85.1, 86.32, 90.15)],
+  ['mixup', ...r(78.39, 82.98, 84.58, 79.52, 85.18, 86.27, 90.81)],
+  ['cutmix', ...r(78.4, 83.17, 85.68, 78.84, 84.55, 87.48, 91.22)],
+  ['manifoldmix', ...r(79.76, 83.76, 86.38, 80.68, 86.6, 85.88, 90.2)],
+  ['smoothmix', ...r(76.42, 82.78, 82.84, 75.01, 83.26, 84.28, 89.23)],
+  ['saliencymix', ...r(77.95, 82.02, 83.29, 80.02, 84.31, 86.48, 90.6)],
+  ['attentivemix', ...r(78.34, 83.76, 83.69, 74.95, 83.17, 86.91, 90.62)],
+  ['fmix', ...r(77.28, 83.34, 84.06, 79.36, 86.23, 87.55, 90.9)],
+  ['gridmix', ...r(77.15, 81.98, 83.19, 80.08, 84.82, 86.77, 91.5)],
+  ['resizemix', ...r(78.5, 83.41, 84.77, 78.1, 84.08, 88.17, 91.36)],
+  ['snapmix', ...r(79.27, 83.15, 83.53, 77.86, 83.41, 88.45, 91.37)],
+  ['puzzlemix', ...r(78.63, 83.83, 84.51, 80.76, 86.23, 87.78, 91.29)],
+  ['automix', ...r(79.87, 83.88, 86.56, 81.37, 86.72, 88.89, 91.38)],
+  ['adautomix', ...r(80.88, 84.57, null, 81.73, 87.16, 89.19, 91.59)],
+];
+
+function columns(table: [Method, ...(number | null)[]][], heads: [Column['dataset'], Column['backbone']][]): Column[] {
+  return heads.map(([dataset, backbone], i) => ({
+    dataset,
+    backbone,
+    results: Object.fromEntries(table.filter((row) => row[i + 1] != null).map((row) => [row[0], row[i + 1] as number])),
+  }));
+}
+
+const COLUMNS: Column[] = [
+  ...columns(CIFAR, [['cifar100', 'r18'], ['cifar100', 'rx50']]),
+  ...columns(TINY, [['tiny', 'r18'], ['tiny', 'rx50']]),
+  ...columns(FINE, [['cub', 'r18'], ['cub', 'r50'], ['cub', 'rx50'], ['aircraft', 'r18'], ['aircraft', 'rx50'], ['cars', 'r18'], ['cars', 'rx50']]),
+];
+
+const EPOCHS: Record<Column['dataset'], number> = { cifar100: 800, tiny: 400, cub: 200, aircraft: 200, cars: 200 };
+const SOURCE: Record<Column['dataset'], string> = {
+  cifar100: 'AdAutoMix README (ALGORITHMS.md §6.1)',
+  tiny: 'AdAutoMix README / Experiments.md (ALGORITHMS.md §6.4)',
+  cub: 'AdAutoMix Experiments.md (ALGORITHMS.md §6.5)',
+  aircraft: 'AdAutoMix Experiments.md (ALGORITHMS.md §6.5)',
+  cars: 'AdAutoMix Experiments.md (ALGORITHMS.md §6.5)',
+};
+const FINE_GRAINED = new Set<Column['dataset']>(['cub', 'aircraft', 'cars']);
+const DATA_HELP: Record<Column['dataset'], string> = {
+  cifar100: 'your CIFAR-100 (binary or Python version): --data DIR',
+  tiny: 'your Tiny-ImageNet (the extracted tiny-imagenet-200): --data DIR',
+  cub: 'your CUB-200-2011 as image lists (DIR/meta/train.txt, DIR/meta/test.txt, DIR/images/): --data DIR',
+  aircraft: 'your FGVC-Aircraft as image lists (DIR/meta/train.txt, DIR/meta/test.txt, DIR/images/): --data DIR',
+  cars: 'your Stanford-Cars as image lists (DIR/meta/train.txt, DIR/meta/test.txt, DIR/images/): --data DIR',
+};
+
+/** Data, model, augmentation and the classifier's optimizer of a column (§5.1, §1.11). */
+function base(c: Column, method: Method): TrainConfig {
+  const arch = ARCH[c.dataset][c.backbone];
+  if (c.dataset === 'cifar100') {
+    // Classic methods and vanilla anneal to 0 (§5.1); AutoMix to 0.05; AdAutoMix R18 0.05, RX50 0.08 (its log).
+    const minLr = method === 'adautomix' ? (c.backbone === 'rx50' ? 0.08 : 0.05) : method === 'automix' ? 0.05 : 0;
+    return {
+      dataset: { name: 'cifar100' },
+      model: { arch },
+      optimizer: { lr: 0.1, minLr, momentum: 0.9, weightDecay: 1e-4, lrStepping: 'epoch' },
+      augment: { cropPadding: 4, flip: true },
+      batchSize: 100,
+    };
+  }
+  if (c.dataset === 'tiny') {
+    const minLr = method === 'automix' || (method === 'adautomix' && c.backbone === 'rx50') ? 0.05 : 0;
+    return {
+      dataset: { name: 'tiny-imagenet' },
+      model: { arch },
+      optimizer: { lr: 0.2, minLr, momentum: 0.9, weightDecay: 1e-4, lrStepping: 'epoch' },
+      augment: { resizedCrop: { size: 64 }, flip: true },
+      batchSize: 100,
+    };
+  }
+  return {
+    dataset: { name: 'image-list', imageSize: 256 },
+    model: { arch },
+    optimizer: { lr: 1e-3, minLr: c.dataset === 'aircraft' && c.backbone === 'r18' ? 5e-4 : 0, momentum: 0.9, weightDecay: 5e-4, lrStepping: 'epoch' },
+    augment: { resizedCrop: { size: 224, scale: [0.5, 1] }, flip: true, evalCrop: 224 },
+    batchSize: 16,
+  };
+}
+
+const ALPHA_SETTING: Record<Column['dataset'], AlphaSetting> = {
+  cifar100: 'cifar100', tiny: 'tiny-imagenet', cub: 'fine-grained', aircraft: 'fine-grained', cars: 'fine-grained',
+};
+
+/** AdAutoMix's options for a column (§1.2, §1.10, §1.11). */
+function adautomix(c: Column): LearnedMixConfig {
+  const row = `${c.dataset}-${c.backbone}`;
+  if (c.dataset === 'cifar100') return {};
+  if (c.dataset === 'tiny') {
+    return { betaRatio: 0.4, generator: c.backbone === 'rx50' ? { lr: 0.1, minLr: 1e-3 } : { lr: 0.1, minLr: 0 } };
+  }
+  const beta: Record<string, number> = { 'cub-r50': 0.1, 'cub-rx50': 0.1, 'aircraft-rx50': 0.6, 'cars-r18': 0.5 };
+  return {
+    lamConcat: true,
+    lamMargin: row === 'aircraft-r18' ? 0 : 0.03,
+    randomSamples: ['cub-r18', 'aircraft-r18', 'aircraft-rx50'].includes(row),
+    noRepeatShuffle: row === 'cub-rx50',
+    betaRatio: beta[row] ?? 0.3,
+    ema: { end: 0.99999 },
+    generator: { lr: 0.1, minLr: row === 'cub-rx50' ? 5e-4 : 1e-3, momentum: 0.9 },
+  };
+}
+
+/** AutoMix's options for a column (§2.4). */
+function automix(c: Column): LearnedMixConfig {
+  if (c.dataset === 'cifar100') return {};
+  if (c.dataset === 'tiny') return { generator: { lr: 0.1, minLr: 1e-3 } };
+  return { lamConcat: true, ema: { end: 0.99999 }, maskLoss: { schedule: 'cosine' }, generator: { lr: 0.01, minLr: 5e-4, momentum: 0.9 } };
+}
+
+function methodConfig(c: Column, method: Method): MethodConfig {
+  if (method === 'vanilla') return { name: 'vanilla' };
+  if (method === 'adautomix') return { name: 'adautomix', ...adautomix(c) };
+  if (method === 'automix') return { name: 'automix', ...automix(c) };
+  const alpha = classicAlpha(method, ALPHA_SETTING[c.dataset]) ?? undefined;
+  // OpenMixup's Tiny-ImageNet (and ImageNet) PuzzleMix transports the labelling's own blocks.
+  const puzzle = method === 'puzzlemix' && c.dataset !== 'cifar100' ? { puzzle: { transportSize: -1 } } : {};
+  return { name: method, ...(alpha !== undefined && { alpha }), ...puzzle };
+}
+
+const DATASET_LABEL: Record<Column['dataset'], string> = {
+  cifar100: 'CIFAR-100', tiny: 'Tiny-ImageNet', cub: 'CUB-200', aircraft: 'FGVC-Aircraft', cars: 'Stanford-Cars',
+};
+
+function preset(c: Column, method: Method, top1: number): [string, PublishedPreset] {
+  const epochs = EPOCHS[c.dataset];
+  const name = `${c.dataset}-${c.backbone}-${method}-${epochs}e`;
+  const fine = FINE_GRAINED.has(c.dataset);
+  const config: TrainConfig = { ...base(c, method), method: methodConfig(c, method), epochs };
+  const extra = method === 'attentivemix' ? ' AttentiveMix also needs method.attentive.pretrained.' : '';
+  return [
+    name,
+    {
+      description:
+        `${method} with ${ARCH[c.dataset][c.backbone]} on ${DATASET_LABEL[c.dataset]}, ${epochs} epochs of ${config.batchSize}, as published ` +
+        `(${top1}% top-1, ${SOURCE[c.dataset]}). Needs ${DATA_HELP[c.dataset]}` +
+        (fine ? '; starts from ImageNet-pretrained torchvision weights: --pretrained FILE (docs/models.md).' : '.') +
+        extra,
+      config,
+      ...(fine && { needsPretrained: true }),
+      published: { top1, source: SOURCE[c.dataset] },
+    },
+  ];
+}
+
+export const PUBLISHED_PRESETS: Record<string, PublishedPreset> = Object.fromEntries(
+  COLUMNS.flatMap((c) => (Object.entries(c.results) as [Method, number][]).map(([method, top1]) => preset(c, method, top1))),
+);
