@@ -26,3 +26,6 @@ export { CheckpointStore, readCheckpoint } from './train/checkpoints.js';
 export type { DataFingerprint, TrainerCheckpoint, TrainingProgress } from './train/checkpoints.js';
 export { findCheckpoint, resumeTrainer } from './train/resume.js';
 export type { ResumeOptions } from './train/resume.js';
+export { RunLogger } from './report/run-log.js';
+export type { RunLogOptions } from './report/run-log.js';
+export { TensorBoardWriter } from './report/tensorboard.js';

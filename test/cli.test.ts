@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -33,11 +33,15 @@ function runCli(args: string[], onStderr?: (text: string, child: ReturnType<type
 describe.runIf(hasFashionMnist)('adautomix CLI', () => {
   it('trains, writes config.json and one metrics line per epoch', async () => {
     const out = await mkdtemp(join(tmpdir(), 'adx-cli-'));
-    const run = await runCli(['train', '--preset', 'fmnist-quick', '--epochs', '2', '--method', 'mixup', ...small, '--out', out]);
+    const run = await runCli(['train', '--preset', 'fmnist-quick', '--epochs', '2', '--method', 'mixup', ...small, '--log-every', '2', '--out', out]);
     expect(run.stderr).toContain('epoch 2:');
     expect(run.code).toBe(0);
-    const lines = (await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const records = (await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    // 640 images in batches of 128: 5 steps an epoch, a step line every 2nd of the 10.
+    expect(records.filter((l) => l.kind === 'step').map((l) => l.globalStep)).toEqual([2, 4, 6, 8, 10]);
+    const lines = records.filter((l) => l.kind === 'epoch');
     expect(lines.map((l) => l.epoch)).toEqual([1, 2]);
+    expect((await readdir(join(out, 'tensorboard')))[0]).toMatch(/^events\.out\.tfevents\./);
     for (const l of lines) {
       expect(l.top1).toBeGreaterThanOrEqual(0);
       expect(l.top1).toBeLessThanOrEqual(100);
@@ -62,7 +66,7 @@ describe.runIf(hasFashionMnist)('adautomix CLI', () => {
     expect(run.code).toBe(130);
     expect(run.stderr).toMatch(/interrupted after \d+ step\(s\)\. Kept: \d+ finished epoch/);
     expect(run.stderr).toContain(`continue with: adautomix train --resume ${out}`);
-    const before = (await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n');
+    const before = (await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n').filter((l) => l.includes('"kind":"epoch"'));
     expect(before.length).toBeGreaterThanOrEqual(1);
     expect(before.length).toBeLessThan(3);
 
@@ -73,7 +77,7 @@ describe.runIf(hasFashionMnist)('adautomix CLI', () => {
     const resumed = await runCli(['train', '--resume', out, '--threads', '1']);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toMatch(/continuing at epoch \d, step \d+ of \d+/);
-    const lines = (await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.kind === 'epoch');
     expect(lines.map((l) => l.epoch)).toEqual([1, 2, 3]);
   });
 
@@ -83,7 +87,7 @@ describe.runIf(hasFashionMnist)('adautomix CLI', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain('(head one_k)');
     expect(run.stderr).toMatch(/reported top-1, OpenMixup procedure over epochs 1-1: [\d.]+% \(q heads [\d.]+\); median of the last 10 epochs: mix_k/);
-    const metrics = JSON.parse((await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim());
+    const metrics = (await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l)).find((l) => l.kind === 'epoch');
     expect(Object.keys(metrics.heads).sort()).toEqual(['mix_k', 'mix_q', 'one_k', 'one_q']);
     const samples = await runCli(['samples', '--run', out, '--count', '5']);
     expect(samples.code, samples.stderr).toBe(0);

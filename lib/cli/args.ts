@@ -42,6 +42,8 @@ Trains an image classifier and evaluates it on the test split after every epoch.
   --checkpoint-every <n> write a checkpoint every n epochs (default 1; 0: only at the end and
                          when interrupted)
   --keep-checkpoints <k> keep the newest k checkpoints (default 2)
+  --log-every <n>        a metrics.jsonl step line and TensorBoard point every n steps (default 50; 0: epochs only)
+  --no-tensorboard       no TensorBoard event files (default: written to <out>/tensorboard)
   --resume <dir>         continue a run exactly where its newest checkpoint left it: a run folder,
                          its checkpoints/ folder or one checkpoint (step-N). The run's own settings
                          are used; only --threads, --device, --data, --checkpoint-every and
@@ -116,6 +118,8 @@ export async function parseTrainArgs(argv: string[]): Promise<TrainCommand> {
       out: { type: 'string' },
       'checkpoint-every': { type: 'string' },
       'keep-checkpoints': { type: 'string' },
+      'log-every': { type: 'string' },
+      'no-tensorboard': { type: 'boolean' },
       resume: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -177,6 +181,10 @@ export async function parseTrainArgs(argv: string[]): Promise<TrainCommand> {
   const keep = numberFlag('keep-checkpoints', values['keep-checkpoints']);
   if (every !== undefined || keep !== undefined) {
     config.checkpoint = { ...file.checkpoint, ...(every !== undefined && { every }), ...(keep !== undefined && { keep }) };
+  }
+  const logEvery = numberFlag('log-every', values['log-every']);
+  if (logEvery !== undefined || values['no-tensorboard']) {
+    config.log = { ...file.log, ...(logEvery !== undefined && { everySteps: logEvery }), ...(values['no-tensorboard'] && { tensorboard: false }) };
   }
   return { config, out: values.out, resume: values.resume, help: values.help ?? false };
 }

@@ -8,6 +8,7 @@ import { AdautomixError, configError } from '../errors.js';
 import { loadNative, packageRoot } from '../native.js';
 import { listModels } from '../models/list.js';
 import { RunDir } from '../report/run-dir.js';
+import { RunLogger } from '../report/run-log.js';
 import { CheckpointStore } from '../train/checkpoints.js';
 import { resumeTrainer } from '../train/resume.js';
 import { createTrainer, type Trainer } from '../train/trainer.js';
@@ -82,8 +83,8 @@ async function resumeRun(command: TrainCommand, printer: ProgressPrinter): Promi
   try {
     const dir = command.out ?? runDirOf(checkpoint);
     if (dir === null) throw configError(`${checkpoint} is not inside a run folder (run/checkpoints/step-N): pass --out for the continued run`);
-    const run = await RunDir.reopen(dir, trainer.progress.history);
     const p = trainer.progress;
+    const run = await RunDir.reopen(dir, p.epoch, p.globalStep);
     printer.line(`adautomix: continuing at epoch ${p.epoch + 1}, step ${p.globalStep} of ${trainer.totalSteps} (checkpoint ${checkpoint})`);
     if (command.out !== undefined) await run.writeConfig({ ...trainer.config, resolved: { ...trainer.info } });
     return { trainer, run, config: trainer.config };
@@ -128,19 +129,24 @@ async function train(argv: string[]): Promise<number> {
     };
     process.on('SIGINT', onSigint);
     let lastCheckpoint: string | null = null;
+    const log = await RunLogger.open(run, config.log);
     try {
       const summary = await trainer.fit({
         signal: controller.signal,
-        onProgress: (p) => printer.step(p),
+        onProgress: (p) => {
+          printer.step(p);
+          log.step(p);
+        },
         onEpochEnd: async (m) => {
           printer.line(formatEpoch(m));
-          await run.appendMetrics(m);
+          await log.epoch(m, trainer.progress.globalStep);
         },
         checkpoints: new CheckpointStore(run.checkpointsDir, config.checkpoint.keep),
         onCheckpoint: (path) => {
           lastCheckpoint = path;
         },
       });
+      await log.flush();
       await trainer.saveWeights(run.weightsPath);
       const last = summary.history[summary.history.length - 1];
       printer.line(
@@ -153,6 +159,7 @@ async function train(argv: string[]): Promise<number> {
     } catch (error) {
       if (error instanceof AdautomixError && error.code === 'E_ABORT') {
         const summary = (error as AdautomixError & { summary?: { epochsCompleted: number; stepsCompleted: number } }).summary;
+        await log.flush();
         await trainer.saveWeights(run.weightsPath);
         printer.line(
           `adautomix: interrupted after ${summary?.stepsCompleted ?? '?'} step(s). Kept: ${summary?.epochsCompleted ?? 0} ` +

@@ -138,7 +138,7 @@ export function resolveConfig(input: TrainConfig = {}): ResolvedConfig {
   if (typeof input !== 'object' || input === null) throw configError('the config must be an object');
   checkKeys('', input, [
     'preset', 'dataset', 'model', 'method', 'optimizer', 'augment', 'epochs', 'batchSize', 'evalBatchSize',
-    'seed', 'threads', 'device', 'nanPolicy', 'checkpoint',
+    'seed', 'threads', 'device', 'nanPolicy', 'checkpoint', 'log',
   ]);
   const c = mergeWithPreset(input);
 
@@ -152,6 +152,8 @@ export function resolveConfig(input: TrainConfig = {}): ResolvedConfig {
     'name', 'lr', 'minLr', 'momentum', 'weightDecay', 'nesterov', 'betas', 'eps', 'noDecayOnNormBias', 'lrStepping',
     'warmupEpochs', 'warmupRatio', 'gradClip', 'accumulate',
   ]);
+  const log = section<NonNullable<TrainConfig['log']>>('log', c.log);
+  checkKeys('log', log, ['everySteps', 'tensorboard']);
   const checkpoint = section<NonNullable<TrainConfig['checkpoint']>>('checkpoint', c.checkpoint);
   checkKeys('checkpoint', checkpoint, ['every', 'keep']);
   const augment = section<NonNullable<TrainConfig['augment']>>('augment', c.augment);
@@ -235,6 +237,10 @@ export function resolveConfig(input: TrainConfig = {}): ResolvedConfig {
     threads: int('threads', c.threads ?? availableParallelism(), 1, 1024),
     device: (c.device ?? 'auto') as ResolvedConfig['device'],
     nanPolicy: oneOf('nanPolicy', c.nanPolicy ?? 'error', ['error', 'skip-step'] as const),
+    log: {
+      everySteps: int('log.everySteps', log.everySteps ?? 50, 0, 1e9),
+      tensorboard: bool('log.tensorboard', log.tensorboard ?? true),
+    },
     checkpoint: {
       every: int('checkpoint.every', checkpoint.every ?? 1, 0, 100000),
       keep: int('checkpoint.keep', checkpoint.keep ?? 2, 1, 1000),

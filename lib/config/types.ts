@@ -262,6 +262,8 @@ export interface TrainConfig {
   device?: DeviceRequest;
   /** What a NaN/Inf loss does: throw E_NAN (default) or skip that step and count it. */
   nanPolicy?: 'error' | 'skip-step';
+  /** The CLI's run logs: a metrics.jsonl step line every `everySteps` steps (0: epochs only; default 50), and TensorBoard event files (default true). */
+  log?: { everySteps?: number; tensorboard?: boolean };
   /**
    * Checkpoints of a run (the CLI's run folder, or fit({ checkpoints })): one every `every`
    * epochs (0: only at the end and when interrupted; default 1), the last `keep` kept (default 2).
@@ -326,4 +328,5 @@ export interface ResolvedConfig {
   device: DeviceRequest;
   nanPolicy: 'error' | 'skip-step';
   checkpoint: { every: number; keep: number };
+  log: { everySteps: number; tensorboard: boolean };
 }

@@ -48,14 +48,24 @@ export class RunDir {
   }
 
   /**
-   * An existing run continued from a checkpoint: metrics.jsonl is rewritten to the checkpoint's
-   * epochs, dropping any the interrupted run logged after it.
+   * An existing run continued from a checkpoint at `globalStep` after `epochs` epochs:
+   * metrics.jsonl keeps the lines up to there and drops any the interrupted run logged after it.
    */
-  static async reopen(dir: string, history: readonly object[]): Promise<RunDir> {
+  static async reopen(dir: string, epochs: number, globalStep: number): Promise<RunDir> {
     const run = new RunDir(dir);
     const tmp = `${run.metricsPath}.tmp`;
     await io(`rewrite ${run.metricsPath}`, async () => {
-      await writeFile(tmp, history.map((m) => `${JSON.stringify(m)}\n`).join(''));
+      const old = await readFile(run.metricsPath, 'utf8').catch(() => '');
+      const kept = old.split('\n').filter((line) => {
+        if (line.trim() === '') return false;
+        try {
+          const record = JSON.parse(line) as { kind?: string; epoch?: number; globalStep?: number };
+          return record.kind === 'step' ? (record.globalStep ?? Infinity) <= globalStep : (record.epoch ?? Infinity) <= epochs;
+        } catch {
+          return false; // a line cut short by the interruption
+        }
+      });
+      await writeFile(tmp, kept.map((line) => `${line}\n`).join(''));
       await rename(tmp, run.metricsPath);
     });
     return run;
