@@ -141,20 +141,30 @@ describe('image datasets on disk', () => {
     expect(broken).toContain('cannot decode the image');
     expect(broken).toContain('broken.png');
     await write('test.txt', ['class 1/bird 3.png 1']);
-    expect(await dataError(loadDataset(config('image-list', dir, { cacheBudgetMB: 1, imageSize: 512 })))).toContain('dataset.cacheBudgetMB');
     await write('train.txt', ['class 0/bird 0.png 0', 'class 1/bird 1.png 2']);
     expect(await dataError(loadDataset(config('image-list', dir)))).toContain('no image of class 1');
   });
 
-  it('trains from a class-folder dataset named in the config', async () => {
+  it('trains from a class-folder dataset named in the config, in memory or decoded per batch, with the same result', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'adx-folder-'));
     for (const split of ['train', 'val']) {
       for (let k = 0; k < 32; k++) await writeImage(join(dir, split, `c${k % 4}`, `${k}.png`), pixels(k + (split === 'val' ? 100 : 0)), SIDE, SIDE);
     }
-    const trainer = await createTrainer({ ...tinyConfig, dataset: { name: 'image-folder', dir, imageSize: SIDE }, method: 'cutmix' });
-    const summary = await trainer.fit();
-    expect(summary.history[0]!.count).toBe(32);
-    expect(trainer.info.trainSamples).toBe(32);
-    await trainer.dispose();
+    const results = [];
+    for (const cacheBudgetMB of [64, 0]) {
+      const dataset = { name: 'image-folder' as const, dir, imageSize: SIDE, cacheBudgetMB };
+      const loaded = await loadDataset(resolveConfig({ dataset }).dataset);
+      expect(loaded.train.lazy === undefined).toBe(cacheBudgetMB > 0); // 0: both splits decoded per batch
+      const trainer = await createTrainer({ ...tinyConfig, dataset, method: 'cutmix' });
+      const summary = await trainer.fit();
+      expect(summary.history[0]!.count).toBe(32);
+      results.push({ loss: summary.history[0]!.trainLoss, top1: summary.history[0]!.top1, weights: (await trainer.checkpoint()).native.tensors });
+      await trainer.dispose();
+    }
+    for (const [name, t] of Object.entries(results[0]!.weights)) {
+      expect(Buffer.from(t.values.buffer).equals(Buffer.from(results[1]!.weights[name]!.values.buffer)), name).toBe(true);
+    }
+    expect(results[1]!.loss).toBe(results[0]!.loss);
+    expect(results[1]!.top1).toBe(results[0]!.top1);
   });
 });

@@ -24,10 +24,11 @@ function resolve(name: string, extra: TrainConfig = {}) {
 
 describe('published-run presets', () => {
   it('cover every row our backbones and methods support, and all resolve', () => {
-    // CIFAR-100: 9 methods × R18/RX50; Tiny: 13 × 2; fine-grained: 14 × 7 columns, less AdAutoMix on CUB RX50.
-    expect(published.length).toBe(18 + 26 + 97);
+    // CIFAR-100: 9 methods × R18/RX50; Tiny: 13 × 2; ImageNet: 10 × R18/R34/R50/R101; fine-grained:
+    // 14 × 7 columns, less AdAutoMix on CUB RX50.
+    expect(published.length).toBe(18 + 26 + 40 + 97);
     for (const [name] of published) {
-      expect(name).toMatch(/^(cifar100|tiny|cub|aircraft|cars)-(r18|r50|rx50)-[a-z]+-(800|400|200)e$/);
+      expect(name).toMatch(/^(cifar100|tiny|imagenet|cub|aircraft|cars)-(r18|r34|r50|r101|rx50)-[a-z]+-(800|400|200|100)e$/);
       expect(() => resolve(name), name).not.toThrow();
     }
   });
@@ -45,6 +46,13 @@ describe('published-run presets', () => {
     expect(tiny.method.learned).toMatchObject({ betaRatio: 0.4, lamConcat: false, generator: { lr: 0.1, minLr: 0 } });
     expect(resolve('tiny-rx50-adautomix-400e').method.learned!.generator).toMatchObject({ lr: 0.1, minLr: 1e-3 });
     expect(resolve('tiny-r18-puzzlemix-400e').method.modes![0]!.puzzle.transportSize).toBe(-1);
+
+    const imagenet = resolve('imagenet-r50-adautomix-100e');
+    expect(imagenet.method.learned).toMatchObject({ mixSamples: 2, betaRatio: 0.1, lamConcat: true, attentionNorm: 'batchnorm', ema: { end: 0.99999 } });
+    expect(resolve('imagenet-r18-adautomix-100e').method.learned!.attentionNorm).toBe('none');
+    expect(imagenet).toMatchObject({ batchSize: 256, epochs: 100, model: { arch: 'resnet50' }, augment: { resizedCrop: { size: 224 }, evalCrop: 224 } });
+    expect(resolve('imagenet-r18-mixup-100e').method.alpha).toBe(1);
+    expect(presets['imagenet-r101-adautomix-100e']!.published!.top1).toBe(79.9);
 
     const cub = resolve('cub-r50-adautomix-200e');
     expect(cub.model.arch).toBe('resnet50');

@@ -55,6 +55,9 @@ async function startRun(command: TrainCommand, printer: ProgressPrinter): Promis
   printer.line(`adautomix: loading ${config.dataset.name} from ${config.dataset.dir}`);
   const trainer = await createTrainer(command.config, { onDataProgress: decodeProgress(printer) });
   try {
+    for (const split of [trainer.data.train, trainer.data.test]) {
+      if (split.lazy) printer.line(`adautomix: ${split.source}`);
+    }
     const run = await RunDir.create(command.out ?? defaultOutDir(config.preset));
     await run.writeConfig({ ...config, resolved: { ...trainer.info } });
     return { trainer, run, config };

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveConfig } from '../config/resolve.js';
 import type { ResolvedConfig, TrainConfig } from '../config/types.js';
-import type { ImageDataset } from '../data/dataset.js';
+import { readSamples, type ImageDataset } from '../data/dataset.js';
 import { loadDataset } from '../data/load.js';
 import { AdautomixError, configError } from '../errors.js';
 import { learnedMixConfig } from '../config/learned-mix.js';
@@ -119,7 +119,7 @@ export async function samples(argv: string[]): Promise<number> {
   try {
     const { test } = source;
     const n = Math.min(count, test.count);
-    const images = test.images.subarray(0, n * test.height * test.width * test.channels);
+    const images = await readSamples(test, 0, n);
     const result = await source.mixer.mix(images, [n, test.height, test.width, test.channels], { seed });
     const png = values.png ?? (values.run !== undefined ? join(values.run, 'samples.png') : 'samples.png');
     try {

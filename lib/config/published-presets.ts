@@ -2,8 +2,8 @@
  * The published runs as presets, `<dataset>-<backbone>-<method>-<epochs>e`: every row of
  * ALGORITHMS.md §6.1 (CIFAR-100 CNNs), §6.4 (Tiny-ImageNet) and §6.5 (CUB-200, FGVC-Aircraft,
  * Stanford-Cars) that our backbones and methods cover, with the settings of §1.2, §1.11, §2.4, §3
- * and §5.1. Not here yet: the Swin-T/ConvNeXt-T CIFAR columns (they need RandAugment) and
- * ImageNet (it does not fit in memory, and streaming is not built yet).
+ * and §5.1, and ImageNet-1k (§6.4; ResNeXt-101 is not in the zoo). Not here yet: the
+ * Swin-T/ConvNeXt-T CIFAR columns (they need RandAugment).
  */
 import { classicAlpha, type AlphaSetting } from './classic-alpha.js';
 import type { ClassicMethodName, LearnedMixConfig, MethodConfig, ModelArch, TrainConfig } from './types.js';
@@ -20,18 +20,20 @@ export interface PublishedPreset {
 type Method = 'vanilla' | 'automix' | 'adautomix' | ClassicMethodName;
 
 interface Column {
-  dataset: 'cifar100' | 'tiny' | 'cub' | 'aircraft' | 'cars';
-  backbone: 'r18' | 'r50' | 'rx50';
+  dataset: 'cifar100' | 'tiny' | 'imagenet' | 'cub' | 'aircraft' | 'cars';
+  backbone: 'r18' | 'r34' | 'r50' | 'r101' | 'rx50';
   /** Published top-1 per method; methods without a number have no preset. */
   results: Partial<Record<Method, number>>;
 }
 
+const CIFAR_STEM: Record<Column['backbone'], ModelArch> = {
+  r18: 'resnet18_cifar', r34: 'resnet34_cifar', r50: 'resnet50_cifar', r101: 'resnet101_cifar', rx50: 'resnext50_32x4d_cifar',
+};
+const IMAGENET_STEM: Record<Column['backbone'], ModelArch> = {
+  r18: 'resnet18', r34: 'resnet34', r50: 'resnet50', r101: 'resnet101', rx50: 'resnext50_32x4d',
+};
 const ARCH: Record<Column['dataset'], Record<Column['backbone'], ModelArch>> = {
-  cifar100: { r18: 'resnet18_cifar', r50: 'resnet50_cifar', rx50: 'resnext50_32x4d_cifar' },
-  tiny: { r18: 'resnet18_cifar', r50: 'resnet50_cifar', rx50: 'resnext50_32x4d_cifar' },
-  cub: { r18: 'resnet18', r50: 'resnet50', rx50: 'resnext50_32x4d' },
-  aircraft: { r18: 'resnet18', r50: 'resnet50', rx50: 'resnext50_32x4d' },
-  cars: { r18: 'resnet18', r50: 'resnet50', rx50: 'resnext50_32x4d' },
+  cifar100: CIFAR_STEM, tiny: CIFAR_STEM, imagenet: IMAGENET_STEM, cub: IMAGENET_STEM, aircraft: IMAGENET_STEM, cars: IMAGENET_STEM,
 };
 
 const r = (...v: (number | null)[]) => v;
@@ -47,6 +49,13 @@ const TINY: [Method, ...(number | null)[]][] = [
   ['smoothmix', ...r(66.65, 69.65)], ['saliencymix', ...r(64.4, 66.55)], ['attentivemix', ...r(64.85, 67.42)], ['fmix', ...r(63.47, 65.08)],
   ['gridmix', ...r(65.14, 66.53)], ['resizemix', ...r(63.17, 65.87)], ['puzzlemix', ...r(65.81, 67.83)], ['automix', ...r(67.33, 70.72)],
   ['adautomix', ...r(69.19, 72.89)],
+];
+/** §6.4 (ImageNet R18, R34, R50, R101 at 100 epochs; cells without an AdAutoMix-table number left out). */
+const IMAGENET: [Method, ...(number | null)[]][] = [
+  ['vanilla', ...r(70.04, 73.85, 76.83, 78.18)], ['mixup', ...r(69.98, 73.97, 77.12, 78.97)], ['cutmix', ...r(68.95, 73.58, 77.17, 78.96)],
+  ['manifoldmix', ...r(69.98, 73.98, 77.01, 79.02)], ['saliencymix', ...r(69.16, 73.56, 77.14, 79.32)], ['fmix', ...r(69.96, 74.08, 77.19, 79.09)],
+  ['resizemix', ...r(69.5, 73.88, 77.42, 79.27)], ['puzzlemix', ...r(70.12, 74.26, 77.54, 79.43)], ['automix', ...r(70.5, 74.52, 77.91, 79.87)],
+  ['adautomix', ...r(70.86, 74.82, 78.04, 79.9)],
 ];
 /** §6.5 (CUB R18, R50, RX50; Aircraft R18, RX50; Cars R18, RX50 at 200 epochs). */
 const FINE: [Method, ...(number | null)[]][] = [
@@ -77,13 +86,15 @@ function columns(table: [Method, ...(number | null)[]][], heads: [Column['datase
 const COLUMNS: Column[] = [
   ...columns(CIFAR, [['cifar100', 'r18'], ['cifar100', 'rx50']]),
   ...columns(TINY, [['tiny', 'r18'], ['tiny', 'rx50']]),
+  ...columns(IMAGENET, [['imagenet', 'r18'], ['imagenet', 'r34'], ['imagenet', 'r50'], ['imagenet', 'r101']]),
   ...columns(FINE, [['cub', 'r18'], ['cub', 'r50'], ['cub', 'rx50'], ['aircraft', 'r18'], ['aircraft', 'rx50'], ['cars', 'r18'], ['cars', 'rx50']]),
 ];
 
-const EPOCHS: Record<Column['dataset'], number> = { cifar100: 800, tiny: 400, cub: 200, aircraft: 200, cars: 200 };
+const EPOCHS: Record<Column['dataset'], number> = { cifar100: 800, tiny: 400, imagenet: 100, cub: 200, aircraft: 200, cars: 200 };
 const SOURCE: Record<Column['dataset'], string> = {
   cifar100: 'AdAutoMix README (ALGORITHMS.md §6.1)',
   tiny: 'AdAutoMix README / Experiments.md (ALGORITHMS.md §6.4)',
+  imagenet: 'AdAutoMix README / Experiments.md (ALGORITHMS.md §6.4)',
   cub: 'AdAutoMix Experiments.md (ALGORITHMS.md §6.5)',
   aircraft: 'AdAutoMix Experiments.md (ALGORITHMS.md §6.5)',
   cars: 'AdAutoMix Experiments.md (ALGORITHMS.md §6.5)',
@@ -92,6 +103,7 @@ const FINE_GRAINED = new Set<Column['dataset']>(['cub', 'aircraft', 'cars']);
 const DATA_HELP: Record<Column['dataset'], string> = {
   cifar100: 'your CIFAR-100 (binary or Python version): --data DIR',
   tiny: 'your Tiny-ImageNet (the extracted tiny-imagenet-200): --data DIR',
+  imagenet: 'your ImageNet-1k as class folders (DIR/train/<wnid>/, DIR/val/<wnid>/): --data DIR; what does not fit dataset.cacheBudgetMB is decoded per batch',
   cub: 'your CUB-200-2011 as image lists (DIR/meta/train.txt, DIR/meta/test.txt, DIR/images/): --data DIR',
   aircraft: 'your FGVC-Aircraft as image lists (DIR/meta/train.txt, DIR/meta/test.txt, DIR/images/): --data DIR',
   cars: 'your Stanford-Cars as image lists (DIR/meta/train.txt, DIR/meta/test.txt, DIR/images/): --data DIR',
@@ -109,6 +121,15 @@ function base(c: Column, method: Method): TrainConfig {
       optimizer: { lr: 0.1, minLr, momentum: 0.9, weightDecay: 1e-4, lrStepping: 'epoch' },
       augment: { cropPadding: 4, flip: true },
       batchSize: 100,
+    };
+  }
+  if (c.dataset === 'imagenet') {
+    return {
+      dataset: { name: 'image-folder', imageSize: 256 },
+      model: { arch },
+      optimizer: { lr: 0.1, minLr: 0, momentum: 0.9, weightDecay: 1e-4, lrStepping: 'epoch' },
+      augment: { resizedCrop: { size: 224 }, flip: true, evalCrop: 224 },
+      batchSize: 256,
     };
   }
   if (c.dataset === 'tiny') {
@@ -131,13 +152,24 @@ function base(c: Column, method: Method): TrainConfig {
 }
 
 const ALPHA_SETTING: Record<Column['dataset'], AlphaSetting> = {
-  cifar100: 'cifar100', tiny: 'tiny-imagenet', cub: 'fine-grained', aircraft: 'fine-grained', cars: 'fine-grained',
+  cifar100: 'cifar100', tiny: 'tiny-imagenet', imagenet: 'imagenet', cub: 'fine-grained', aircraft: 'fine-grained', cars: 'fine-grained',
 };
+const alphaSetting = (c: Column): AlphaSetting => (c.dataset === 'imagenet' && c.backbone === 'r18' ? 'imagenet-r18' : ALPHA_SETTING[c.dataset]);
 
 /** AdAutoMix's options for a column (§1.2, §1.10, §1.11). */
 function adautomix(c: Column): LearnedMixConfig {
   const row = `${c.dataset}-${c.backbone}`;
   if (c.dataset === 'cifar100') return {};
+  if (c.dataset === 'imagenet') {
+    return {
+      mixSamples: 2,
+      betaRatio: 0.1,
+      lamConcat: true,
+      ...(c.backbone === 'r50' && { attentionNorm: 'batchnorm' as const }),
+      ema: { end: 0.99999 },
+      generator: { lr: 0.1, minLr: 1e-3, momentum: 0.9 },
+    };
+  }
   if (c.dataset === 'tiny') {
     return { betaRatio: 0.4, generator: c.backbone === 'rx50' ? { lr: 0.1, minLr: 1e-3 } : { lr: 0.1, minLr: 0 } };
   }
@@ -157,6 +189,7 @@ function adautomix(c: Column): LearnedMixConfig {
 function automix(c: Column): LearnedMixConfig {
   if (c.dataset === 'cifar100') return {};
   if (c.dataset === 'tiny') return { generator: { lr: 0.1, minLr: 1e-3 } };
+  if (c.dataset === 'imagenet') return { lamConcat: true, ema: { end: 0.99999 }, maskLoss: { schedule: 'cosine' }, generator: { lr: 0.1, minLr: 1e-3, momentum: 0.9 } };
   return { lamConcat: true, ema: { end: 0.99999 }, maskLoss: { schedule: 'cosine' }, generator: { lr: 0.01, minLr: 5e-4, momentum: 0.9 } };
 }
 
@@ -164,14 +197,14 @@ function methodConfig(c: Column, method: Method): MethodConfig {
   if (method === 'vanilla') return { name: 'vanilla' };
   if (method === 'adautomix') return { name: 'adautomix', ...adautomix(c) };
   if (method === 'automix') return { name: 'automix', ...automix(c) };
-  const alpha = classicAlpha(method, ALPHA_SETTING[c.dataset]) ?? undefined;
+  const alpha = classicAlpha(method, alphaSetting(c)) ?? undefined;
   // OpenMixup's Tiny-ImageNet (and ImageNet) PuzzleMix transports the labelling's own blocks.
   const puzzle = method === 'puzzlemix' && c.dataset !== 'cifar100' ? { puzzle: { transportSize: -1 } } : {};
   return { name: method, ...(alpha !== undefined && { alpha }), ...puzzle };
 }
 
 const DATASET_LABEL: Record<Column['dataset'], string> = {
-  cifar100: 'CIFAR-100', tiny: 'Tiny-ImageNet', cub: 'CUB-200', aircraft: 'FGVC-Aircraft', cars: 'Stanford-Cars',
+  cifar100: 'CIFAR-100', tiny: 'Tiny-ImageNet', imagenet: 'ImageNet-1k', cub: 'CUB-200', aircraft: 'FGVC-Aircraft', cars: 'Stanford-Cars',
 };
 
 function preset(c: Column, method: Method, top1: number): [string, PublishedPreset] {

@@ -97,7 +97,7 @@ function resolveImageSettings(name: DatasetName, dataset: NonNullable<TrainConfi
     trainList: text('trainList', 'meta/train.txt'),
     testList: text('testList', 'meta/test.txt'),
     imageRoot: text('imageRoot', 'images'),
-    cacheBudgetMB: int('dataset.cacheBudgetMB', dataset.cacheBudgetMB ?? Math.floor(totalmem() / 4 / 2 ** 20), 1, 2 ** 30),
+    cacheBudgetMB: int('dataset.cacheBudgetMB', dataset.cacheBudgetMB ?? Math.floor(totalmem() / 4 / 2 ** 20), 0, 2 ** 30),
     decodeConcurrency: int('dataset.decodeConcurrency', dataset.decodeConcurrency ?? availableParallelism(), 1, 256),
   };
 }

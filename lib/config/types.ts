@@ -175,7 +175,7 @@ export interface TrainConfig {
     trainList?: string;
     testList?: string;
     imageRoot?: string;
-    /** Image datasets: the decoded images must fit in this many MiB of memory; default: a quarter of the RAM. */
+    /** Image datasets: decoded images are held in memory up to this many MiB (test split first); the rest is decoded per batch. 0: always per batch. Default: a quarter of the RAM. */
     cacheBudgetMB?: number;
     /** Image datasets: files decoded at once; default: the number of cores. */
     decodeConcurrency?: number;

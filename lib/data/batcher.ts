@@ -23,7 +23,7 @@ export class BatchRing {
     }
   }
 
-  /** Fills the next slot with the samples order[start .. start+n). */
+  /** Fills the next slot with the samples order[start .. start+n) (in memory: synchronously). */
   gather(order: ArrayLike<number>, start: number, n: number): Batch {
     const slot = this.nextSlot();
     const { images, labels } = this.dataset;
@@ -36,13 +36,30 @@ export class BatchRing {
     return this.view(slot, n);
   }
 
-  /** Fills the next slot with the consecutive samples start .. start+n (evaluation order). */
+  /** gather() for any dataset: a lazy one reads (decodes) the samples into the slot. */
+  async fetch(order: ArrayLike<number>, start: number, n: number): Promise<Batch> {
+    const lazy = this.dataset.lazy;
+    if (!lazy) return this.gather(order, start, n);
+    const slot = this.nextSlot();
+    const indices = Array.from({ length: n }, (_, i) => order[start + i]!);
+    await lazy.read(indices, slot.images);
+    indices.forEach((index, i) => (slot.labels[i] = this.dataset.labels[index]!));
+    return this.view(slot, n);
+  }
+
+  /** Fills the next slot with the consecutive samples start .. start+n (evaluation order), in memory. */
   gatherRange(start: number, n: number): Batch {
     const slot = this.nextSlot();
     const p = this.pixels;
     slot.images.set(this.dataset.images.subarray(start * p, (start + n) * p));
     slot.labels.set(this.dataset.labels.subarray(start, start + n));
     return this.view(slot, n);
+  }
+
+  /** gatherRange() for any dataset. */
+  async fetchRange(start: number, n: number): Promise<Batch> {
+    if (!this.dataset.lazy) return this.gatherRange(start, n);
+    return this.fetch(Array.from({ length: n }, (_, i) => start + i), 0, n);
   }
 
   private nextSlot(): { images: Uint8Array; labels: Int32Array } {

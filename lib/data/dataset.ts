@@ -1,7 +1,14 @@
-/** An in-memory image classification dataset: uint8 images in NHWC order and int32 labels. */
+/** Images read on demand (a dataset too large for memory): fills `into` with samples `indices`, NHWC. */
+export interface LazyImages {
+  read(indices: readonly number[], into: Uint8Array): Promise<void>;
+}
+
+/** An image classification dataset: uint8 images in NHWC order and int32 labels. */
 export interface ImageDataset {
-  /** count × height × width × channels bytes. */
+  /** count × height × width × channels bytes; empty when `lazy` holds the images instead. */
   readonly images: Uint8Array;
+  /** Set for a dataset decoded batch by batch rather than held in memory. */
+  readonly lazy?: LazyImages;
   readonly labels: Int32Array;
   readonly count: number;
   readonly height: number;
@@ -26,8 +33,17 @@ export function takeFirst(dataset: ImageDataset, limit: number | undefined): Ima
   const pixels = dataset.height * dataset.width * dataset.channels;
   return {
     ...dataset,
-    images: dataset.images.subarray(0, limit * pixels),
+    images: dataset.lazy ? dataset.images : dataset.images.subarray(0, limit * pixels),
     labels: dataset.labels.subarray(0, limit),
     count: limit,
   };
+}
+
+/** Samples start .. start+n as NHWC bytes: a view of an in-memory dataset, or read for a lazy one. */
+export async function readSamples(dataset: ImageDataset, start: number, n: number): Promise<Uint8Array> {
+  const pixels = dataset.height * dataset.width * dataset.channels;
+  if (!dataset.lazy) return dataset.images.subarray(start * pixels, (start + n) * pixels);
+  const out = new Uint8Array(n * pixels);
+  await dataset.lazy.read(Array.from({ length: n }, (_, i) => start + i), out);
+  return out;
 }

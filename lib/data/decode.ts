@@ -28,20 +28,51 @@ export interface DecodeOptions {
 
 const CHANNELS = 3;
 
+/** Bytes of `count` decoded images at size². */
+export const decodedBytes = (count: number, size: number) => count * size * size * CHANNELS;
+
 /** All files decoded into count × size × size × 3 bytes (E_DATA naming the file that fails). */
 export async function decodeImages(files: readonly ImageFile[], options: DecodeOptions): Promise<Uint8Array> {
-  const { size } = options;
-  const bytesPer = size * size * CHANNELS;
-  const total = files.length * bytesPer;
+  const total = decodedBytes(files.length, options.size);
   if (total > options.budgetBytes) {
     throw new AdautomixError(
-      `decoding ${files.length} images at ${size}x${size} needs ${(total / 2 ** 20).toFixed(0)} MiB, above the in-memory budget of ` +
+      `decoding ${files.length} images at ${options.size}x${options.size} needs ${(total / 2 ** 20).toFixed(0)} MiB, above the in-memory budget of ` +
         `${(options.budgetBytes / 2 ** 20).toFixed(0)} MiB: raise dataset.cacheBudgetMB, or lower dataset.imageSize`,
       'E_DATA',
     );
   }
   const out = new Uint8Array(total);
-  const workers = Math.max(1, Math.min(options.concurrency ?? availableParallelism(), files.length));
+  await decodeInto(files, options.size, out, options.concurrency ?? availableParallelism(), options.onProgress);
+  options.onProgress?.(files.length, files.length);
+  return out;
+}
+
+/**
+ * Images decoded when a batch asks for them, for a dataset larger than the memory budget. Each
+ * read decodes its files with the same pool (the training steps in flight overlap with it).
+ */
+export class DecodedOnDemand {
+  constructor(
+    private readonly files: readonly ImageFile[],
+    private readonly size: number,
+    private readonly concurrency: number,
+  ) {}
+
+  async read(indices: readonly number[], into: Uint8Array): Promise<void> {
+    await decodeInto(indices.map((i) => this.files[i]!), this.size, into, this.concurrency);
+  }
+}
+
+/** Decodes files[i] into `into` at image slot i, `concurrency` files at a time. */
+async function decodeInto(
+  files: readonly ImageFile[],
+  size: number,
+  into: Uint8Array,
+  concurrency: number,
+  onProgress?: (done: number, total: number) => void,
+): Promise<void> {
+  const bytesPer = decodedBytes(1, size);
+  const workers = Math.max(1, Math.min(concurrency, files.length));
   // Our pool runs `workers` decodes at once; each uses one libvips thread so they do not oversubscribe.
   const previous = sharp.concurrency();
   sharp.concurrency(1);
@@ -49,9 +80,9 @@ export async function decodeImages(files: readonly ImageFile[], options: DecodeO
   let done = 0;
   const worker = async () => {
     for (let i = next++; i < files.length; i = next++) {
-      out.set(await decodeOne(files[i]!, size), i * bytesPer);
+      into.set(await decodeOne(files[i]!, size), i * bytesPer);
       done += 1;
-      if (done % 256 === 0) options.onProgress?.(done, files.length);
+      if (done % 256 === 0) onProgress?.(done, files.length);
     }
   };
   try {
@@ -59,8 +90,6 @@ export async function decodeImages(files: readonly ImageFile[], options: DecodeO
   } finally {
     sharp.concurrency(previous);
   }
-  options.onProgress?.(files.length, files.length);
-  return out;
 }
 
 async function decodeOne(file: ImageFile, size: number): Promise<Uint8Array> {

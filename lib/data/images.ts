@@ -6,7 +6,7 @@
 import { isAbsolute, join } from 'node:path';
 import type { ResolvedConfig } from '../config/types.js';
 import type { DatasetSplits, ImageDataset } from './dataset.js';
-import { decodeImages, type ImageFile } from './decode.js';
+import { decodedBytes, DecodedOnDemand, decodeImages, type ImageFile } from './decode.js';
 import { scanClassFolders, scanImageLists, scanTinyImageNet, type ImageSplits } from './image-folder.js';
 
 export const IMAGENET_STATS = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
@@ -40,24 +40,29 @@ export async function loadImageDataset(
   const size = settings.imageSize;
   const total = train.length + test.length;
   const budget = settings.cacheBudgetMB * 2 ** 20;
-  const decode = (files: ImageFile[], offset: number, budgetBytes: number) =>
+  // In memory what fits the budget, test split first (it is read every epoch in full); the rest
+  // is decoded batch by batch.
+  const testInMemory = decodedBytes(test.length, size) <= budget;
+  const trainInMemory = decodedBytes(total, size) <= budget;
+  const decode = (files: ImageFile[], offset: number) =>
     decodeImages(files, {
       size,
       concurrency: settings.decodeConcurrency,
-      budgetBytes,
+      budgetBytes: budget,
       onProgress: (done) => options.onProgress?.(offset + done, total),
     });
-  const trainImages = await decode(train, 0, budget);
-  const testImages = await decode(test, train.length, budget - trainImages.length);
-  const dataset = (files: ImageFile[], images: Uint8Array, split: string): ImageDataset => ({
-    images,
+  const trainImages = trainInMemory ? await decode(train, 0) : null;
+  const testImages = testInMemory ? await decode(test, train.length) : null;
+  const dataset = (files: ImageFile[], images: Uint8Array | null, split: string): ImageDataset => ({
+    images: images ?? new Uint8Array(0),
+    ...(images === null && { lazy: new DecodedOnDemand(files, size, settings.decodeConcurrency) }),
     labels: Int32Array.from(files, (f) => f.label),
     count: files.length,
     height: size,
     width: size,
     channels: 3,
     numClasses: splits.classNames.length,
-    source: `${name} ${split} (${splits.layout}) in ${dir}`,
+    source: `${name} ${split} (${splits.layout}) in ${dir}${images === null ? ', decoded per batch (above dataset.cacheBudgetMB)' : ''}`,
   });
   return {
     train: dataset(train, trainImages, 'train'),

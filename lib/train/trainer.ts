@@ -204,7 +204,7 @@ export class Trainer implements AsyncDisposable {
     try {
       for (let start = 0; start < dataset.count; start += batchSize) {
         if (signal?.aborted) throw new AdautomixError('evaluation aborted', 'E_ABORT');
-        const batch = ring.gatherRange(start, Math.min(batchSize, dataset.count - start));
+        const batch = await ring.fetchRange(start, Math.min(batchSize, dataset.count - start));
         inflight.push(quiet(this.native.evaluate(batch.images, batch.labels, batch.shape)));
         if (inflight.length >= PIPELINE_DEPTH) await take();
       }
@@ -408,7 +408,7 @@ export class Trainer implements AsyncDisposable {
             aborted = true;
             break;
           }
-          const batch = this.trainRing.gather(order, (this.stepInEpoch + inflight.length) * batchSize, batchSize);
+          const batch = await this.trainRing.fetch(order, (this.stepInEpoch + inflight.length) * batchSize, batchSize);
           inflight.push(quiet(this.native.trainStep(batch.images, batch.labels, batch.shape)));
           if (inflight.length >= PIPELINE_DEPTH) record(await inflight.shift()!);
         }
