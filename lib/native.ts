@@ -174,6 +174,8 @@ export interface AugmentOptions {
   std: number[];
   /** Training RandomResizedCrop (absent or null: off). */
   resizedCrop?: { size: number; scale: [number, number]; ratio: [number, number]; interpolation: 'bicubic' | 'bilinear' } | null;
+  /** Training RandAugment after crop and flip (absent or null: off). */
+  randAugment?: { ops: number; level: number; levelStd: number; totalLevel: number; fill: number[] } | null;
   /** Test view: resize the whole image to this square, then take the central evalCrop (0: off). */
   evalResize?: number;
   evalCrop?: number;
@@ -211,6 +213,8 @@ export interface NativeAddon {
    * float32 NCHW out; `train` adds the seeded random crop and flip.
    */
   augmentBatch(images: Uint8Array, shape: BatchShape, options: AugmentOptions, seed: number, train: boolean): Float32Array;
+  /** One RandAugment operation (policy-list name) at a signed magnitude on every image: NCHW pixel values. */
+  randAugmentOp(images: Uint8Array, shape: BatchShape, op: string, magnitude: number, fill: number[]): Float32Array;
   /** The RandomResizedCrop boxes [top, left, height, width] a training batch draws first with `seed`. */
   resizedCropBoxes(h: number, w: number, count: number, options: AugmentOptions, seed: number): [number, number, number, number][];
   /** FMix's grey low-frequency image before binarisation, [h, w] row-major in [0, 1] (for tests and plots). */

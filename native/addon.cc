@@ -64,6 +64,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeTrainer", adx::node::TrainerBinding::define(env));
   exports.Set("augmentBatch", Napi::Function::New(env, adx::node::augment_batch, "augmentBatch"));
   exports.Set("resizedCropBoxes", Napi::Function::New(env, adx::node::resized_crop_boxes, "resizedCropBoxes"));
+  exports.Set("randAugmentOp", Napi::Function::New(env, adx::node::rand_augment_op, "randAugmentOp"));
   exports.Set("fmixGrey", Napi::Function::New(env, adx::node::fmix_grey, "fmixGrey"));
   exports.Set("solveGridLabels", Napi::Function::New(env, adx::node::solve_grid_labels, "solveGridLabels"));
   exports.Set("setErrorClass", Napi::Function::New(env, set_error_class, "setErrorClass"));

@@ -24,11 +24,11 @@ function resolve(name: string, extra: TrainConfig = {}) {
 
 describe('published-run presets', () => {
   it('cover every row our backbones and methods support, and all resolve', () => {
-    // CIFAR-100: 9 methods × R18/RX50; Tiny: 13 × 2; ImageNet: 10 × R18/R34/R50/R101; fine-grained:
-    // 14 × 7 columns, less AdAutoMix on CUB RX50.
-    expect(published.length).toBe(18 + 26 + 40 + 97);
+    // CIFAR-100: 9 methods × R18/RX50/Swin-T/ConvNeXt-T; Tiny: 13 × 2; ImageNet: 10 × R18/R34/R50/R101;
+    // fine-grained: 14 × 7 columns, less AdAutoMix on CUB RX50.
+    expect(published.length).toBe(36 + 26 + 40 + 97);
     for (const [name] of published) {
-      expect(name).toMatch(/^(cifar100|tiny|imagenet|cub|aircraft|cars)-(r18|r34|r50|r101|rx50)-[a-z]+-(800|400|200|100)e$/);
+      expect(name).toMatch(/^(cifar100|tiny|imagenet|cub|aircraft|cars)-(r18|r34|r50|r101|rx50|swint|convnextt)-[a-z]+-(800|400|200|100)e$/);
       expect(() => resolve(name), name).not.toThrow();
     }
   });
@@ -38,6 +38,16 @@ describe('published-run presets', () => {
     expect([rx50.model.arch, rx50.optimizer.lr, rx50.optimizer.minLr, rx50.epochs, rx50.batchSize]).toEqual(['resnext50_32x4d_cifar', 0.1, 0.08, 800, 100]);
     expect(resolve('cifar100-r18-cutmix-800e').method).toMatchObject({ name: 'cutmix', alpha: 0.2 });
     expect(resolve('cifar100-r18-mixup-800e').optimizer.minLr).toBe(0);
+
+    const swin = resolve('cifar100-swint-adautomix-200e');
+    expect(swin.model).toMatchObject({ arch: 'swin_t', imageSize: 224 });
+    expect(swin.optimizer).toMatchObject({ name: 'adamw', lr: 5e-4, minLr: 1e-4, weightDecay: 0.05, noDecayOnNormBias: true, warmupEpochs: 20, warmupRatio: 1e-5, gradClip: 10, lrStepping: 'iteration' });
+    expect(swin.augment).toMatchObject({ resizedCrop: { size: 224, scale: [0.8, 1] }, evalResize: 224, randAugment: { ops: 2, level: 7, levelStd: 0.5, totalLevel: 10 } });
+    expect(swin.method.learned).toMatchObject({ randomSamples: true, lamMargin: 0, lamConcat: true, upsample: 'nearest', ema: { end: 0.99996, scope: [0.25, 1] }, generator: { lr: 1e-3, minLr: 1e-4 } });
+    expect(swin.epochs).toBe(200);
+    const convnext = resolve('cifar100-convnextt-mixup-200e');
+    expect(convnext).toMatchObject({ model: { arch: 'convnext_tiny_cifar' }, method: { alpha: 0.8 }, augment: { cropPadding: 4, randAugment: { ops: 2 } }, optimizer: { lr: 2e-3, gradClip: 0 } });
+    expect(presets['cifar100-swint-adautomix-200e']!.published!.top1).toBe(84.33);
 
     const tiny = resolve('tiny-r18-adautomix-400e');
     expect(tiny.dataset).toMatchObject({ name: 'tiny-imagenet', images: { imageSize: 64 } });

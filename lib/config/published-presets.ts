@@ -2,8 +2,8 @@
  * The published runs as presets, `<dataset>-<backbone>-<method>-<epochs>e`: every row of
  * ALGORITHMS.md §6.1 (CIFAR-100 CNNs), §6.4 (Tiny-ImageNet) and §6.5 (CUB-200, FGVC-Aircraft,
  * Stanford-Cars) that our backbones and methods cover, with the settings of §1.2, §1.11, §2.4, §3
- * and §5.1, and ImageNet-1k (§6.4; ResNeXt-101 is not in the zoo). Not here yet: the
- * Swin-T/ConvNeXt-T CIFAR columns (they need RandAugment).
+ * and §5.1, ImageNet-1k (§6.4; ResNeXt-101 is not in the zoo), and the Swin-T/ConvNeXt-T
+ * CIFAR-100 columns (AdamW, warm-up and RandAugment).
  */
 import { classicAlpha, type AlphaSetting } from './classic-alpha.js';
 import type { ClassicMethodName, LearnedMixConfig, MethodConfig, ModelArch, TrainConfig } from './types.js';
@@ -21,27 +21,29 @@ type Method = 'vanilla' | 'automix' | 'adautomix' | ClassicMethodName;
 
 interface Column {
   dataset: 'cifar100' | 'tiny' | 'imagenet' | 'cub' | 'aircraft' | 'cars';
-  backbone: 'r18' | 'r34' | 'r50' | 'r101' | 'rx50';
+  backbone: 'r18' | 'r34' | 'r50' | 'r101' | 'rx50' | 'swint' | 'convnextt';
   /** Published top-1 per method; methods without a number have no preset. */
   results: Partial<Record<Method, number>>;
 }
 
+// Swin-T runs on CIFAR upsampled to 224² (ImageNet layout); ConvNeXt-T on 32² (CIFAR stem).
 const CIFAR_STEM: Record<Column['backbone'], ModelArch> = {
   r18: 'resnet18_cifar', r34: 'resnet34_cifar', r50: 'resnet50_cifar', r101: 'resnet101_cifar', rx50: 'resnext50_32x4d_cifar',
+  swint: 'swin_t', convnextt: 'convnext_tiny_cifar',
 };
 const IMAGENET_STEM: Record<Column['backbone'], ModelArch> = {
-  r18: 'resnet18', r34: 'resnet34', r50: 'resnet50', r101: 'resnet101', rx50: 'resnext50_32x4d',
+  r18: 'resnet18', r34: 'resnet34', r50: 'resnet50', r101: 'resnet101', rx50: 'resnext50_32x4d', swint: 'swin_t', convnextt: 'convnext_tiny',
 };
 const ARCH: Record<Column['dataset'], Record<Column['backbone'], ModelArch>> = {
   cifar100: CIFAR_STEM, tiny: CIFAR_STEM, imagenet: IMAGENET_STEM, cub: IMAGENET_STEM, aircraft: IMAGENET_STEM, cars: IMAGENET_STEM,
 };
 
 const r = (...v: (number | null)[]) => v;
-/** §6.1 (R18, RX50 at 800 epochs). */
+/** §6.1 (R18, RX50 at 800 epochs; Swin-T, ConvNeXt-T at 200). */
 const CIFAR: [Method, ...(number | null)[]][] = [
-  ['vanilla', ...r(78.04, 81.09)], ['mixup', ...r(79.12, 82.1)], ['cutmix', ...r(78.17, 78.32)], ['saliencymix', ...r(79.12, 78.77)],
-  ['fmix', ...r(79.69, 79.02)], ['resizemix', ...r(80.01, 80.35)], ['puzzlemix', ...r(81.13, 82.85)], ['automix', ...r(82.04, 83.64)],
-  ['adautomix', ...r(82.32, 84.22)],
+  ['vanilla', ...r(78.04, 81.09, 78.41, 78.7)], ['mixup', ...r(79.12, 82.1, 76.78, 81.13)], ['cutmix', ...r(78.17, 78.32, 80.64, 82.46)],
+  ['saliencymix', ...r(79.12, 78.77, 80.4, 82.82)], ['fmix', ...r(79.69, 79.02, 80.72, 81.79)], ['resizemix', ...r(80.01, 80.35, 80.16, 82.53)],
+  ['puzzlemix', ...r(81.13, 82.85, 80.33, 82.29)], ['automix', ...r(82.04, 83.64, 82.67, 83.3)], ['adautomix', ...r(82.32, 84.22, 84.33, 83.54)],
 ];
 /** §6.4 (Tiny R18, RX50 at 400 epochs; AdAutoMix's numbers where OpenMixup's differ). */
 const TINY: [Method, ...(number | null)[]][] = [
@@ -84,13 +86,15 @@ function columns(table: [Method, ...(number | null)[]][], heads: [Column['datase
 }
 
 const COLUMNS: Column[] = [
-  ...columns(CIFAR, [['cifar100', 'r18'], ['cifar100', 'rx50']]),
+  ...columns(CIFAR, [['cifar100', 'r18'], ['cifar100', 'rx50'], ['cifar100', 'swint'], ['cifar100', 'convnextt']]),
   ...columns(TINY, [['tiny', 'r18'], ['tiny', 'rx50']]),
   ...columns(IMAGENET, [['imagenet', 'r18'], ['imagenet', 'r34'], ['imagenet', 'r50'], ['imagenet', 'r101']]),
   ...columns(FINE, [['cub', 'r18'], ['cub', 'r50'], ['cub', 'rx50'], ['aircraft', 'r18'], ['aircraft', 'rx50'], ['cars', 'r18'], ['cars', 'rx50']]),
 ];
 
 const EPOCHS: Record<Column['dataset'], number> = { cifar100: 800, tiny: 400, imagenet: 100, cub: 200, aircraft: 200, cars: 200 };
+const VIT = new Set<Column['backbone']>(['swint', 'convnextt']);
+const epochsOf = (c: Column) => (VIT.has(c.backbone) ? 200 : EPOCHS[c.dataset]);
 const SOURCE: Record<Column['dataset'], string> = {
   cifar100: 'AdAutoMix README (ALGORITHMS.md §6.1)',
   tiny: 'AdAutoMix README / Experiments.md (ALGORITHMS.md §6.4)',
@@ -109,9 +113,32 @@ const DATA_HELP: Record<Column['dataset'], string> = {
   cars: 'your Stanford-Cars as image lists (DIR/meta/train.txt, DIR/meta/test.txt, DIR/images/): --data DIR',
 };
 
+/**
+ * The CIFAR-100 ViT/ConvNeXt recipes (§1.11, §5.1): AdamW with no decay on norms, biases and
+ * position tables, 20 warm-up epochs from 1e-5, per-iteration cosine to 1e-4, RandAugment;
+ * Swin-T at 224² (RandomResizedCrop 0.8-1 of the upsampled image, test resize 224, clipping 10),
+ * ConvNeXt-T at 32² (reflect-crop 4).
+ */
+function vitBase(c: Column, arch: ModelArch): TrainConfig {
+  const swin = c.backbone === 'swint';
+  return {
+    dataset: { name: 'cifar100' },
+    model: { arch, ...(swin && { imageSize: 224 }) },
+    optimizer: {
+      name: 'adamw', lr: swin ? 5e-4 : 2e-3, minLr: 1e-4, weightDecay: 0.05, betas: [0.9, 0.999], lrStepping: 'iteration',
+      warmupEpochs: 20, warmupRatio: 1e-5, gradClip: swin ? 10 : 0,
+    },
+    augment: swin
+      ? { resizedCrop: { size: 224, scale: [0.8, 1] }, flip: true, randAugment: true, evalResize: 224 }
+      : { cropPadding: 4, flip: true, randAugment: true },
+    batchSize: 100,
+  };
+}
+
 /** Data, model, augmentation and the classifier's optimizer of a column (§5.1, §1.11). */
 function base(c: Column, method: Method): TrainConfig {
   const arch = ARCH[c.dataset][c.backbone];
+  if (VIT.has(c.backbone)) return vitBase(c, arch);
   if (c.dataset === 'cifar100') {
     // Classic methods and vanilla anneal to 0 (§5.1); AutoMix to 0.05; AdAutoMix R18 0.05, RX50 0.08 (its log).
     const minLr = method === 'adautomix' ? (c.backbone === 'rx50' ? 0.08 : 0.05) : method === 'automix' ? 0.05 : 0;
@@ -152,13 +179,23 @@ function base(c: Column, method: Method): TrainConfig {
 }
 
 const ALPHA_SETTING: Record<Column['dataset'], AlphaSetting> = {
+  // (cifar100 with Swin-T/ConvNeXt-T: 'cifar100-vit', see alphaSetting)
   cifar100: 'cifar100', tiny: 'tiny-imagenet', imagenet: 'imagenet', cub: 'fine-grained', aircraft: 'fine-grained', cars: 'fine-grained',
 };
-const alphaSetting = (c: Column): AlphaSetting => (c.dataset === 'imagenet' && c.backbone === 'r18' ? 'imagenet-r18' : ALPHA_SETTING[c.dataset]);
+const alphaSetting = (c: Column): AlphaSetting =>
+  VIT.has(c.backbone) ? 'cifar100-vit' : c.dataset === 'imagenet' && c.backbone === 'r18' ? 'imagenet-r18' : ALPHA_SETTING[c.dataset];
 
 /** AdAutoMix's options for a column (§1.2, §1.10, §1.11). */
 function adautomix(c: Column): LearnedMixConfig {
   const row = `${c.dataset}-${c.backbone}`;
+  if (VIT.has(c.backbone)) {
+    // The Swin-T column of §1.2 (ConvNeXt-T's log shows the same method settings), EMA of §1.10.
+    return {
+      randomSamples: true, lamMargin: 0, lamConcat: true, upsample: 'nearest',
+      ema: { end: 0.99996, scope: [0.25, 1] },
+      generator: c.backbone === 'swint' ? { lr: 1e-3, minLr: 1e-4 } : { lr: 5e-4, minLr: 5e-5 },
+    };
+  }
   if (c.dataset === 'cifar100') return {};
   if (c.dataset === 'imagenet') {
     return {
@@ -187,6 +224,12 @@ function adautomix(c: Column): LearnedMixConfig {
 
 /** AutoMix's options for a column (§2.4). */
 function automix(c: Column): LearnedMixConfig {
+  if (VIT.has(c.backbone)) {
+    return {
+      switchOff: 1, lamConcat: true, maskLoss: { schedule: 'cosine' }, ema: { end: 0.99996, scope: [0.25, 1] },
+      generator: c.backbone === 'swint' ? { lr: 1e-3, minLr: 1e-4 } : { lr: 5e-4, minLr: 5e-5 },
+    };
+  }
   if (c.dataset === 'cifar100') return {};
   if (c.dataset === 'tiny') return { generator: { lr: 0.1, minLr: 1e-3 } };
   if (c.dataset === 'imagenet') return { lamConcat: true, ema: { end: 0.99999 }, maskLoss: { schedule: 'cosine' }, generator: { lr: 0.1, minLr: 1e-3, momentum: 0.9 } };
@@ -208,7 +251,7 @@ const DATASET_LABEL: Record<Column['dataset'], string> = {
 };
 
 function preset(c: Column, method: Method, top1: number): [string, PublishedPreset] {
-  const epochs = EPOCHS[c.dataset];
+  const epochs = epochsOf(c);
   const name = `${c.dataset}-${c.backbone}-${method}-${epochs}e`;
   const fine = FINE_GRAINED.has(c.dataset);
   const config: TrainConfig = { ...base(c, method), method: methodConfig(c, method), epochs };

@@ -134,6 +134,20 @@ function resolveResizedCrop(input: unknown): ResolvedConfig['augment']['resizedC
   };
 }
 
+function resolveRandAugment(input: unknown): ResolvedConfig['augment']['randAugment'] {
+  if (input === undefined || input === null || input === false) return null;
+  const o = section<Exclude<NonNullable<NonNullable<TrainConfig['augment']>['randAugment']>, boolean>>('augment.randAugment', input === true ? {} : input);
+  checkKeys('augment.randAugment', o, ['ops', 'level', 'levelStd', 'totalLevel', 'fill']);
+  const totalLevel = num('augment.randAugment.totalLevel', o.totalLevel ?? 10, 0, 1000, true);
+  return {
+    ops: int('augment.randAugment.ops', o.ops ?? 2, 0, 16),
+    level: num('augment.randAugment.level', o.level ?? 7, 0, totalLevel),
+    levelStd: num('augment.randAugment.levelStd', o.levelStd ?? 0.5, 0, 1000),
+    totalLevel,
+    fill: optionalNumbers('augment.randAugment.fill', o.fill, false),
+  };
+}
+
 export function resolveConfig(input: TrainConfig = {}): ResolvedConfig {
   if (typeof input !== 'object' || input === null) throw configError('the config must be an object');
   checkKeys('', input, [
@@ -157,7 +171,7 @@ export function resolveConfig(input: TrainConfig = {}): ResolvedConfig {
   const checkpoint = section<NonNullable<TrainConfig['checkpoint']>>('checkpoint', c.checkpoint);
   checkKeys('checkpoint', checkpoint, ['every', 'keep']);
   const augment = section<NonNullable<TrainConfig['augment']>>('augment', c.augment);
-  checkKeys('augment', augment, ['cropPadding', 'resizedCrop', 'evalResize', 'evalCrop', 'evalInterpolation', 'flip', 'mean', 'std']);
+  checkKeys('augment', augment, ['cropPadding', 'resizedCrop', 'randAugment', 'evalResize', 'evalCrop', 'evalInterpolation', 'flip', 'mean', 'std']);
 
   const methodName = oneOf('method.name', methodInput.name ?? 'vanilla', METHODS);
   const learnedMethod = methodName === 'automix' || methodName === 'adautomix';
@@ -223,6 +237,7 @@ export function resolveConfig(input: TrainConfig = {}): ResolvedConfig {
     augment: {
       cropPadding: int('augment.cropPadding', augment.cropPadding ?? 0, 0, 64),
       resizedCrop: resolveResizedCrop(augment.resizedCrop),
+      randAugment: resolveRandAugment(augment.randAugment),
       evalResize: int('augment.evalResize', augment.evalResize ?? 0, 0, 16384),
       evalCrop: int('augment.evalCrop', augment.evalCrop ?? 0, 0, 16384),
       evalInterpolation: oneOf('augment.evalInterpolation', augment.evalInterpolation ?? 'bicubic', ['bicubic', 'bilinear'] as const),

@@ -242,6 +242,12 @@ export interface TrainConfig {
      * or 'bilinear'. The test view must come out the same size (evalResize / evalCrop).
      */
     resizedCrop?: { size: number; scale?: [number, number]; ratio?: [number, number]; interpolation?: 'bicubic' | 'bilinear' };
+    /**
+     * RandAugment after the crop and flip, with the FixMatch policy list (14 operations):
+     * `ops` per image (default 2), magnitude `level` (default 7) jittered by `levelStd` (0.5) out
+     * of `totalLevel` (10), geometric fill `fill` (default [114, 123, 125]). `true`: all defaults.
+     */
+    randAugment?: boolean | { ops?: number; level?: number; levelStd?: number; totalLevel?: number; fill?: number[] };
     /** Test view: resize the whole image to this square (0: as stored). */
     evalResize?: number;
     /** Test view: then its central crop of this side (0: none). */
@@ -313,6 +319,8 @@ export interface ResolvedConfig {
   augment: {
     cropPadding: number;
     resizedCrop: { size: number; scale: [number, number]; ratio: [number, number]; interpolation: 'bicubic' | 'bilinear' } | null;
+    /** fill null: [114, 123, 125] for 3 channels, their mean otherwise. */
+    randAugment: { ops: number; level: number; levelStd: number; totalLevel: number; fill: number[] | null } | null;
     evalResize: number;
     evalCrop: number;
     evalInterpolation: 'bicubic' | 'bilinear';

@@ -108,7 +108,7 @@ function toNativeOptions(c: ResolvedConfig, data: DatasetSplits): NativeTrainerO
     threads: c.threads,
     seed: c.seed,
     model: nativeModelOptions(c.model, train.channels, train.numClasses, Math.min(view.height, view.width)),
-    augment: { ...c.augment, mean, std },
+    augment: { ...c.augment, mean, std, randAugment: randAugmentFor(c.augment.randAugment, train.channels) },
     method: { ...c.method },
     // The warm-up is counted in iterations on the native side.
     optimizer: { ...c.optimizer, warmupSteps: Math.round(c.optimizer.warmupEpochs * stepsPerEpoch) },
@@ -116,6 +116,14 @@ function toNativeOptions(c: ResolvedConfig, data: DatasetSplits): NativeTrainerO
     stepsPerEpoch,
     nanPolicy: c.nanPolicy,
   };
+}
+
+/** RandAugment's fill per channel: the policy's grey for RGB, its mean for other channel counts. */
+function randAugmentFor(ra: ResolvedConfig['augment']['randAugment'], channels: number) {
+  if (ra === null) return null;
+  const fill = ra.fill ?? (channels === 3 ? [114, 123, 125] : Array<number>(channels).fill(121));
+  if (fill.length !== channels) throw configError(`augment.randAugment.fill needs ${channels} value(s), one per image channel, got ${fill.length}`);
+  return { ...ra, fill };
 }
 
 /** The training view's size, checked against the test view's (the model sees both). */

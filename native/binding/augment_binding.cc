@@ -8,6 +8,7 @@
 #include "core/compat.h"
 #include "core/errors.h"
 #include "data/augment.h"
+#include "data/rand_augment.h"
 #include "data/resized_crop.h"
 #include "node/js_error.h"
 #include "node/read_options.h"
@@ -60,6 +61,33 @@ Napi::Value resized_crop_boxes(const Napi::CallbackInfo& info) {
       out.Set(static_cast<uint32_t>(i), box);
     }
     return out;
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (...) {
+    rethrow_as_js(env);
+  }
+}
+
+Napi::Value rand_augment_op(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  try {
+    const HostBatch batch = read_images(info[0], info[1]);
+    if (!info[2].IsString() || !info[3].IsNumber() || !info[4].IsArray()) {
+      throw Error(ErrorCode::Config, "randAugmentOp(images, shape, op, magnitude, fill[])");
+    }
+    const RandOp op = rand_op_from_name(info[2].As<Napi::String>().Utf8Value());
+    const double magnitude = info[3].As<Napi::Number>().DoubleValue();
+    std::vector<double> fill;
+    auto list = info[4].As<Napi::Array>();
+    for (uint32_t i = 0; i < list.Length(); ++i) fill.push_back(list.Get(i).ToNumber().DoubleValue());
+    if (static_cast<int64_t>(fill.size()) != batch.c) throw Error(ErrorCode::Config, "fill needs one value per channel");
+    auto images = torch::from_blob(const_cast<uint8_t*>(batch.images), {batch.n, batch.h, batch.w, batch.c}, torch::kUInt8)
+                      .permute({0, 3, 1, 2})
+                      .to(torch::kFloat32)
+                      .contiguous();
+    std::vector<torch::Tensor> out;
+    for (int64_t i = 0; i < batch.n; ++i) out.push_back(apply_rand_op(images[i], op, magnitude, fill));
+    return float32_array(env, torch::stack(out).contiguous());
   } catch (const Napi::Error&) {
     throw;
   } catch (...) {

@@ -14,4 +14,9 @@ Napi::Value augment_batch(const Napi::CallbackInfo& info);
 // a training batch of `count` h×w images draws first with that seed (for tests and inspection).
 Napi::Value resized_crop_boxes(const Napi::CallbackInfo& info);
 
+// randAugmentOp(images: Uint8Array, shape: [n,h,w,c], op: string, magnitude: number, fill: number[])
+// → Float32Array (NCHW pixel values 0..255): one RandAugment operation at a given signed
+// magnitude on every image (for tests and inspection).
+Napi::Value rand_augment_op(const Napi::CallbackInfo& info);
+
 }  // namespace adx::node

@@ -22,19 +22,35 @@ torch::Tensor reflect_index(const torch::Tensor& pos, int64_t size) {
   return torch::where(reflected >= size, 2 * (size - 1) - reflected, reflected);
 }
 
-// uint8 NHWC → float NCHW in the user's normalisation, on `device`.
-torch::Tensor normalise(const torch::Tensor& nhwc_u8, const AugmentOptions& o, const torch::Device& device) {
-  const auto channels = nhwc_u8.size(3);
+// uint8 NHWC → float NCHW pixel values (0..255) on `device`.
+torch::Tensor pixels_nchw(const torch::Tensor& nhwc_u8, const torch::Device& device) {
   // Ask for standard NCHW strides explicitly: the default (preserve_format) would keep the
   // permuted NHWC strides, i.e. channels-last, and LibTorch 1.13's oneDNN channels-last
   // convolution backward corrupts memory for small channel counts.
-  auto x = nhwc_u8.to(device, /*non_blocking=*/false)
-               .permute({0, 3, 1, 2})
-               .to(torch::kFloat32, /*non_blocking=*/false, /*copy=*/false, torch::MemoryFormat::Contiguous);
-  auto mean = torch::tensor(o.mean, torch::kFloat64).to(torch::kFloat32).view({1, channels, 1, 1}).to(device);
-  auto std = torch::tensor(o.std, torch::kFloat64).to(torch::kFloat32).view({1, channels, 1, 1}).to(device);
-  // (x/255 - mean)/std, folded into one multiply-add.
+  return nhwc_u8.to(device, /*non_blocking=*/false)
+      .permute({0, 3, 1, 2})
+      .to(torch::kFloat32, /*non_blocking=*/false, /*copy=*/false, torch::MemoryFormat::Contiguous);
+}
+
+// Float NCHW pixel values → the user's normalisation: (x/255 − mean)/std.
+torch::Tensor normalise_pixels(const torch::Tensor& x, const AugmentOptions& o) {
+  const auto channels = x.size(1);
+  auto mean = torch::tensor(o.mean, torch::kFloat64).to(torch::kFloat32).view({1, channels, 1, 1}).to(x.device());
+  auto std = torch::tensor(o.std, torch::kFloat64).to(torch::kFloat32).view({1, channels, 1, 1}).to(x.device());
   return (x * (1.0 / 255.0) - mean).div_(std);
+}
+
+// uint8 NHWC → float NCHW in the user's normalisation, on `device`.
+torch::Tensor normalise(const torch::Tensor& nhwc_u8, const AugmentOptions& o, const torch::Device& device) {
+  return normalise_pixels(pixels_nchw(nhwc_u8, device), o);
+}
+
+// With RandAugment the pixels go through it (8-bit values, as the original's images) before the
+// normalisation.
+torch::Tensor finish_training_view(const torch::Tensor& nhwc_u8, const AugmentOptions& o, at::Generator& gen,
+                                   const torch::Device& device) {
+  if (!o.rand_augment.enabled) return normalise(nhwc_u8, o, device);
+  return normalise_pixels(rand_augment(pixels_nchw(nhwc_u8, device), o.rand_augment, gen), o);
 }
 
 // RandomResizedCrop then flip: every box first, then every flip coin (the order of the draws).
@@ -44,12 +60,18 @@ torch::Tensor resized_crop_view(const torch::Tensor& images, const AugmentOption
   std::vector<CropBox> boxes;
   boxes.reserve(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) boxes.push_back(sample_resized_crop(h, w, o.resized_crop, gen));
-  auto x = resize_boxes(normalise(images, o, device), boxes, o.resized_crop.size, o.resized_crop.bicubic);
+  // RandAugment sees 8-bit pixels, as after the original's (PIL) resized crop; without it the
+  // batch is normalised first (the resize is linear, so the order does not matter there).
+  const bool rand_aug = o.rand_augment.enabled;
+  auto x = resize_boxes(rand_aug ? pixels_nchw(images, device) : normalise(images, o, device), boxes, o.resized_crop.size,
+                        o.resized_crop.bicubic);
+  if (rand_aug) x = x.round().clamp(0, 255);
   if (o.flip) {
     auto flip = (torch::rand({n}, gen) < 0.5).to(device).view({n, 1, 1, 1});
     x = torch::where(flip, x.flip(3), x);
   }
-  return x.contiguous();
+  if (!rand_aug) return x.contiguous();
+  return normalise_pixels(rand_augment(x.contiguous(), o.rand_augment, gen), o).contiguous();
 }
 
 }  // namespace
@@ -77,6 +99,7 @@ void check_crop_fits(const AugmentOptions& o, int64_t h, int64_t w) {
     check_resized_crop(o.resized_crop);
     if (o.crop_padding > 0) throw Error(ErrorCode::Config, "use either the padded random crop or the resized crop, not both");
   }
+  check_rand_augment(o.rand_augment, static_cast<int64_t>(o.mean.size()));
   const auto [eh, ew] = eval_view_size(o, h, w);
   const auto [th, tw] = train_view_size(o, h, w);
   if (eh != th || ew != tw) {
@@ -101,7 +124,7 @@ torch::Tensor train_batch_tensor(const HostBatch& batch, const AugmentOptions& o
                                  const torch::Device& device) {
   auto images = borrow_images(batch);
   if (o.resized_crop.size > 0) return resized_crop_view(images, o, gen, device);
-  if (o.crop_padding <= 0 && !o.flip) return normalise(images, o, device);
+  if (o.crop_padding <= 0 && !o.flip) return finish_training_view(images, o, gen, device);
 
   const auto n = batch.n, h = batch.h, w = batch.w, p = o.crop_padding;
   const auto i64 = torch::TensorOptions().dtype(torch::kInt64);
@@ -118,7 +141,7 @@ torch::Tensor train_batch_tensor(const HostBatch& batch, const AugmentOptions& o
   // One gather builds the whole cropped, flipped batch: out[b,y,x,:] = in[b, rows[b,y], cols[b,x], :].
   auto batch_index = torch::arange(n, i64).view({n, 1, 1});
   auto gathered = images.index({batch_index, rows.view({n, h, 1}), cols.view({n, 1, w})});
-  return normalise(gathered, o, device);
+  return finish_training_view(gathered, o, gen, device);
 }
 
 torch::Tensor eval_batch_tensor(const HostBatch& batch, const AugmentOptions& o, const torch::Device& device) {

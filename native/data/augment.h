@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "data/batch.h"
+#include "data/rand_augment.h"
 #include "data/resized_crop.h"
 
 namespace adx {
@@ -16,6 +17,7 @@ struct AugmentOptions {
   int64_t crop_padding = 0;   // 0: no random crop
   ResizedCropOptions resized_crop;  // training RandomResizedCrop instead (size > 0)
   bool flip = false;          // horizontal flip with probability 1/2
+  RandAugmentOptions rand_augment;  // after the crop and flip (training only)
   int64_t eval_resize = 0;    // test view: resize the whole image to this square (0: kept)
   int64_t eval_crop = 0;      // ... then its central crop of this side (0: none)
   bool eval_bicubic = true;   // the test resize's interpolation (else bilinear)

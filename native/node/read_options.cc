@@ -243,6 +243,15 @@ AugmentOptions read_augment_options(const Napi::Object& o) {
     a.resized_crop.ratio_max = ratio[1];
     a.resized_crop.bicubic = bicubic_field(rc, "interpolation");
   }
+  if (present(o, "randAugment") && !o.Get("randAugment").IsNull()) {
+    auto ra = object_field(o, "randAugment");
+    a.rand_augment.enabled = true;
+    a.rand_augment.ops = int_field(ra, "ops", 0, 16);
+    a.rand_augment.level = number_field(ra, "level");
+    a.rand_augment.level_std = number_field(ra, "levelStd");
+    a.rand_augment.total_level = number_field(ra, "totalLevel");
+    a.rand_augment.fill = number_list(ra, "fill");
+  }
   if (present(o, "evalResize")) a.eval_resize = int_field(o, "evalResize", 0, 16384);
   if (present(o, "evalCrop")) a.eval_crop = int_field(o, "evalCrop", 0, 16384);
   if (present(o, "evalInterpolation")) a.eval_bicubic = bicubic_field(o, "evalInterpolation");
