@@ -28,7 +28,7 @@ Trains an image classifier and evaluates it on the test split after every epoch.
   --seed <n>             seed of every random draw (same seed, same run on CPU)
   --threads <n>          CPU threads for LibTorch (default: all cores)
   --device <d>           auto | cpu | cuda | cuda:N (default: auto)
-  --dataset <name>       fashion-mnist | cifar10 | cifar100 | tiny-imagenet | image-folder | image-list
+  --dataset <name>       fashion-mnist | mnist | cifar10 | cifar100 | tiny-imagenet | image-folder | image-list
                          (default: fashion-mnist)
   --data <dir>           the dataset's folder (Fashion-MNIST default: /usr/share/datasets/fashion-mnist;
                          CIFAR: the binary or Python version, extracted; tiny-imagenet: tiny-imagenet-200;

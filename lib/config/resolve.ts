@@ -66,6 +66,7 @@ function mergeWithPreset(config: TrainConfig): TrainConfig {
 }
 
 const EXPECTED_LAYOUT: Record<Exclude<DatasetName, 'fashion-mnist' | 'cifar10' | 'cifar100'>, string> = {
+  mnist: 'a folder with train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (each optionally .gz)',
   'tiny-imagenet': 'the extracted tiny-imagenet-200 folder (wnids.txt, train/<wnid>/images, val/val_annotations.txt) or its parent',
   'image-folder': 'a folder with train/<class>/<images> and val/<class>/<images> (or test/)',
   'image-list': "a folder with the lists (default meta/train.txt and meta/test.txt, 'path label' per line) and the images under images/",
@@ -82,7 +83,7 @@ function defaultDataDir(name: DatasetName): string {
 }
 
 function resolveImageSettings(name: DatasetName, dataset: NonNullable<TrainConfig['dataset']>): ResolvedConfig['dataset']['images'] {
-  if (name === 'fashion-mnist' || name === 'cifar10' || name === 'cifar100') {
+  if (name === 'fashion-mnist' || name === 'mnist' || name === 'cifar10' || name === 'cifar100') {
     const stray = (['imageSize', 'trainList', 'testList', 'imageRoot', 'cacheBudgetMB', 'decodeConcurrency'] as const).find((k) => dataset[k] !== undefined);
     if (stray) throw configError(`dataset.${stray} is an option of the image datasets, not of ${name}`);
     return null;
@@ -218,7 +219,7 @@ export function resolveConfig(input: TrainConfig = {}): ResolvedConfig {
   const datasetName = oneOf(
     'dataset.name',
     dataset.name ?? 'fashion-mnist',
-    ['fashion-mnist', 'cifar10', 'cifar100', 'tiny-imagenet', 'image-folder', 'image-list'] as const,
+    ['fashion-mnist', 'mnist', 'cifar10', 'cifar100', 'tiny-imagenet', 'image-folder', 'image-list'] as const,
   );
   const limit = (name: string, v: unknown) => (v === undefined || v === null ? null : int(name, v, 1, 2 ** 31 - 1));
 

@@ -145,7 +145,7 @@ export interface ResolvedLearnedMix {
   lambdaSampler: 'beta-normalised' | 'dirichlet';
   maskLoss: { weight: number; mode: 'L1' | 'L2' | 'L1+Variance' | 'L2+Variance'; margin: number; schedule: 'constant' | 'cosine' };
 }
-export type DatasetName = 'fashion-mnist' | 'cifar10' | 'cifar100' | 'tiny-imagenet' | 'image-folder' | 'image-list';
+export type DatasetName = 'fashion-mnist' | 'mnist' | 'cifar10' | 'cifar100' | 'tiny-imagenet' | 'image-folder' | 'image-list';
 export type DeviceRequest = 'auto' | 'cpu' | 'cuda' | `cuda:${number}`;
 /** Names of the model zoo (`adautomix models` lists them with their defaults). */
 export type ModelArch =
@@ -158,7 +158,7 @@ export interface TrainConfig {
   preset?: string;
   dataset?: {
     /**
-     * 'fashion-mnist' (default), 'cifar10', 'cifar100', 'tiny-imagenet' (as distributed),
+     * 'fashion-mnist' (default), 'mnist' (IDX files), 'cifar10', 'cifar100', 'tiny-imagenet' (as distributed),
      * 'image-folder' (DIR/train/<class>/..., DIR/val/<class>/...) or 'image-list' (`path label`
      * lines: trainList, testList, paths relative to imageRoot).
      */

@@ -2,7 +2,7 @@
 import type { ResolvedConfig } from '../config/types.js';
 import { takeFirst, type DatasetSplits } from './dataset.js';
 import { loadCifar } from './cifar.js';
-import { loadFashionMnist } from './fashion-mnist.js';
+import { loadFashionMnist, loadMnist } from './fashion-mnist.js';
 import { loadImageDataset } from './images.js';
 
 export interface LoadOptions {
@@ -16,6 +16,7 @@ export async function loadDataset(config: ResolvedConfig['dataset'], options: Lo
   if (config.name === 'tiny-imagenet' || config.name === 'image-folder' || config.name === 'image-list') {
     return loadImageDataset(config.name, config.dir, config.images!, { trainLimit, testLimit, onProgress: options.onProgress });
   }
-  const splits = config.name === 'fashion-mnist' ? await loadFashionMnist(config.dir) : await loadCifar(config.name, config.dir);
+  const splits =
+    config.name === 'fashion-mnist' ? await loadFashionMnist(config.dir) : config.name === 'mnist' ? await loadMnist(config.dir) : await loadCifar(config.name, config.dir);
   return { ...splits, train: takeFirst(splits.train, trainLimit), test: takeFirst(splits.test, testLimit) };
 }
