@@ -10,15 +10,14 @@
 #include "data/augment.h"
 #include "data/rand_augment.h"
 #include "data/resized_crop.h"
-#include "node/js_error.h"
+#include "node/arguments.h"
 #include "node/read_options.h"
 #include "node/tensor_records.h"
 
 namespace adx::node {
 
 Napi::Value augment_batch(const Napi::CallbackInfo& info) {
-  auto env = info.Env();
-  try {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
     const HostBatch batch = read_images(info[0], info[1]);
     if (!info[2].IsObject()) throw Error(ErrorCode::Config, "augmentBatch needs an options object");
     const auto options = read_augment_options(info[2].As<Napi::Object>());
@@ -29,22 +28,14 @@ Napi::Value augment_batch(const Napi::CallbackInfo& info) {
     auto gen = compat::make_cpu_generator(static_cast<uint64_t>(seed));
     const torch::Device cpu(torch::kCPU);
     return float32_array(env, train ? train_batch_tensor(batch, options, gen, cpu) : eval_batch_tensor(batch, options, cpu));
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (...) {
-    rethrow_as_js(env);
-  }
+  });
 }
 
 Napi::Value resized_crop_boxes(const Napi::CallbackInfo& info) {
-  auto env = info.Env();
-  try {
-    auto dimension = [&](int i, const char* what) {
-      const double v = info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : -1;
-      if (!(v >= 1 && v <= 1e6 && v == std::floor(v))) throw Error(ErrorCode::Config, std::string(what) + " must be a positive integer");
-      return static_cast<int64_t>(v);
-    };
-    const int64_t h = dimension(0, "h"), w = dimension(1, "w"), count = dimension(2, "count");
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
+    const auto h = static_cast<int64_t>(number_argument(info, 0, "h", 1, 1e6, true));
+    const auto w = static_cast<int64_t>(number_argument(info, 1, "w", 1, 1e6, true));
+    const auto count = static_cast<int64_t>(number_argument(info, 2, "count", 1, 1e6, true));
     if (!info[3].IsObject()) throw Error(ErrorCode::Config, "resizedCropBoxes needs augment options");
     const auto options = read_augment_options(info[3].As<Napi::Object>());
     check_resized_crop(options.resized_crop);
@@ -61,16 +52,11 @@ Napi::Value resized_crop_boxes(const Napi::CallbackInfo& info) {
       out.Set(static_cast<uint32_t>(i), box);
     }
     return out;
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (...) {
-    rethrow_as_js(env);
-  }
+  });
 }
 
 Napi::Value rand_augment_op(const Napi::CallbackInfo& info) {
-  auto env = info.Env();
-  try {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
     const HostBatch batch = read_images(info[0], info[1]);
     if (!info[2].IsString() || !info[3].IsNumber() || !info[4].IsArray()) {
       throw Error(ErrorCode::Config, "randAugmentOp(images, shape, op, magnitude, fill[])");
@@ -88,11 +74,7 @@ Napi::Value rand_augment_op(const Napi::CallbackInfo& info) {
     std::vector<torch::Tensor> out;
     for (int64_t i = 0; i < batch.n; ++i) out.push_back(apply_rand_op(images[i], op, magnitude, fill));
     return float32_array(env, torch::stack(out).contiguous());
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (...) {
-    rethrow_as_js(env);
-  }
+  });
 }
 
 }  // namespace adx::node

@@ -10,22 +10,12 @@
 #include "core/errors.h"
 #include "mix/classic/grid_labelling.h"
 #include "mix/classic/masks.h"
-#include "node/js_error.h"
+#include "node/arguments.h"
 #include "node/tensor_records.h"
 
 namespace adx::node {
 
 namespace {
-
-double number_argument(const Napi::CallbackInfo& info, size_t i, const char* name, double min, double max, bool integer) {
-  const bool ok = info.Length() > i && info[i].IsNumber();
-  const double v = ok ? info[i].As<Napi::Number>().DoubleValue() : std::nan("");
-  if (!std::isfinite(v) || v < min || v > max || (integer && v != std::floor(v))) {
-    throw Error(ErrorCode::Config, std::string("argument ") + name + " must be " + (integer ? "an integer" : "a number") +
-                                       " in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
-  }
-  return v;
-}
 
 std::vector<double> doubles(const Napi::CallbackInfo& info, size_t i, const char* name) {
   if (info.Length() <= i || !info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
@@ -38,8 +28,7 @@ std::vector<double> doubles(const Napi::CallbackInfo& info, size_t i, const char
 }  // namespace
 
 Napi::Value solve_grid_labels(const Napi::CallbackInfo& info) {
-  auto env = info.Env();
-  try {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
     GridLabelProblem p;
     p.rows = static_cast<int64_t>(number_argument(info, 0, "rows", 1, 4096, true));
     p.cols = static_cast<int64_t>(number_argument(info, 1, "cols", 1, 4096, true));
@@ -53,27 +42,18 @@ Napi::Value solve_grid_labels(const Napi::CallbackInfo& info) {
     out.Set("labels", array);
     out.Set("energy", labelling_energy(p, labels));
     return out;
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (...) {
-    rethrow_as_js(env);
-  }
+  });
 }
 
 Napi::Value fmix_grey(const Napi::CallbackInfo& info) {
-  auto env = info.Env();
-  try {
+  return guarded(info, [&](Napi::Env env) -> Napi::Value {
     const auto h = static_cast<int64_t>(number_argument(info, 0, "height", 1, 4096, true));
     const auto w = static_cast<int64_t>(number_argument(info, 1, "width", 1, 4096, true));
     const double decay = number_argument(info, 2, "decay", 1e-6, 100, false);
     const auto seed = static_cast<uint64_t>(number_argument(info, 3, "seed", 0, 9007199254740991.0, true));
     auto gen = compat::make_cpu_generator(seed);
     return float32_array(env, adx::fmix_grey(h, w, decay, gen));
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (...) {
-    rethrow_as_js(env);
-  }
+  });
 }
 
 }  // namespace adx::node
