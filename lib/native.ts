@@ -162,6 +162,8 @@ export interface NativeTrainer {
   restore(checkpoint: NativeCheckpoint): Promise<void>;
   loadPretrained(tensors: TensorRecord, skipClassifier: boolean): Promise<PretrainedReport>;
   forward(input: { shape: number[]; values: Float32Array }, withStages: boolean): Promise<NativeForwardResult>;
+  /** ∂ Σ CE(head(input), labels) / ∂ input for a normalised [n, c, h, w] input, eval mode; changes nothing. */
+  inputGradient(input: { shape: number[]; values: Float32Array }, labels: Int32Array, head: string): Promise<{ gradient: Float32Array; loss: number }>;
   /** The method's mixer on a batch (not vanilla, not ManifoldMix); no change to the training state. */
   mix(images: Uint8Array, shape: BatchShape, seed: number, forced?: ForcedDraws): Promise<NativeMixResult>;
   dispose(): Promise<void>;

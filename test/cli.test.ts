@@ -96,6 +96,15 @@ describe.runIf(hasFashionMnist)('adautomix CLI', () => {
     // 5 columns of 28·3 px cells plus 2 px gaps; 3 sources, 3 masks and the mixed row.
     expect(png.readUInt32BE(16)).toBe(5 * 84 + 6 * 2);
     expect(png.readUInt32BE(20)).toBe(7 * 84 + 8 * 2);
+
+    const evaluated = await runCli(['eval', '--run', out, '--limit', '100', '--threads', '2']);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    const report = JSON.parse(await readFile(join(out, 'eval.json'), 'utf8'));
+    expect(report.count).toBe(100);
+    expect(Object.keys(report.heads).sort()).toEqual(['mix_k', 'mix_q', 'one_k', 'one_q']);
+    expect(report.heads.one_k.bins).toHaveLength(15);
+    expect(report.fgsm).toMatchObject({ head: 'one_k', mode: 'pixel' });
+    expect(report.fgsm.top1).toBeLessThanOrEqual(100);
   });
 
   it('rejects bad options with exit code 2 and a message in the user terms', async () => {

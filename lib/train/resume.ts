@@ -7,6 +7,7 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DeviceRequest, ResolvedConfig } from '../config/types.js';
 import { resolveConfig } from '../config/resolve.js';
+import { upgradeResolvedConfig } from '../config/upgrade.js';
 import type { DatasetSplits } from '../data/dataset.js';
 import { AdautomixError } from '../errors.js';
 import { CheckpointStore, readCheckpoint } from './checkpoints.js';
@@ -45,7 +46,9 @@ export async function findCheckpoint(path: string): Promise<string> {
 export async function resumeTrainer(path: string, options: ResumeOptions = {}): Promise<{ trainer: Trainer; checkpoint: string }> {
   const folder = await findCheckpoint(path);
   const saved = await readCheckpoint(folder);
-  const base = saved.config;
+  // A checkpoint of an earlier version gains the defaults of settings added since.
+  const base = upgradeResolvedConfig(saved.config);
+  saved.config = base;
   // The overrides go through the same validation as a fresh config's fields.
   const checked = resolveConfig({
     threads: options.threads ?? base.threads,

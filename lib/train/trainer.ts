@@ -23,6 +23,7 @@ import {
   type NativeTrainerOptions,
   type PretrainedReport,
   type NativeForwardResult,
+  type AugmentOptions,
 } from '../native.js';
 import { reportedAccuracy } from '../eval/reported.js';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
@@ -82,7 +83,7 @@ export async function createResolvedTrainer(
     trainSamples: data.train.count,
     testSamples: data.test.count,
   };
-  return new Trainer(resolved, data, handle, info);
+  return new Trainer(resolved, data, handle, info, nativeOptions.augment);
 }
 
 function toNativeOptions(c: ResolvedConfig, data: DatasetSplits): NativeTrainerOptions {
@@ -166,8 +167,29 @@ export class Trainer implements AsyncDisposable {
     readonly data: DatasetSplits,
     private readonly native: NativeTrainer,
     readonly info: TrainerInfo,
+    private readonly augment: AugmentOptions,
   ) {
     this.trainRing = new BatchRing(data.train, config.batchSize, PIPELINE_DEPTH + 1);
+  }
+
+  /** The per-channel normalisation the model's input uses, in [0, 1] pixel units. */
+  get normalisation(): { mean: number[]; std: number[] } {
+    return { mean: this.augment.mean, std: this.augment.std };
+  }
+
+  /** A uint8 NHWC batch as the model sees it at test time: the test view (resize, crop), normalised NCHW. */
+  testView(images: Uint8Array, shape: [number, number, number, number]): { shape: number[]; values: Float32Array } {
+    const values = loadNative().augmentBatch(images, shape, this.augment, 0, false);
+    const [n, , , c] = shape;
+    const side = Math.sqrt(values.length / (n * c));
+    const [h, w] = this.augment.evalCrop || this.augment.evalResize ? [side, side] : [shape[1], shape[2]];
+    return { shape: [n, c, h, w], values };
+  }
+
+  /** ∂ Σ CE(head(input), labels) / ∂ input for a normalised input (eval mode); changes nothing. */
+  async inputGradient(input: { shape: number[]; values: Float32Array }, labels: Int32Array, head: string): Promise<{ gradient: Float32Array; loss: number }> {
+    this.assertUsable();
+    return this.native.inputGradient(input, labels, head);
   }
 
   /** The device the trainer runs on ('cpu', 'cuda:0'). */

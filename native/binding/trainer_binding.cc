@@ -73,6 +73,7 @@ Napi::Function TrainerBinding::define(Napi::Env env) {
                      InstanceMethod<&TrainerBinding::restore>("restore"),
                       InstanceMethod<&TrainerBinding::load_pretrained>("loadPretrained"),
                       InstanceMethod<&TrainerBinding::forward>("forward"),
+                     InstanceMethod<&TrainerBinding::input_gradient>("inputGradient"),
                       InstanceMethod<&TrainerBinding::mix>("mix"),
                       InstanceMethod<&TrainerBinding::dispose>("dispose")});
 }
@@ -231,6 +232,46 @@ Napi::Value TrainerBinding::forward(const Napi::CallbackInfo& info) {
   auto shared = std::make_shared<HostTensor>(std::move(input));
   std::function<Napi::Value(Napi::Env, const ForwardResult&)> to_js = forward_result_to_js;
   return run<ForwardResult>(info, [shared, with_stages](Trainer& t) { return t.forward(*shared, with_stages); }, to_js);
+}
+
+struct GradientResult {
+  HostTensor gradient;
+  double loss = 0;
+};
+
+Napi::Value TrainerBinding::input_gradient(const Napi::CallbackInfo& info) {
+  HostTensor input;
+  std::vector<int64_t> labels;
+  std::string head;
+  try {
+    input = read_host_tensor("inputGradient input", info[0]);
+    if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+      throw Error(ErrorCode::Shape, "inputGradient labels must be an Int32Array");
+    }
+    auto l = info[1].As<Napi::Int32Array>();
+    labels.assign(l.Data(), l.Data() + l.ElementLength());
+    if (!info[2].IsString()) throw Error(ErrorCode::Config, "inputGradient needs a head name");
+    head = info[2].As<Napi::String>().Utf8Value();
+  } catch (...) {
+    rethrow_as_js(info.Env());
+  }
+  auto shared = std::make_shared<HostTensor>(std::move(input));
+  std::function<Napi::Value(Napi::Env, const GradientResult&)> to_js = [](Napi::Env env, const GradientResult& r) -> Napi::Value {
+    auto o = Napi::Object::New(env);
+    auto values = Napi::Float32Array::New(env, r.gradient.values.size());
+    std::copy(r.gradient.values.begin(), r.gradient.values.end(), values.Data());
+    o.Set("gradient", values);
+    o.Set("loss", r.loss);
+    return o;
+  };
+  return run<GradientResult>(
+      info,
+      [shared, labels, head](Trainer& t) {
+        GradientResult r;
+        r.gradient = t.input_gradient(*shared, labels, head, r.loss);
+        return r;
+      },
+      to_js);
 }
 
 Napi::Value TrainerBinding::mix(const Napi::CallbackInfo& info) {

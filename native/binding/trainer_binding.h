@@ -28,6 +28,7 @@ class TrainerBinding : public Napi::ObjectWrap<TrainerBinding> {
   Napi::Value restore(const Napi::CallbackInfo& info);
   Napi::Value load_pretrained(const Napi::CallbackInfo& info);
   Napi::Value forward(const Napi::CallbackInfo& info);
+  Napi::Value input_gradient(const Napi::CallbackInfo& info);
   Napi::Value mix(const Napi::CallbackInfo& info);
   Napi::Value dispose(const Napi::CallbackInfo& info);
 

@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -288,6 +289,40 @@ ForwardResult Trainer::forward(const HostTensor& input, bool with_stages) {
   }
   network.train();
   return r;
+}
+
+HostTensor Trainer::input_gradient(const HostTensor& input, const std::vector<int64_t>& labels, const std::string& head,
+                                   double& loss) {
+  if (input.shape.size() != 4 || input.shape[1] != config_.model.in_channels || static_cast<int64_t>(labels.size()) != input.shape[0]) {
+    throw Error(ErrorCode::Shape, "inputGradient needs an [n, " + std::to_string(config_.model.in_channels) +
+                                      ", h, w] float32 input and n labels");
+  }
+  for (auto l : labels) {
+    if (l < 0 || l >= config_.model.num_classes) throw Error(ErrorCode::Data, "label " + std::to_string(l) + " is outside the classes");
+  }
+  const auto names = method_->head_names();
+  const auto found = std::find(names.begin(), names.end(), head);
+  if (found == names.end()) {
+    std::string known;
+    for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+    throw Error(ErrorCode::Config, "no head '" + head + "'; this method has " + known);
+  }
+  auto& network = method_->network();
+  network.eval();
+  try {
+    torch::AutoGradMode grad_mode(true);
+    auto x = torch::from_blob(const_cast<float*>(input.values.data()), input.shape, torch::kFloat32).to(device_.device).requires_grad_(true);
+    auto y = torch::tensor(labels, torch::kInt64).to(device_.device);
+    const auto logits = method_->head_logits(x)[static_cast<size_t>(found - names.begin())].to(torch::kFloat32);
+    auto total = torch::nn::functional::cross_entropy(logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+    auto grad = torch::autograd::grad({total}, {x})[0];
+    loss = total.item<double>();
+    network.train();
+    return to_host("gradient", grad);
+  } catch (...) {
+    network.train();
+    throw;
+  }
 }
 
 PretrainedReport Trainer::load_pretrained(const std::vector<HostTensor>& tensors, bool skip_classifier) {

@@ -102,6 +102,10 @@ class Trainer {
   MixResult mix(const HostBatch& images, const ForcedDraws& forced, uint64_t seed);
   // `input` is [n, c, h, w] float32 in the model's input space (already normalised).
   ForwardResult forward(const HostTensor& input, bool with_stages);
+  // The gradient of Σ CE(head(input), labels) with respect to the (normalised) input, eval mode,
+  // for adversarial attacks; `loss` gets the summed loss. Changes no training state.
+  HostTensor input_gradient(const HostTensor& input, const std::vector<int64_t>& labels, const std::string& head,
+                            double& loss);
   // Replaces every parameter and buffer by the named tensors (the names and shapes state() gives).
   void load_state(const std::vector<HostTensor>& tensors);
 
