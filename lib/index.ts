@@ -36,3 +36,8 @@ export type { Calibration, ReliabilityBin } from './eval/calibration.js';
 export { fgsm, pgd } from './eval/attacks.js';
 export type { FgsmMode } from './eval/attacks.js';
 export { upgradeResolvedConfig } from './config/upgrade.js';
+export { CORRUPTIONS, corrupt, Rng } from './eval/corruptions.js';
+export type { Corruption } from './eval/corruptions.js';
+export { occlude } from './eval/occlusion.js';
+export { readNpy } from './data/npy.js';
+export type { RobustnessReport } from './eval/evaluate-run.js';

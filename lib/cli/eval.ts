@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { upgradeResolvedConfig } from '../config/upgrade.js';
 import { AdautomixError, configError } from '../errors.js';
-import { evaluateRun } from '../eval/evaluate-run.js';
+import { CORRUPTIONS, type Corruption } from '../eval/corruptions.js';
+import { evaluateRun, type EvalOptions } from '../eval/evaluate-run.js';
 import { RunDir } from '../report/run-dir.js';
 import { createResolvedTrainer } from '../train/trainer.js';
 import { ProgressPrinter } from './progress.js';
@@ -25,6 +26,13 @@ of the reported head (one_k for AutoMix/AdAutoMix).
   --epsilon <x>          attack budget in pixel units (default 8/255)
   --no-fgsm              skip FGSM
   --pgd                  also PGD: 10 steps of 2/255 from a random start (10 gradient passes a batch)
+  --corruptions <list>   built-in corruptions of the test images: all, or a comma list of
+                         gaussian_noise, shot_noise, impulse_noise, defocus_blur, gaussian_blur,
+                         brightness, contrast, saturate, pixelate, jpeg_compression
+  --severities <list>    with --corruptions: e.g. 1,3,5 (default 1-5)
+  --cifar-c <dir>        a CIFAR-10-C / CIFAR-100-C folder (<corruption>.npy, labels.npy); --limit
+                         applies per severity
+  --occlusion            top-1 with 0%, 10%, ..., 100% of the image's patches set to the mean colour
   --batch <n>            evaluation batch (default: the run's evalBatchSize)
   --threads <n>          CPU threads
   --out <file>           where to write the report (default DIR/eval.json)
@@ -43,6 +51,10 @@ export async function evaluate(argv: string[]): Promise<number> {
       epsilon: { type: 'string' },
       'no-fgsm': { type: 'boolean' },
       pgd: { type: 'boolean' },
+      corruptions: { type: 'string' },
+      severities: { type: 'string' },
+      'cifar-c': { type: 'string' },
+      occlusion: { type: 'boolean' },
       batch: { type: 'string' },
       threads: { type: 'string' },
       out: { type: 'string' },
@@ -65,6 +77,15 @@ export async function evaluate(argv: string[]): Promise<number> {
   const epsilon = values.epsilon === undefined ? 8 / 255 : Number(values.epsilon);
   if (!(epsilon >= 0 && epsilon <= 1)) throw configError(`--epsilon must be a number in [0, 1], got '${values.epsilon}'`);
 
+  let corruptions: EvalOptions['corruptions'];
+  if (values.corruptions !== undefined) {
+    const types = values.corruptions === 'all' ? [...CORRUPTIONS] : values.corruptions.split(',').map((t) => t.trim());
+    const unknown = types.find((t) => !(CORRUPTIONS as readonly string[]).includes(t));
+    if (unknown) throw configError(`--corruptions: unknown corruption '${unknown}'; known: all, ${CORRUPTIONS.join(', ')}`);
+    const severities = values.severities === undefined ? [1, 2, 3, 4, 5] : values.severities.split(',').map(Number);
+    if (!severities.every((s) => Number.isInteger(s) && s >= 1 && s <= 5)) throw configError(`--severities must list integers 1..5, got '${values.severities}'`);
+    corruptions = { types: types as Corruption[], severities };
+  }
   const printer = new ProgressPrinter();
   const saved = upgradeResolvedConfig(await RunDir.readConfig(values.run));
   const threads = positive('threads', values.threads);
@@ -82,6 +103,9 @@ export async function evaluate(argv: string[]): Promise<number> {
       fgsmMode: mode,
       epsilon,
       pgd: values.pgd ?? false,
+      corruptions,
+      cifarC: values['cifar-c'],
+      occlusion: values.occlusion ? {} : undefined,
       onProgress: (done, total) => printer.line(`adautomix: evaluated ${done} of ${total} images`),
     });
     const out = values.out ?? join(values.run, 'eval.json');
@@ -95,6 +119,9 @@ export async function evaluate(argv: string[]): Promise<number> {
     }
     if (report.fgsm) printer.line(`adautomix: FGSM (${report.fgsm.mode}, ε ${report.fgsm.epsilon.toFixed(4)}) on ${report.fgsm.head}: top-1 ${report.fgsm.top1.toFixed(2)}%`);
     if (report.pgd) printer.line(`adautomix: PGD-10 on ${report.pgd.head}: top-1 ${report.pgd.top1.toFixed(2)}%`);
+    if (report.corruptions) printer.line(`adautomix: corrupted test images (built-in): top-1 ${report.corruptions.overall.toFixed(2)}% over all`);
+    if (report.cifarC) printer.line(`adautomix: CIFAR-C: top-1 ${report.cifarC.overall.toFixed(2)}% over all`);
+    if (report.occlusion) printer.line(`adautomix: occlusion: ${report.occlusion.points.map((p) => `${Math.round(p.ratio * 100)}% → ${p.top1.toFixed(1)}%`).join(', ')}`);
     printer.line(`adautomix: wrote ${out}`);
     return 0;
   } finally {
