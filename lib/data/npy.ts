@@ -2,8 +2,8 @@
  * NumPy .npy files (format versions 1-3) of uint8 or integer arrays in C order, as the CIFAR-10-C
  * and CIFAR-100-C releases ship them (images uint8 [n, 32, 32, 3], labels int64 [n]).
  */
-import { readFile } from 'node:fs/promises';
 import { AdautomixError } from '../errors.js';
+import { readBytes } from '../io/attempt.js';
 
 export interface NpyArray {
   shape: number[];
@@ -14,12 +14,7 @@ export interface NpyArray {
 const bad = (path: string, why: string) => new AdautomixError(`${path} is not a readable .npy array: ${why}`, 'E_DATA');
 
 export async function readNpy(path: string): Promise<NpyArray> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    throw new AdautomixError(`cannot read ${path}: ${(error as Error).message}`, 'E_DATA', undefined, { cause: error });
-  }
+  const bytes = await readBytes(path, 'E_DATA');
   if (bytes.length < 10 || bytes[0] !== 0x93 || bytes.toString('latin1', 1, 6) !== 'NUMPY') throw bad(path, 'no NUMPY magic');
   const major = bytes[6]!;
   const headerLength = major === 1 ? bytes.readUInt16LE(8) : bytes.readUInt32LE(8);

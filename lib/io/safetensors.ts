@@ -3,7 +3,8 @@
  * tensor's dtype, shape and byte range, then the raw little-endian data). Writes float32; reads
  * every numeric dtype into float32.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
+import { readBytes } from './attempt.js';
 import { AdautomixError } from '../errors.js';
 
 export interface HostTensor {
@@ -124,11 +125,5 @@ export async function writeSafetensors(path: string, tensors: TensorMap, metadat
 }
 
 export async function readSafetensors(path: string): Promise<TensorMap> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    throw new AdautomixError(`cannot read ${path}: ${(error as Error).message}`, 'E_IO', undefined, { cause: error });
-  }
-  return decodeSafetensors(bytes, path);
+  return decodeSafetensors(await readBytes(path), path);
 }

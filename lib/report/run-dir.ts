@@ -6,14 +6,7 @@
 import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AdautomixError } from '../errors.js';
-
-async function io<T>(what: string, action: () => Promise<T>): Promise<T> {
-  try {
-    return await action();
-  } catch (error) {
-    throw new AdautomixError(`cannot ${what}: ${(error as Error).message}`, 'E_IO', undefined, { cause: error });
-  }
-}
+import { attempt } from '../io/attempt.js';
 
 export class RunDir {
   readonly metricsPath: string;
@@ -31,7 +24,7 @@ export class RunDir {
   /** The config.json of an existing run. */
   static async readConfig(dir: string): Promise<unknown> {
     const path = join(dir, 'config.json');
-    const text = await io(`read ${path}`, () => readFile(path, 'utf8'));
+    const text = await attempt(`read ${path}`, () => readFile(path, 'utf8'));
     try {
       return JSON.parse(text) as unknown;
     } catch (error) {
@@ -42,8 +35,8 @@ export class RunDir {
   /** Creates the folder and starts a fresh metrics.jsonl. */
   static async create(dir: string): Promise<RunDir> {
     const run = new RunDir(dir);
-    await io(`create ${dir}`, () => mkdir(dir, { recursive: true }));
-    await io(`write ${run.metricsPath}`, () => writeFile(run.metricsPath, ''));
+    await attempt(`create ${dir}`, () => mkdir(dir, { recursive: true }));
+    await attempt(`write ${run.metricsPath}`, () => writeFile(run.metricsPath, ''));
     return run;
   }
 
@@ -54,7 +47,7 @@ export class RunDir {
   static async reopen(dir: string, epochs: number, globalStep: number): Promise<RunDir> {
     const run = new RunDir(dir);
     const tmp = `${run.metricsPath}.tmp`;
-    await io(`rewrite ${run.metricsPath}`, async () => {
+    await attempt(`rewrite ${run.metricsPath}`, async () => {
       const old = await readFile(run.metricsPath, 'utf8').catch(() => '');
       const kept = old.split('\n').filter((line) => {
         if (line.trim() === '') return false;
@@ -74,13 +67,13 @@ export class RunDir {
   /** Written atomically (temp file + rename), so an interrupted run never leaves half a file. */
   async writeConfig(config: unknown): Promise<void> {
     const tmp = `${this.configPath}.tmp`;
-    await io(`write ${this.configPath}`, async () => {
+    await attempt(`write ${this.configPath}`, async () => {
       await writeFile(tmp, `${JSON.stringify(config, null, 2)}\n`);
       await rename(tmp, this.configPath);
     });
   }
 
   async appendMetrics(record: object): Promise<void> {
-    await io(`append to ${this.metricsPath}`, () => appendFile(this.metricsPath, `${JSON.stringify(record)}\n`));
+    await attempt(`append to ${this.metricsPath}`, () => appendFile(this.metricsPath, `${JSON.stringify(record)}\n`));
   }
 }

@@ -10,6 +10,7 @@ import { open, readdir, readFile, rename, rm, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ResolvedConfig } from '../config/types.js';
 import { AdautomixError } from '../errors.js';
+import { attempt } from '../io/attempt.js';
 import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
 import type { NativeCheckpoint } from '../native.js';
 import type { EpochMetrics } from './events.js';
@@ -67,14 +68,6 @@ function checkpointError(message: string, cause?: unknown): AdautomixError {
   return new AdautomixError(message, 'E_CHECKPOINT', undefined, cause === undefined ? undefined : { cause });
 }
 
-async function io<T>(what: string, action: () => Promise<T>): Promise<T> {
-  try {
-    return await action();
-  } catch (error) {
-    throw new AdautomixError(`cannot ${what}: ${(error as Error).message}`, 'E_IO', undefined, { cause: error });
-  }
-}
-
 /** Writes and flushes a file to disk before returning. */
 async function writeDurably(path: string, data: Buffer | string): Promise<void> {
   const handle = await open(path, 'w');
@@ -114,7 +107,7 @@ export class CheckpointStore {
     const name = `${PREFIX}${String(step).padStart(9, '0')}`;
     const final = join(this.dir, name);
     const temporary = join(this.dir, `.tmp-${name}-${process.pid}`);
-    await io(`create ${this.dir}`, () => mkdir(this.dir, { recursive: true }));
+    await attempt(`create ${this.dir}`, () => mkdir(this.dir, { recursive: true }));
     const existing = await this.steps();
     if (!existing.some((s) => s.step === step)) {
       const tensors = encodeSafetensors(checkpoint.native.tensors, { format: FORMAT });
@@ -130,7 +123,7 @@ export class CheckpointStore {
         rng: Buffer.from(checkpoint.native.rng).toString('base64'),
         tensors: { file: TENSORS, sha256: sha256(tensors), bytes: tensors.length },
       };
-      await io(`write the checkpoint ${final}`, async () => {
+      await attempt(`write the checkpoint ${final}`, async () => {
         await rm(temporary, { recursive: true, force: true });
         await mkdir(temporary);
         await writeDurably(join(temporary, TENSORS), tensors);
@@ -168,12 +161,12 @@ export class CheckpointStore {
   private async prune(): Promise<void> {
     const steps = await this.steps();
     for (const old of steps.slice(0, Math.max(0, steps.length - this.keep))) {
-      await io(`remove the old checkpoint ${old.path}`, () => rm(old.path, { recursive: true, force: true }));
+      await attempt(`remove the old checkpoint ${old.path}`, () => rm(old.path, { recursive: true, force: true }));
     }
     // Leftovers of writes that crashed before their rename.
-    const names = await io(`list ${this.dir}`, () => readdir(this.dir));
+    const names = await attempt(`list ${this.dir}`, () => readdir(this.dir));
     for (const name of names.filter((n) => n.startsWith('.tmp-') && !n.endsWith(`-${process.pid}`))) {
-      await io(`remove ${name}`, () => rm(join(this.dir, name), { recursive: true, force: true }));
+      await attempt(`remove ${name}`, () => rm(join(this.dir, name), { recursive: true, force: true }));
     }
   }
 }
@@ -181,7 +174,7 @@ export class CheckpointStore {
 /** Reads one checkpoint folder completely and checks it, before anything is loaded from it. */
 export async function readCheckpoint(path: string): Promise<TrainerCheckpoint & { torchVersion: string }> {
   const metaPath = join(path, META);
-  const text = await io(`read ${metaPath}`, () => readFile(metaPath, 'utf8'));
+  const text = await attempt(`read ${metaPath}`, () => readFile(metaPath, 'utf8'));
   let meta: CheckpointJson;
   try {
     meta = JSON.parse(text) as CheckpointJson;
@@ -196,7 +189,7 @@ export async function readCheckpoint(path: string): Promise<TrainerCheckpoint & 
     if (meta[key] === undefined || meta[key] === null) throw checkpointError(`${metaPath} lacks '${key}' (a damaged checkpoint)`);
   }
   const tensorPath = join(path, meta.tensors.file);
-  const bytes = await io(`read ${tensorPath}`, () => readFile(tensorPath));
+  const bytes = await attempt(`read ${tensorPath}`, () => readFile(tensorPath));
   if (bytes.length !== meta.tensors.bytes || sha256(bytes) !== meta.tensors.sha256) {
     throw checkpointError(
       `${tensorPath} does not match the checksum in ${META} (${bytes.length} bytes, expected ${meta.tensors.bytes}): the checkpoint is damaged`,
