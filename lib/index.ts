@@ -41,3 +41,5 @@ export type { Corruption } from './eval/corruptions.js';
 export { occlude } from './eval/occlusion.js';
 export { readNpy } from './data/npy.js';
 export type { RobustnessReport } from './eval/evaluate-run.js';
+export { camGridPng, classActivationMaps } from './eval/cam.js';
+export type { CamResult } from './eval/cam.js';

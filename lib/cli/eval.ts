@@ -1,10 +1,13 @@
 /** `adautomix eval --run DIR`: accuracy, calibration and adversarial robustness of a trained run. */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { upgradeResolvedConfig } from '../config/upgrade.js';
 import { AdautomixError, configError } from '../errors.js';
+import { readSamples } from '../data/dataset.js';
+import { camGridPng, classActivationMaps } from '../eval/cam.js';
 import { CORRUPTIONS, type Corruption } from '../eval/corruptions.js';
+import { attempt } from '../io/attempt.js';
 import { evaluateRun, type EvalOptions } from '../eval/evaluate-run.js';
 import { RunDir } from '../report/run-dir.js';
 import { createResolvedTrainer } from '../train/trainer.js';
@@ -33,6 +36,7 @@ of the reported head (one_k for AutoMix/AdAutoMix).
   --cifar-c <dir>        a CIFAR-10-C / CIFAR-100-C folder (<corruption>.npy, labels.npy); --limit
                          applies per severity
   --occlusion            top-1 with 0%, 10%, ..., 100% of the image's patches set to the mean colour
+  --cam <n>              also write DIR/cam.png: class activation maps of the first n test images
   --batch <n>            evaluation batch (default: the run's evalBatchSize)
   --threads <n>          CPU threads
   --out <file>           where to write the report (default DIR/eval.json)
@@ -55,6 +59,7 @@ export async function evaluate(argv: string[]): Promise<number> {
       severities: { type: 'string' },
       'cifar-c': { type: 'string' },
       occlusion: { type: 'boolean' },
+      cam: { type: 'string' },
       batch: { type: 'string' },
       threads: { type: 'string' },
       out: { type: 'string' },
@@ -123,6 +128,17 @@ export async function evaluate(argv: string[]): Promise<number> {
     if (report.cifarC) printer.line(`adautomix: CIFAR-C: top-1 ${report.cifarC.overall.toFixed(2)}% over all`);
     if (report.occlusion) printer.line(`adautomix: occlusion: ${report.occlusion.points.map((p) => `${Math.round(p.ratio * 100)}% → ${p.top1.toFixed(1)}%`).join(', ')}`);
     printer.line(`adautomix: wrote ${out}`);
+    const camCount = positive('cam', values.cam);
+    if (camCount !== undefined) {
+      const test = trainer.data.test;
+      const n = Math.min(camCount, test.count);
+      const shape: [number, number, number, number] = [n, test.height, test.width, test.channels];
+      const images = await readSamples(test, 0, n);
+      const png = join(values.run, 'cam.png');
+      const maps = await classActivationMaps(trainer, images, shape);
+      await attempt(`write ${png}`, () => writeFile(png, camGridPng(images, shape, maps)));
+      printer.line(`adautomix: wrote ${png} (class activation maps of ${n} test image(s))`);
+    }
     return 0;
   } finally {
     await trainer.dispose();

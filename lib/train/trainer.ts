@@ -24,6 +24,7 @@ import {
   type PretrainedReport,
   type NativeForwardResult,
   type AugmentOptions,
+  type TensorRecord,
 } from '../native.js';
 import { reportedAccuracy } from '../eval/reported.js';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
@@ -307,6 +308,12 @@ export class Trainer implements AsyncDisposable {
   /** Epochs completed and the metrics of each (after a restore, those of the checkpointed run too). */
   get progress(): { epoch: number; globalStep: number; history: readonly EpochMetrics[] } {
     return { epoch: this.epoch, globalStep: this.globalStep, history: this.history };
+  }
+
+  /** Every parameter and buffer by module path (e.g. head.fc.weight), float32. */
+  async weights(): Promise<TensorRecord> {
+    this.assertUsable();
+    return this.native.state();
   }
 
   /** Every parameter and buffer (online, EMA and generator networks) as float32 safetensors. */
