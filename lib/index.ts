@@ -43,3 +43,5 @@ export { readNpy } from './data/npy.js';
 export type { RobustnessReport } from './eval/evaluate-run.js';
 export { camGridPng, classActivationMaps } from './eval/cam.js';
 export type { CamResult } from './eval/cam.js';
+export { readRun, renderReport } from './report/run-report.js';
+export type { RenderedReport, RunData } from './report/run-report.js';

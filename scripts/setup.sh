@@ -11,6 +11,7 @@ PACKAGES=(
   cmake g++ ninja-build                          # the native build
   dataset-fashion-mnist                          # the default dataset
   python3-torch python3-torchvision              # plain PyTorch references for tests and benchmarks
+  chromium                                       # renders the HTML run report in its test
 )
 
 missing=()

@@ -15,6 +15,7 @@ import { createTrainer, type Trainer } from '../train/trainer.js';
 import { parseTrainArgs, TRAIN_USAGE, type TrainCommand } from './args.js';
 import { samples } from './samples.js';
 import { evaluate } from './eval.js';
+import { report } from './report.js';
 import { formatDuration, formatEpoch, formatReported, ProgressPrinter } from './progress.js';
 
 const USAGE = `Usage: adautomix <command> [options]
@@ -23,6 +24,7 @@ Commands:
   train     train a classifier (adautomix train --help)
   samples   a PNG grid of a learned mixer's masks and mixed images (adautomix samples --help)
   eval      accuracy, calibration (ECE) and FGSM/PGD robustness of a trained run (adautomix eval --help)
+  report    an HTML and Markdown report of runs against the published numbers (adautomix report --help)
   presets   list the named presets (adautomix presets tiny adautomix: those whose names hold both)
   models    list the model architectures and their defaults
   info      LibTorch version, devices and threads of this build
@@ -219,6 +221,8 @@ export async function main(argv: string[]): Promise<number> {
         return await samples(rest);
       case 'eval':
         return await evaluate(rest);
+      case 'report':
+        return await report(rest);
       case 'presets':
         return listPresets(rest);
       case 'models':

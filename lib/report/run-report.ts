@@ -1,0 +1,158 @@
+/**
+ * `adautomix report`: one self-contained HTML page (and a Markdown version with the charts as SVG
+ * files beside it) for a set of runs: the table against the published numbers of ALGORITHMS.md §6
+ * (matched through the run's preset), every head's accuracy with both reported numbers, training
+ * curves, and, where `adautomix eval` wrote eval.json, calibration, attacks, corruption and
+ * occlusion charts; samples.png and cam.png are embedded when present.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { presets } from '../config/presets.js';
+import type { ResolvedConfig } from '../config/types.js';
+import { upgradeResolvedConfig } from '../config/upgrade.js';
+import { reportedAccuracy, type ReportedAccuracy } from '../eval/reported.js';
+import type { EvalReport } from '../eval/evaluate-run.js';
+import type { EpochMetrics } from '../train/events.js';
+import { RunDir } from './run-dir.js';
+import { barChart, lineChart, reliabilityChart } from './svg.js';
+
+export interface RunData {
+  dir: string;
+  name: string;
+  config: ResolvedConfig;
+  history: EpochMetrics[];
+  reported: ReportedAccuracy | null;
+  evaluation: (EvalReport & { dataset?: string }) | null;
+  images: { name: string; png: Buffer }[];
+}
+
+export async function readRun(dir: string): Promise<RunData> {
+  const config = upgradeResolvedConfig(await RunDir.readConfig(dir));
+  const text = await readFile(join(dir, 'metrics.jsonl'), 'utf8').catch(() => '');
+  const history = text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as EpochMetrics & { kind?: string })
+    .filter((r) => r.kind === undefined || r.kind === 'epoch');
+  const evaluation = await readFile(join(dir, 'eval.json'), 'utf8').then((t) => JSON.parse(t) as EvalReport, () => null);
+  const images: RunData['images'] = [];
+  for (const name of ['samples.png', 'cam.png']) {
+    const png = await readFile(join(dir, name)).catch(() => null);
+    if (png) images.push({ name, png });
+  }
+  return { dir, name: basename(dir), config, history, reported: reportedAccuracy(history), evaluation, images };
+}
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(2));
+
+interface Table {
+  caption: string;
+  head: string[];
+  rows: string[][];
+}
+
+function tables(runs: RunData[]): Table[] {
+  const out: Table[] = [];
+  out.push({
+    caption: 'Against the published numbers (top-1 %)',
+    head: ['run', 'preset', 'published', 'source', 'ours: OpenMixup procedure', 'ours: median of last 10 (best head)', 'difference'],
+    rows: runs.map((r) => {
+      const published = r.config.preset ? presets[r.config.preset]?.published : undefined;
+      const ours = r.reported?.openmixup.value ?? null;
+      const best = r.reported ? Math.max(...Object.values(r.reported.medianLast10)) : null;
+      return [r.name, r.config.preset ?? '–', pct(published?.top1), published?.source ?? 'no published run', pct(ours), pct(best),
+        published && ours !== null ? (ours - published.top1).toFixed(2) : '–'];
+    }),
+  });
+  out.push({
+    caption: 'Every head (top-1 % of the last epoch; median of the last 10 epochs)',
+    head: ['run', 'method', 'model', 'epochs', 'head', 'last epoch', 'median last 10'],
+    rows: runs.flatMap((r) => {
+      const last = r.history[r.history.length - 1];
+      return Object.keys(last?.heads ?? {}).map((h) => [r.name, r.config.method.name, r.config.model.arch, String(r.history.length), h,
+        pct(last?.heads[h]?.top1), pct(r.reported?.medianLast10[h])]);
+    }),
+  });
+  const evaluated = runs.filter((r) => r.evaluation);
+  if (evaluated.length > 0) {
+    out.push({
+      caption: 'Calibration and robustness (adautomix eval)',
+      head: ['run', 'head', 'top-1', 'ECE 15 bins', 'ECE 10 bins', 'ECE (original, sorted bins)', 'FGSM top-1', 'PGD-10 top-1', 'corrupted top-1'],
+      rows: evaluated.flatMap((r) => {
+        const e = r.evaluation!;
+        return Object.entries(e.heads).map(([h, v]) => [r.name, h, pct(v.top1), pct(v.ece15), pct(v.ece10), pct(v.eceOpenMixup),
+          e.fgsm?.head === h ? pct(e.fgsm.top1) : '', e.pgd?.head === h ? pct(e.pgd.top1) : '',
+          e.corruptions?.head === h ? pct(e.corruptions.overall) : e.cifarC?.head === h ? pct(e.cifarC.overall) : '']);
+      }),
+    });
+  }
+  return out;
+}
+
+function charts(runs: RunData[]): { name: string; svg: string }[] {
+  const out: { name: string; svg: string }[] = [];
+  const curves = runs.flatMap((r) =>
+    Object.keys(r.history[0]?.heads ?? {}).map((h) => ({ name: runs.length > 1 ? `${r.name}:${h}` : h, points: r.history.map((m) => [m.epoch, m.heads[h]!.top1] as [number, number]) })),
+  );
+  if (curves.length > 0) out.push({ name: 'top1', svg: lineChart('Test top-1 per epoch', 'epoch', 'top-1 %', curves) });
+  const losses = runs.map((r) => ({ name: r.name, points: r.history.map((m) => [m.epoch, m.trainLoss] as [number, number]) }));
+  if (runs.some((r) => r.history.length > 0)) out.push({ name: 'train-loss', svg: lineChart('Training loss per epoch', 'epoch', 'loss', losses) });
+  for (const r of runs) {
+    const e = r.evaluation;
+    if (!e) continue;
+    const head = e.fgsm?.head ?? Object.keys(e.heads)[0]!;
+    const bins = e.heads[head]?.bins;
+    if (bins) out.push({ name: `${r.name}-reliability`, svg: reliabilityChart(`${r.name}: reliability (${head})`, bins) });
+    const robustness = e.corruptions ?? e.cifarC;
+    if (robustness) {
+      const bars = Object.entries(robustness.perType).map(([type, bySeverity]) => {
+        const v = Object.values(bySeverity);
+        return { label: type, value: v.reduce((a, b) => a + b, 0) / v.length };
+      });
+      out.push({ name: `${r.name}-corruptions`, svg: barChart(`${r.name}: top-1 under corruption (mean over severities)`, 'top-1 %', bars, [0, 100]) });
+    }
+    if (e.occlusion) {
+      out.push({ name: `${r.name}-occlusion`, svg: lineChart(`${r.name}: occlusion`, 'occluded share', 'top-1 %', [{ name: e.occlusion.head, points: e.occlusion.points.map((p) => [p.ratio, p.top1]) }], [0, 100]) });
+    }
+  }
+  return out;
+}
+
+function htmlTable(t: Table): string {
+  return `<table><caption>${esc(t.caption)}</caption><thead><tr>${t.head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead>` +
+    `<tbody>${t.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+}
+
+function markdownTable(t: Table): string {
+  const line = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
+  return `**${t.caption}**\n\n${line(t.head)}\n${line(t.head.map(() => '---'))}\n${t.rows.map(line).join('\n')}\n`;
+}
+
+export interface RenderedReport {
+  html: string;
+  markdown: string;
+  /** SVG files the Markdown version links to, by file name. */
+  svgs: Record<string, string>;
+}
+
+export function renderReport(runs: RunData[]): RenderedReport {
+  const ts = tables(runs);
+  const cs = charts(runs);
+  const title = `adautomix report: ${runs.map((r) => r.name).join(', ')}`;
+  const images = runs.flatMap((r) => r.images.map((i) => ({ run: r.name, ...i })));
+  const html =
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title><style>` +
+    'body{font-family:sans-serif;margin:24px;color:#222}table{border-collapse:collapse;margin:12px 0 28px}caption{text-align:left;font-weight:bold;margin-bottom:6px}' +
+    'td,th{border:1px solid #ccc;padding:4px 8px;font-size:13px}th{background:#f2f2f2}.charts{display:flex;flex-wrap:wrap;gap:16px}img{image-rendering:pixelated;max-width:100%}' +
+    `</style></head><body><h1>${esc(title)}</h1>` +
+    `<p>Runs: ${runs.map((r) => `${esc(r.name)} (${esc(r.config.method.name)}, ${esc(r.config.model.arch)}, ${esc(r.config.dataset.name)}, ${r.history.length} epoch(s))`).join('; ')}.</p>` +
+    ts.map(htmlTable).join('') +
+    `<h2>Charts</h2><div class="charts">${cs.map((c) => c.svg).join('')}</div>` +
+    (images.length > 0 ? `<h2>Images</h2>${images.map((i) => `<figure><img alt="${esc(`${i.run} ${i.name}`)}" src="data:image/png;base64,${i.png.toString('base64')}"><figcaption>${esc(`${i.run}: ${i.name}`)}</figcaption></figure>`).join('')}` : '') +
+    '</body></html>\n';
+  const markdown =
+    `# ${title}\n\n` + ts.map(markdownTable).join('\n') + '\n' + cs.map((c) => `![${c.name}](report-${c.name}.svg)\n`).join('\n');
+  const svgs = Object.fromEntries(cs.map((c) => [`report-${c.name}.svg`, c.svg]));
+  return { html, markdown, svgs };
+}

@@ -1,0 +1,73 @@
+/**
+ * The run report: built from a run folder (config, metrics, eval.json, an image), rendered by
+ * headless Chromium (Debian's package), and checked from the DOM (the tables, the published
+ * number, the charts, the image) and from a screenshot (it is drawn, not blank).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../lib/config/resolve.js';
+import { encodePng } from '../lib/report/png.js';
+import { readRun, renderReport } from '../lib/report/run-report.js';
+
+const chromium = ['chromium', 'chromium-browser'].find((c) => spawnSync(c, ['--version'], { stdio: 'ignore' }).status === 0);
+
+async function fakeRun(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'adx-report-'));
+  const config = resolveConfig({ preset: 'cifar100-r18-adautomix-800e', dataset: { dir: '/data/cifar' }, epochs: 12 });
+  await writeFile(join(dir, 'config.json'), JSON.stringify({ ...config, resolved: { device: 'cpu' } }));
+  const heads = (e: number) => Object.fromEntries(['mix_k', 'one_k', 'mix_q', 'one_q'].map((h, i) => [h, { top1: 50 + e * 2 + i, top5: 80 + e, loss: 2 - e / 10 }]));
+  const lines = Array.from({ length: 12 }, (_, i) => JSON.stringify({ kind: 'epoch', epoch: i + 1, ...heads(i + 1).one_k, count: 100, head: 'one_k', heads: heads(i + 1), trainLoss: 3 - i / 5, lr: 0.1, imgPerSec: 10, seconds: 1, skippedSteps: 0 }));
+  await writeFile(join(dir, 'metrics.jsonl'), `${[JSON.stringify({ kind: 'step', globalStep: 5, loss: 3 }), ...lines].join('\n')}\n`);
+  const bins = Array.from({ length: 15 }, (_, m) => ({ lower: m / 15, upper: (m + 1) / 15, count: m, accuracy: m / 15, confidence: (m + 0.5) / 15 }));
+  const headReport = { top1: 70, top5: 90, loss: 1, ece15: 3.2, ece10: 3.1, eceOpenMixup: 1.5, bins };
+  await writeFile(join(dir, 'eval.json'), JSON.stringify({
+    count: 100, heads: { one_k: headReport, mix_k: headReport },
+    fgsm: { head: 'one_k', epsilon: 8 / 255, top1: 20, error: 80, mode: 'pixel' }, pgd: null,
+    corruptions: { head: 'one_k', perType: { contrast: { 1: 60, 2: 50 }, pixelate: { 1: 65, 2: 55 } }, overall: 57.5 }, cifarC: null,
+    occlusion: { head: 'one_k', patch: 2, points: [0, 0.5, 1].map((ratio) => ({ ratio, top1: 70 * (1 - ratio) })) },
+  }));
+  await writeFile(join(dir, 'samples.png'), encodePng(4, 4, 3, new Uint8Array(48).fill(200)));
+  return dir;
+}
+
+describe('run report', () => {
+  it('holds the tables, charts and published number, in HTML and Markdown', async () => {
+    const dir = await fakeRun();
+    const run = await readRun(dir);
+    expect(run.history).toHaveLength(12); // the step line is not an epoch
+    const r = renderReport([run]);
+    expect(r.html).toContain('82.32'); // the preset's published top-1
+    expect((r.html.match(/<table>/g) ?? []).length).toBe(3);
+    expect(Object.keys(r.svgs).sort()).toEqual([
+      `report-${run.name}-corruptions.svg`, `report-${run.name}-occlusion.svg`, `report-${run.name}-reliability.svg`, 'report-top1.svg', 'report-train-loss.svg',
+    ]);
+    expect(r.markdown).toContain('| run | preset | published |');
+    expect(r.markdown).toContain(`![top1](report-top1.svg)`);
+  });
+
+  it.runIf(chromium)('renders in headless Chromium: the DOM has the tables and charts, the screenshot is drawn', async () => {
+    const dir = await fakeRun();
+    const r = renderReport([await readRun(dir)]);
+    const page = join(dir, 'report.html');
+    await writeFile(page, r.html);
+    const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--hide-scrollbars'];
+    const dom = spawnSync(chromium!, [...flags, '--dump-dom', `file://${page}`], { encoding: 'utf8', timeout: 60_000 });
+    expect(dom.status, dom.stderr).toBe(0);
+    expect((dom.stdout.match(/<table>/g) ?? []).length).toBe(3);
+    expect((dom.stdout.match(/<svg[^>]*class="chart"/g) ?? []).length).toBe(5);
+    expect(dom.stdout).toContain('82.32');
+    expect(dom.stdout).toContain('data:image/png;base64,');
+    const shot = join(dir, 'shot.png');
+    const s = spawnSync(chromium!, [...flags, `--screenshot=${shot}`, '--window-size=1200,1600', `file://${page}`], { encoding: 'utf8', timeout: 60_000 });
+    expect(s.status, s.stderr).toBe(0);
+    const stats = await sharp(await readFile(shot)).stats();
+    // A drawn page: dark text and coloured lines on white, so every channel varies.
+    for (const channel of stats.channels.slice(0, 3)) expect(channel.stdev).toBeGreaterThan(5);
+    expect(await readdir(dir)).toContain('shot.png');
+    if (process.env.ADX_KEEP_SHOT) await writeFile(process.env.ADX_KEEP_SHOT, await readFile(shot));
+  }, 120_000);
+});
