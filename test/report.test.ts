@@ -45,7 +45,12 @@ describe('run report', () => {
     expect(Object.keys(r.svgs).sort()).toEqual([
       `report-${run.name}-corruptions.svg`, `report-${run.name}-occlusion.svg`, `report-${run.name}-reliability.svg`, 'report-top1.svg', 'report-train-loss.svg',
     ]);
-    expect(r.markdown).toContain('| run | preset | published |');
+    expect(r.markdown).toContain('| run | published run | published |');
+    // Without a preset, the published run with the same dataset, model, method and epochs.
+    const { publishedFor } = await import('../lib/report/run-report.js');
+    const custom = resolveConfig({ dataset: { name: 'tiny-imagenet', dir: '/d' }, model: { arch: 'resnet18_cifar' }, method: 'cutmix', epochs: 400 });
+    expect(publishedFor(custom)).toMatchObject({ preset: 'tiny-r18-cutmix-400e', top1: 65.53 });
+    expect(publishedFor({ ...custom, epochs: 3 })).toBeNull();
     expect(r.markdown).toContain(`![top1](report-top1.svg)`);
   });
 

@@ -52,16 +52,33 @@ interface Table {
   rows: string[][];
 }
 
+/**
+ * The published run a run reproduces: its preset's, or else the published preset with the same
+ * dataset, architecture, method and epochs.
+ */
+export function publishedFor(config: ResolvedConfig): { preset: string; top1: number; source: string } | null {
+  const own = config.preset ? presets[config.preset] : undefined;
+  if (own?.published) return { preset: config.preset!, ...own.published };
+  for (const [name, p] of Object.entries(presets)) {
+    if (!p.published) continue;
+    const method = typeof p.config.method === 'string' ? p.config.method : p.config.method?.name;
+    if (p.config.dataset?.name === config.dataset.name && p.config.model?.arch === config.model.arch && method === config.method.name && p.config.epochs === config.epochs) {
+      return { preset: name, ...p.published };
+    }
+  }
+  return null;
+}
+
 function tables(runs: RunData[]): Table[] {
   const out: Table[] = [];
   out.push({
     caption: 'Against the published numbers (top-1 %)',
-    head: ['run', 'preset', 'published', 'source', 'ours: OpenMixup procedure', 'ours: median of last 10 (best head)', 'difference'],
+    head: ['run', 'published run', 'published', 'source', 'ours: OpenMixup procedure', 'ours: median of last 10 (best head)', 'difference'],
     rows: runs.map((r) => {
-      const published = r.config.preset ? presets[r.config.preset]?.published : undefined;
+      const published = publishedFor(r.config);
       const ours = r.reported?.openmixup.value ?? null;
       const best = r.reported ? Math.max(...Object.values(r.reported.medianLast10)) : null;
-      return [r.name, r.config.preset ?? '–', pct(published?.top1), published?.source ?? 'no published run', pct(ours), pct(best),
+      return [r.name, published?.preset ?? '–', pct(published?.top1), published?.source ?? 'no published run', pct(ours), pct(best),
         published && ours !== null ? (ours - published.top1).toFixed(2) : '–'];
     }),
   });
