@@ -36,11 +36,26 @@ of the reported head (one_k for AutoMix/AdAutoMix).
   --cifar-c <dir>        a CIFAR-10-C / CIFAR-100-C folder (<corruption>.npy, labels.npy); --limit
                          applies per severity
   --occlusion            top-1 with 0%, 10%, ..., 100% of the image's patches set to the mean colour
-  --cam <n>              also write DIR/cam.png: class activation maps of the first n test images
+  --cam <n | i,j,...>    also write DIR/cam.png: class activation maps of the first n test images,
+                         or of the test images at those indices
   --batch <n>            evaluation batch (default: the run's evalBatchSize)
   --threads <n>          CPU threads
   --out <file>           where to write the report (default DIR/eval.json)
   -h, --help             this help`;
+
+/** --cam: a count (the first n test images) or a comma list of test indices. */
+function camIndices(text: string, count: number): number[] {
+  const parts = text.split(',').map((s) => s.trim());
+  const numbers = parts.map(Number);
+  if (!numbers.every((v) => Number.isInteger(v) && v >= 0)) throw configError(`--cam takes a count or test indices, got '${text}'`);
+  if (parts.length === 1) {
+    if (numbers[0]! < 1) throw configError('--cam needs at least one image');
+    return Array.from({ length: Math.min(numbers[0]!, count) }, (_, i) => i);
+  }
+  const outside = numbers.find((v) => v >= count);
+  if (outside !== undefined) throw configError(`--cam index ${outside} is outside the ${count} test images`);
+  return numbers;
+}
 
 export async function evaluate(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -128,12 +143,14 @@ export async function evaluate(argv: string[]): Promise<number> {
     if (report.cifarC) printer.line(`adautomix: CIFAR-C: top-1 ${report.cifarC.overall.toFixed(2)}% over all`);
     if (report.occlusion) printer.line(`adautomix: occlusion: ${report.occlusion.points.map((p) => `${Math.round(p.ratio * 100)}% → ${p.top1.toFixed(1)}%`).join(', ')}`);
     printer.line(`adautomix: wrote ${out}`);
-    const camCount = positive('cam', values.cam);
-    if (camCount !== undefined) {
+    if (values.cam !== undefined) {
       const test = trainer.data.test;
-      const n = Math.min(camCount, test.count);
+      const indices = camIndices(values.cam, test.count);
+      const n = indices.length;
       const shape: [number, number, number, number] = [n, test.height, test.width, test.channels];
-      const images = await readSamples(test, 0, n);
+      const pixels = test.height * test.width * test.channels;
+      const images = new Uint8Array(n * pixels);
+      for (const [k, i] of indices.entries()) images.set(await readSamples(test, i, 1), k * pixels);
       const png = join(values.run, 'cam.png');
       const maps = await classActivationMaps(trainer, images, shape);
       await attempt(`write ${png}`, () => writeFile(png, camGridPng(images, shape, maps)));
