@@ -220,19 +220,18 @@ async function cifarCRobustness(dir: string, dataset: ImageDataset, limit: numbe
 
 async function occlusionRobustness(trainer: Trainer, dataset: ImageDataset, count: number, batchSize: number, head: string, options: EvalOptions) {
   const ratios = options.occlusion!.ratios ?? Array.from({ length: 11 }, (_, i) => i / 10);
-  const view = trainer.testView(await readSamples(dataset, 0, 1), [1, dataset.height, dataset.width, dataset.channels]);
-  const patch = options.occlusion!.patch ?? defaultPatch(Math.min(view.shape[2]!, view.shape[3]!));
-  const points: { ratio: number; top1: number }[] = [];
-  for (const ratio of ratios) {
-    const rng = new Rng((options.seed ?? 0) + Math.round(ratio * 1000));
-    let correct = 0;
-    for (let start = 0; start < count; start += batchSize) {
-      const n = Math.min(batchSize, count - start);
-      const input = trainer.testView(await readSamples(dataset, start, n), [n, dataset.height, dataset.width, dataset.channels]);
-      const labels = dataset.labels.slice(start, start + n);
-      correct += top1Of((await trainer.forward(occlude(input, ratio, patch, rng))).heads[head]!.values, dataset.numClasses, labels);
+  // Each ratio keeps its own draws, in batch order; every batch is read and normalised once for all ratios.
+  const rngs = ratios.map((ratio) => new Rng((options.seed ?? 0) + Math.round(ratio * 1000)));
+  const correct = ratios.map(() => 0);
+  let patch = options.occlusion!.patch ?? 0;
+  for (let start = 0; start < count; start += batchSize) {
+    const n = Math.min(batchSize, count - start);
+    const input = trainer.testView(await readSamples(dataset, start, n), [n, dataset.height, dataset.width, dataset.channels]);
+    if (patch === 0) patch = defaultPatch(Math.min(input.shape[2]!, input.shape[3]!));
+    const labels = dataset.labels.slice(start, start + n);
+    for (const [r, ratio] of ratios.entries()) {
+      correct[r] = correct[r]! + top1Of((await trainer.forward(occlude(input, ratio, patch, rngs[r]!))).heads[head]!.values, dataset.numClasses, labels);
     }
-    points.push({ ratio, top1: (100 * correct) / count });
   }
-  return { head, patch, points };
+  return { head, patch, points: ratios.map((ratio, r) => ({ ratio, top1: (100 * correct[r]!) / count })) };
 }

@@ -10,7 +10,7 @@ import { open, readdir, readFile, rename, rm, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ResolvedConfig } from '../config/types.js';
 import { AdautomixError } from '../errors.js';
-import { attempt } from '../io/attempt.js';
+import { attempt, readBytes } from '../io/attempt.js';
 import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
 import type { NativeCheckpoint } from '../native.js';
 import type { EpochMetrics } from './events.js';
@@ -189,7 +189,7 @@ export async function readCheckpoint(path: string): Promise<TrainerCheckpoint & 
     if (meta[key] === undefined || meta[key] === null) throw checkpointError(`${metaPath} lacks '${key}' (a damaged checkpoint)`);
   }
   const tensorPath = join(path, meta.tensors.file);
-  const bytes = await attempt(`read ${tensorPath}`, () => readFile(tensorPath));
+  const bytes = await readBytes(tensorPath);
   if (bytes.length !== meta.tensors.bytes || sha256(bytes) !== meta.tensors.sha256) {
     throw checkpointError(
       `${tensorPath} does not match the checksum in ${META} (${bytes.length} bytes, expected ${meta.tensors.bytes}): the checkpoint is damaged`,

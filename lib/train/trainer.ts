@@ -181,10 +181,9 @@ export class Trainer implements AsyncDisposable {
   /** A uint8 NHWC batch as the model sees it at test time: the test view (resize, crop), normalised NCHW. */
   testView(images: Uint8Array, shape: [number, number, number, number]): { shape: number[]; values: Float32Array } {
     const values = loadNative().augmentBatch(images, shape, this.augment, 0, false);
-    const [n, , , c] = shape;
-    const side = Math.sqrt(values.length / (n * c));
-    const [h, w] = this.augment.evalCrop || this.augment.evalResize ? [side, side] : [shape[1], shape[2]];
-    return { shape: [n, c, h, w], values };
+    const [n, height, width, c] = shape;
+    const side = this.augment.evalCrop || this.augment.evalResize; // the test view's square, 0: as stored
+    return { shape: side ? [n, c, side, side] : [n, c, height, width], values };
   }
 
   /** ∂ Σ CE(head(input), labels) / ∂ input for a normalised input (eval mode); changes nothing. */
