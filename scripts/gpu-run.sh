@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs on the CUDA machine inside ../shared/gpu/on-device.sh (which puts node on PATH and exports
+# TORCH_CMAKE_PREFIX_PATH, the pip PyTorch's bundled LibTorch): unpacks the cargo of
+# scripts/gpu-pack.sh, builds the addon with plain cmake against that LibTorch, prints what was
+# built, then runs the command given, e.g.
+#   bash scripts/gpu-run.sh node node_modules/vitest/vitest.mjs run
+#   bash scripts/gpu-run.sh node benchmarks/accuracy.mjs --budget smoke --device cuda
+# The build log goes to $OUT/build.log when the device tool provides $OUT.
+set -euo pipefail
+out=${OUT:-/tmp/adx-gpu-out}
+mkdir -p "$out"
+if [ ! -d node_modules/vitest ] || [ .device/cargo.tar.xz -nt node_modules/vitest ]; then
+  tar -xJf .device/cargo.tar.xz
+  touch node_modules/vitest
+fi
+# The reference tests and benchmarks run the Python that has the device's torch.
+export ADX_PYTHON=${ADX_PYTHON:-$(command -v python3)}
+started=$(date +%s)
+{
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=Release ${TORCH_CMAKE_PREFIX_PATH:+-DCMAKE_PREFIX_PATH="$TORCH_CMAKE_PREFIX_PATH"}
+  cmake --build build -j"$(nproc)"
+} > "$out/build.log" 2>&1 || { tail -40 "$out/build.log"; echo "gpu-run: build failed (log: $out/build.log)" >&2; exit 1; }
+echo "gpu-run: built in $(( $(date +%s) - started )) s"
+node -e "const b = require('node-gyp-build')('.').buildInfo(); console.log('gpu-run: addon', JSON.stringify(b))"
+[ $# -eq 0 ] || "$@"
