@@ -11,6 +11,7 @@
 
 #include "core/compat.h"
 #include "core/errors.h"
+#include "train/eval_mode_scope.h"
 #include "train/methods/registry.h"
 #include "train/optimizer_state.h"
 
@@ -267,27 +268,21 @@ ForwardResult Trainer::forward(const HostTensor& input, bool with_stages) {
   }
   torch::NoGradGuard no_grad;
   auto& network = method_->network();
-  network.eval();
+  EvalModeScope eval(network);
   auto x = torch::from_blob(const_cast<float*>(input.values.data()), input.shape, torch::kFloat32).to(device_.device);
   ForwardResult r;
-  try {
-    const auto names = method_->head_names();
-    const auto logits = method_->head_logits(x);
-    for (size_t i = 0; i < names.size(); ++i) r.heads.push_back(to_host(names[i], logits[i]));
-    if (with_stages) {
-      for (auto& module : network.modules(/*include_self=*/false)) {
-        auto* backbone = module->as<BackboneImpl>();
-        if (!backbone) continue;
-        const auto stages = backbone->forward(x);
-        for (size_t i = 0; i < stages.size(); ++i) r.stages.push_back(to_host("stage" + std::to_string(i + 1), stages[i]));
-        break;  // the first backbone is the online one
-      }
+  const auto names = method_->head_names();
+  const auto logits = method_->head_logits(x);
+  for (size_t i = 0; i < names.size(); ++i) r.heads.push_back(to_host(names[i], logits[i]));
+  if (with_stages) {
+    for (auto& module : network.modules(/*include_self=*/false)) {
+      auto* backbone = module->as<BackboneImpl>();
+      if (!backbone) continue;
+      const auto stages = backbone->forward(x);
+      for (size_t i = 0; i < stages.size(); ++i) r.stages.push_back(to_host("stage" + std::to_string(i + 1), stages[i]));
+      break;  // the first backbone is the online one
     }
-  } catch (...) {
-    network.train();
-    throw;
   }
-  network.train();
   return r;
 }
 
@@ -307,22 +302,15 @@ HostTensor Trainer::input_gradient(const HostTensor& input, const std::vector<in
     for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
     throw Error(ErrorCode::Config, "no head '" + head + "'; this method has " + known);
   }
-  auto& network = method_->network();
-  network.eval();
-  try {
-    torch::AutoGradMode grad_mode(true);
-    auto x = torch::from_blob(const_cast<float*>(input.values.data()), input.shape, torch::kFloat32).to(device_.device).requires_grad_(true);
-    auto y = torch::tensor(labels, torch::kInt64).to(device_.device);
-    const auto logits = method_->head_logits(x)[static_cast<size_t>(found - names.begin())].to(torch::kFloat32);
-    auto total = torch::nn::functional::cross_entropy(logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
-    auto grad = torch::autograd::grad({total}, {x})[0];
-    loss = total.item<double>();
-    network.train();
-    return to_host("gradient", grad);
-  } catch (...) {
-    network.train();
-    throw;
-  }
+  EvalModeScope eval(method_->network());
+  torch::AutoGradMode grad_mode(true);
+  auto x = torch::from_blob(const_cast<float*>(input.values.data()), input.shape, torch::kFloat32).to(device_.device).requires_grad_(true);
+  auto y = torch::tensor(labels, torch::kInt64).to(device_.device);
+  const auto logits = method_->head_logits(x)[static_cast<size_t>(found - names.begin())].to(torch::kFloat32);
+  auto total = torch::nn::functional::cross_entropy(logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+  auto grad = torch::autograd::grad({total}, {x})[0];
+  loss = total.item<double>();
+  return to_host("gradient", grad);
 }
 
 PretrainedReport Trainer::load_pretrained(const std::vector<HostTensor>& tensors, bool skip_classifier) {

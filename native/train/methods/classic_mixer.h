@@ -46,22 +46,6 @@ class ClassicMixer {
   virtual bool mixes_images() const { return true; }
 };
 
-// Puts a module in eval mode for its lifetime and restores training mode afterwards, also when
-// the code in between throws (the mixers that run the current model: SnapMix, PuzzleMix).
-class EvalModeScope {
- public:
-  explicit EvalModeScope(torch::nn::Module& module) : module_(module), was_training_(module.is_training()) { module_.eval(); }
-  ~EvalModeScope() {
-    if (was_training_) module_.train();
-  }
-  EvalModeScope(const EvalModeScope&) = delete;
-  EvalModeScope& operator=(const EvalModeScope&) = delete;
-
- private:
-  torch::nn::Module& module_;
-  bool was_training_;
-};
-
 // E_CONFIG for an unknown name or options out of range.
 std::unique_ptr<ClassicMixer> make_classic_mixer(const ClassicModeOptions& options);
 

@@ -6,6 +6,7 @@
 #include "core/errors.h"
 #include "mix/classic/puzzle.h"
 #include "mix/sampling.h"
+#include "train/eval_mode_scope.h"
 #include "train/methods/classic_mixer.h"
 
 namespace adx {

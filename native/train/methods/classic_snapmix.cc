@@ -8,6 +8,7 @@
 #include "core/errors.h"
 #include "mix/classic/regions.h"
 #include "mix/sampling.h"
+#include "train/eval_mode_scope.h"
 #include "train/methods/classic_mixer.h"
 
 namespace adx {
