@@ -2,7 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { TrainConfig } from '../config/types.js';
-import { AdautomixError, configError } from '../errors.js';
+import { configError } from '../errors.js';
+import { attempt } from '../io/attempt.js';
 
 export const TRAIN_USAGE = `Usage: adautomix train [options]
 
@@ -72,13 +73,16 @@ function numberFlag(name: string, value: string | undefined): number | undefined
   return n;
 }
 
+/** An integer flag of at least `min` (0 or 1), or undefined when absent. */
+export function integerFlag(name: string, value: string | undefined, min: 0 | 1): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw configError(`--${name} must be a ${min === 1 ? 'positive' : 'non-negative'} integer, got '${value}'`);
+  return n;
+}
+
 async function readConfigFile(path: string): Promise<TrainConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new AdautomixError(`cannot read --config ${path}: ${(error as Error).message}`, 'E_IO', undefined, { cause: error });
-  }
+  const text = await attempt(`read --config ${path}`, () => readFile(path, 'utf8'));
   try {
     return JSON.parse(text) as TrainConfig;
   } catch (error) {

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { upgradeResolvedConfig } from '../config/upgrade.js';
-import { AdautomixError, configError } from '../errors.js';
+import { configError } from '../errors.js';
 import { readSamples } from '../data/dataset.js';
 import { camGridPng, classActivationMaps } from '../eval/cam.js';
 import { CORRUPTIONS, type Corruption } from '../eval/corruptions.js';
@@ -11,6 +11,7 @@ import { attempt } from '../io/attempt.js';
 import { evaluateRun, type EvalOptions } from '../eval/evaluate-run.js';
 import { RunDir } from '../report/run-dir.js';
 import { createResolvedTrainer } from '../train/trainer.js';
+import { integerFlag } from './args.js';
 import { ProgressPrinter } from './progress.js';
 
 export const EVAL_USAGE = `Usage: adautomix eval --run DIR [options]
@@ -86,12 +87,6 @@ export async function evaluate(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.run === undefined) throw configError('eval needs --run DIR (a folder written by adautomix train)');
-  const positive = (name: string, v: string | undefined) => {
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw configError(`--${name} must be a positive integer, got '${v}'`);
-    return n;
-  };
   const mode = values['fgsm-mode'] ?? 'pixel';
   if (mode !== 'pixel' && mode !== 'openmixup-legacy') throw configError(`--fgsm-mode must be pixel or openmixup-legacy, got '${mode}'`);
   const epsilon = values.epsilon === undefined ? 8 / 255 : Number(values.epsilon);
@@ -108,7 +103,7 @@ export async function evaluate(argv: string[]): Promise<number> {
   }
   const printer = new ProgressPrinter();
   const saved = upgradeResolvedConfig(await RunDir.readConfig(values.run));
-  const threads = positive('threads', values.threads);
+  const threads = integerFlag('threads', values.threads, 1);
   const config = { ...saved, dataset: { ...saved.dataset, dir: values.data ?? saved.dataset.dir }, ...(threads && { threads }) };
   printer.line(`adautomix: loading ${config.dataset.name} from ${config.dataset.dir}`);
   const trainer = await createResolvedTrainer(config, { skipPretrained: true });
@@ -116,8 +111,8 @@ export async function evaluate(argv: string[]): Promise<number> {
     const weights = join(values.run, 'weights.safetensors');
     await trainer.loadWeights(weights);
     const report = await evaluateRun(trainer, trainer.data.test, {
-      limit: positive('limit', values.limit),
-      batchSize: positive('batch', values.batch),
+      limit: integerFlag('limit', values.limit, 1),
+      batchSize: integerFlag('batch', values.batch, 1),
       head: values.head,
       fgsm: !values['no-fgsm'],
       fgsmMode: mode,
@@ -129,11 +124,7 @@ export async function evaluate(argv: string[]): Promise<number> {
       onProgress: (done, total) => printer.line(`adautomix: evaluated ${done} of ${total} images`),
     });
     const out = values.out ?? join(values.run, 'eval.json');
-    try {
-      await writeFile(out, `${JSON.stringify({ run: values.run, weights, dataset: config.dataset.name, ...report }, null, 1)}\n`);
-    } catch (error) {
-      throw new AdautomixError(`cannot write ${out}: ${(error as Error).message}`, 'E_IO', undefined, { cause: error });
-    }
+    await attempt(`write ${out}`, () => writeFile(out, `${JSON.stringify({ run: values.run, weights, dataset: config.dataset.name, ...report }, null, 1)}\n`));
     for (const [name, h] of Object.entries(report.heads)) {
       printer.line(`adautomix: ${name}: top-1 ${h.top1.toFixed(2)}%, top-5 ${h.top5.toFixed(2)}%, ECE ${h.ece15.toFixed(2)}% (15 bins), ${h.eceOpenMixup.toFixed(2)}% (original's sorted bins)`);
     }

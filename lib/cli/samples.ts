@@ -9,13 +9,14 @@ import { resolveConfig } from '../config/resolve.js';
 import type { ResolvedConfig, TrainConfig } from '../config/types.js';
 import { readSamples, type ImageDataset } from '../data/dataset.js';
 import { loadDataset } from '../data/load.js';
-import { AdautomixError, configError } from '../errors.js';
+import { configError } from '../errors.js';
 import { learnedMixConfig } from '../config/learned-mix.js';
+import { attempt } from '../io/attempt.js';
 import { createMixer, type CreateMixerOptions, type Mixer } from '../mix/mixer.js';
 import { sampleGridPng } from '../report/sample-grid.js';
 import { RunDir } from '../report/run-dir.js';
 import { createTrainer } from '../train/trainer.js';
-import { parseTrainArgs } from './args.js';
+import { integerFlag, parseTrainArgs } from './args.js';
 import { ProgressPrinter } from './progress.js';
 
 export const SAMPLES_USAGE = `Usage: adautomix samples [--run <dir> | train options] [--png <file>] [--count <n>] [--steps <n>] [--sample-seed <n>]
@@ -43,13 +44,6 @@ function split(argv: string[]): { own: string[]; rest: string[] } {
     if (!argv[i]!.includes('=') && argv[i]!.startsWith('--') && i + 1 < argv.length && !argv[i + 1]!.startsWith('-')) target.push(argv[++i]!);
   }
   return { own, rest };
-}
-
-function nonNegativeInt(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw configError(`--${name} must be a non-negative integer, got '${value}'`);
-  return n;
 }
 
 /** What to sample with: a mixer, the test images it mixes, and how to let go of both. */
@@ -105,8 +99,8 @@ export async function samples(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: own, strict: true, options: Object.fromEntries(OWN.map((o) => [o, { type: 'string' }])) }) as {
     values: Record<string, string | undefined>;
   };
-  const count = Math.max(1, nonNegativeInt('count', values.count, 8));
-  const seed = nonNegativeInt('sample-seed', values['sample-seed'], 0);
+  const count = Math.max(1, integerFlag('count', values.count, 0) ?? 8);
+  const seed = integerFlag('sample-seed', values['sample-seed'], 0) ?? 0;
   const printer = new ProgressPrinter();
 
   let source: Source;
@@ -114,7 +108,7 @@ export async function samples(argv: string[]): Promise<number> {
     if (rest.length > 0) throw configError(`with --run, train options do not apply (got ${rest.join(' ')})`);
     source = await fromRun(values.run, count);
   } else {
-    source = await fromFreshRun(rest, Math.max(1, nonNegativeInt('steps', values.steps, 100)), printer);
+    source = await fromFreshRun(rest, Math.max(1, integerFlag('steps', values.steps, 0) ?? 100), printer);
   }
   try {
     const { test } = source;
@@ -122,11 +116,7 @@ export async function samples(argv: string[]): Promise<number> {
     const images = await readSamples(test, 0, n);
     const result = await source.mixer.mix(images, [n, test.height, test.width, test.channels], { seed });
     const png = values.png ?? (values.run !== undefined ? join(values.run, 'samples.png') : 'samples.png');
-    try {
-      await writeFile(png, sampleGridPng(images, result, n));
-    } catch (error) {
-      throw new AdautomixError(`cannot write ${png}: ${(error as Error).message}`, 'E_IO', undefined, { cause: error });
-    }
+    await attempt(`write ${png}`, () => writeFile(png, sampleGridPng(images, result, n)));
     printer.line(`adautomix: wrote ${png} (${n} mixed image(s) of ${result.sources} source(s); λ = ${result.lambdas.map((l) => l.toFixed(3)).join(', ')})`);
     return 0;
   } finally {

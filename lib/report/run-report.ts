@@ -14,7 +14,7 @@ import { reportedAccuracy, type ReportedAccuracy } from '../eval/reported.js';
 import type { EvalReport } from '../eval/evaluate-run.js';
 import type { EpochMetrics } from '../train/events.js';
 import { RunDir } from './run-dir.js';
-import { barChart, lineChart, reliabilityChart } from './svg.js';
+import { barChart, esc, lineChart, reliabilityChart } from './svg.js';
 
 export interface RunData {
   dir: string;
@@ -43,7 +43,6 @@ export async function readRun(dir: string): Promise<RunData> {
   return { dir, name: basename(dir), config, history, reported: reportedAccuracy(history), evaluation, images };
 }
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(2));
 
 interface Table {

@@ -8,13 +8,21 @@ export interface Series {
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
 const W = 560, H = 300, L = 52, R = 130, T = 28, B = 40;
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/** Text safe inside HTML/SVG elements and attribute values. */
+export const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
+
+/** Data → pixel positions inside the plot area for the given x and y ranges. */
+function scales(xs: [number, number], ys: [number, number]) {
+  return {
+    px: (x: number) => L + ((x - xs[0]) / (xs[1] - xs[0] || 1)) * (W - L - R),
+    py: (y: number) => H - B - ((y - ys[0]) / (ys[1] - ys[0] || 1)) * (H - T - B),
+  };
+}
 
 function frame(title: string, xLabel: string, yLabel: string, xs: [number, number], ys: [number, number], body: string): string {
   const ticks = (lo: number, hi: number) => Array.from({ length: 5 }, (_, i) => lo + ((hi - lo) * i) / 4);
-  const px = (x: number) => L + ((x - xs[0]) / (xs[1] - xs[0] || 1)) * (W - L - R);
-  const py = (y: number) => H - B - ((y - ys[0]) / (ys[1] - ys[0] || 1)) * (H - T - B);
+  const { px, py } = scales(xs, ys);
   const grid = [
     ...ticks(...ys).map((y) => `<line x1="${L}" x2="${W - R}" y1="${py(y)}" y2="${py(y)}" stroke="#ddd"/><text x="${L - 6}" y="${py(y) + 4}" text-anchor="end" font-size="11">${fmt(y)}</text>`),
     ...ticks(...xs).map((x) => `<text x="${px(x)}" y="${H - B + 16}" text-anchor="middle" font-size="11">${fmt(x)}</text>`),
@@ -40,8 +48,7 @@ function range(values: number[], pad = 0.05): [number, number] {
 export function lineChart(title: string, xLabel: string, yLabel: string, series: Series[], yRange?: [number, number]): string {
   const xs = range(series.flatMap((s) => s.points.map((p) => p[0])), 0);
   const ys = yRange ?? range(series.flatMap((s) => s.points.map((p) => p[1])));
-  const px = (x: number) => L + ((x - xs[0]) / (xs[1] - xs[0] || 1)) * (W - L - R);
-  const py = (y: number) => H - B - ((y - ys[0]) / (ys[1] - ys[0] || 1)) * (H - T - B);
+  const { px, py } = scales(xs, ys);
   const body = series
     .map((s, i) => {
       const colour = COLOURS[i % COLOURS.length]!;
@@ -58,7 +65,7 @@ export function lineChart(title: string, xLabel: string, yLabel: string, series:
 export function barChart(title: string, yLabel: string, bars: { label: string; value: number }[], yRange?: [number, number]): string {
   const ys = yRange ?? [0, Math.max(1, ...bars.map((b) => b.value)) * 1.05];
   const slot = (W - L - R) / Math.max(1, bars.length);
-  const py = (y: number) => H - B - ((y - ys[0]) / (ys[1] - ys[0] || 1)) * (H - T - B);
+  const { py } = scales([0, 1], ys);
   const body = bars
     .map((b, i) => {
       const x = L + i * slot + slot * 0.15;
@@ -71,8 +78,7 @@ export function barChart(title: string, yLabel: string, bars: { label: string; v
 
 /** The reliability diagram: accuracy per confidence bin against the diagonal. */
 export function reliabilityChart(title: string, bins: { lower: number; upper: number; accuracy: number; count: number }[]): string {
-  const px = (x: number) => L + x * (W - L - R);
-  const py = (y: number) => H - B - y * (H - T - B);
+  const { px, py } = scales([0, 1], [0, 1]);
   const body =
     `<line x1="${px(0)}" y1="${py(0)}" x2="${px(1)}" y2="${py(1)}" stroke="#888" stroke-dasharray="4 3"/>` +
     bins
