@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { mean, std } from './seed-stats.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const lib = await import(pathToFileURL(path.join(repoRoot, 'dist', 'index.js')).href);
@@ -60,8 +61,6 @@ function reference(seed) {
   return { heads: out.epochs.at(-1).heads, seconds: out.seconds };
 }
 
-const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const std = (xs) => (xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1)) : 0);
 const settings = { method: 'adautomix', recipe: 'fmnist-quick', width, epochs, trainLimit: trainLimit ?? null, testLimit: testLimit ?? null };
 
 /** The seeds an earlier run with the same settings finished, from --out (none when absent or for other settings). */
