@@ -3,7 +3,7 @@ export type { CreateTrainerOptions, TrainerInfo } from './train/trainer.js';
 export type { EpochMetrics, EvalMetrics, FitOptions, FitSummary, StepProgress } from './train/events.js';
 export { resolveConfig } from './config/resolve.js';
 export { presets, presetNames } from './config/presets.js';
-export type { DeviceRequest, MethodName, ModelArch, ResolvedConfig, TrainConfig } from './config/types.js';
+export type { DeviceRequest, MethodName, ModelArch, ResolvedConfig, SpeedConfig, TrainConfig } from './config/types.js';
 export { AdautomixError, isAdautomixError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { loadFashionMnist, DEFAULT_FASHION_MNIST_DIR, FASHION_MNIST_CLASSES } from './data/fashion-mnist.js';

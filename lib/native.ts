@@ -22,6 +22,8 @@ export interface NativeTrainerOptions {
   epochs: number;
   stepsPerEpoch: number;
   nanPolicy: 'error' | 'skip-step';
+  /** Absent: every speed option off. */
+  speed?: ResolvedConfig['speed'];
 }
 
 export interface NativeModelOptions {
@@ -58,6 +60,8 @@ export interface NativeInitInfo {
   deviceAutomatic: boolean;
   threads: number;
   parameters: number;
+  /** The speed options in effect: the CUDA-only ones are off on the CPU. */
+  speed: ResolvedConfig['speed'];
 }
 
 export interface NativeStepResult {
@@ -188,6 +192,8 @@ export interface BuildInfo {
   torchVersion: string;
   cudaAvailable: boolean;
   cudaDeviceCount: number;
+  /** Built against a LibTorch with CUDA (its CUDA-only parts, e.g. cudaMemory, compiled in). */
+  cudaBuild: boolean;
   defaultThreads: number;
   /**
    * The cache of large CPU tensor blocks that replaces LibTorch's CPU allocator (see
@@ -210,6 +216,11 @@ export interface NativeAddon {
   setErrorClass(ctor: typeof AdautomixError): void;
   buildInfo(): BuildInfo;
   listModels(): import('./models/zoo.js').ModelInfo[];
+  /**
+   * The CUDA caching allocator's counters of a device in MiB (E_DEVICE on a build without CUDA);
+   * `resetPeak` starts a new peak after reading. For benchmarks: torch.cuda.max_memory_allocated's twin.
+   */
+  cudaMemory(deviceIndex: number, resetPeak?: boolean): { allocatedMB: number; peakMB: number; reservedMB: number };
   /**
    * The batch preparation on its own (synchronous, for small batches): uint8 NHWC in, normalised
    * float32 NCHW out; `train` adds the seeded random crop and flip.

@@ -7,6 +7,8 @@
 #include "binding/trainer_binding.h"
 #include "core/compat.h"
 #include "core/cpu_block_cache.h"
+#include "core/cuda_memory.h"
+#include "node/arguments.h"
 #include "models/registry.h"
 #include "node/js_error.h"
 
@@ -26,6 +28,11 @@ Napi::Value build_info(const Napi::CallbackInfo& info) {
   o.Set("torchVersion", adx::compat::torch_version());
   o.Set("cudaAvailable", adx::compat::cuda_available());
   o.Set("cudaDeviceCount", static_cast<double>(adx::compat::cuda_available() ? adx::compat::cuda_device_count() : 0));
+#ifdef ADX_WITH_CUDA
+  o.Set("cudaBuild", true);
+#else
+  o.Set("cudaBuild", false);
+#endif
   o.Set("defaultThreads", static_cast<double>(at::get_num_threads()));
   const auto cache = adx::cpu_block_cache_stats();
   auto c = Napi::Object::New(env);
@@ -37,6 +44,20 @@ Napi::Value build_info(const Napi::CallbackInfo& info) {
   c.Set("fresh", static_cast<double>(cache.fresh));
   o.Set("cpuBlockCache", c);
   return o;
+}
+
+// cudaMemory(deviceIndex, resetPeak): the CUDA allocator's counters in MiB (E_DEVICE without CUDA).
+Napi::Value cuda_memory(const Napi::CallbackInfo& info) {
+  return adx::node::guarded(info, [&](Napi::Env env) -> Napi::Value {
+    const auto index = static_cast<int64_t>(adx::node::number_argument(info, 0, "deviceIndex", 0, 1023, true));
+    const bool reset = info.Length() > 1 && info[1].ToBoolean().Value();
+    const auto m = adx::cuda_memory(index, reset);
+    auto o = Napi::Object::New(env);
+    o.Set("allocatedMB", m.allocated);
+    o.Set("peakMB", m.peak);
+    o.Set("reservedMB", m.reserved);
+    return o;
+  });
 }
 
 Napi::Value list_models(const Napi::CallbackInfo& info) {
@@ -69,6 +90,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("solveGridLabels", Napi::Function::New(env, adx::node::solve_grid_labels, "solveGridLabels"));
   exports.Set("setErrorClass", Napi::Function::New(env, set_error_class, "setErrorClass"));
   exports.Set("buildInfo", Napi::Function::New(env, build_info, "buildInfo"));
+  exports.Set("cudaMemory", Napi::Function::New(env, cuda_memory, "cudaMemory"));
   exports.Set("listModels", Napi::Function::New(env, list_models, "listModels"));
   return exports;
 }

@@ -15,6 +15,7 @@ import { resolveConfig } from '../lib/config/resolve.js';
 import type { MethodConfig } from '../lib/config/types.js';
 import { AdautomixError } from '../lib/errors.js';
 import { type BatchShape, type ForcedDraws, loadNative, type NativeMixResult, type NativeTrainer } from '../lib/native.js';
+import { testDevice } from './helpers.js';
 
 const MEAN = 0.5;
 const STD = 0.25;
@@ -22,7 +23,7 @@ const STD = 0.25;
 async function trainer(method: MethodConfig, channels: number, seed = 0, size: [number, number] = [20, 28]): Promise<NativeTrainer> {
   const c = resolveConfig({ method });
   return new (loadNative().NativeTrainer)({
-    device: 'cpu', threads: 2, seed,
+    device: testDevice, threads: 2, seed,
     model: { arch: 'resnet18_cifar', inChannels: channels, numClasses: 4, baseWidth: 4, imageSize: Math.min(...size) },
     augment: { cropPadding: 0, flip: false, mean: Array(channels).fill(MEAN), std: Array(channels).fill(STD) },
     method: await nativeMethodOptions(c.method),

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../lib/native.js';
-import { hasFashionMnist } from './helpers.js';
+import { hasFashionMnist, testDevice } from './helpers.js';
 
 const cli = join(packageRoot, 'bin', 'adautomix.js');
-const small = ['--train-limit', '640', '--test-limit', '200', '--width', '4', '--threads', '2', '--device', 'cpu'];
+const small = ['--train-limit', '640', '--test-limit', '200', '--width', '4', '--threads', '2', '--device', testDevice];
 
 interface Run {
   code: number | null;
@@ -50,7 +50,8 @@ describe.runIf(hasFashionMnist)('adautomix CLI', () => {
     const config = JSON.parse(await readFile(join(out, 'config.json'), 'utf8'));
     expect(config.method).toMatchObject({ name: 'mixup', alpha: 1, learned: null, modes: [{ name: 'mixup', alpha: 1, probability: 1 }] });
     expect(config.epochs).toBe(2);
-    expect(config.resolved.device).toBe('cpu');
+    expect(config.resolved.device).toBe(testDevice === 'cuda' ? 'cuda:0' : testDevice);
+    expect(config.resolved.speed).toEqual({ precision: 'fp32', channelsLast: false, cudnnBenchmark: false, pinnedMemory: false, deviceAugment: false });
   });
 
   it('Ctrl-C stops at a step boundary with a checkpoint, and --resume finishes the run', async () => {

@@ -7,7 +7,7 @@ import { loadFashionMnist } from '../lib/data/fashion-mnist.js';
 import { AdautomixError, type ErrorCode } from '../lib/errors.js';
 import { createTrainer } from '../lib/index.js';
 import { loadNative, type NativeTrainer, type NativeTrainerOptions } from '../lib/native.js';
-import { bandSplits, tinyConfig } from './helpers.js';
+import { bandSplits, tinyConfig, testDevice } from './helpers.js';
 
 async function expectCode(promise: Promise<unknown> | (() => unknown), code: ErrorCode): Promise<AdautomixError> {
   let caught: unknown;
@@ -22,7 +22,7 @@ async function expectCode(promise: Promise<unknown> | (() => unknown), code: Err
 }
 
 const nativeOptions = (): NativeTrainerOptions => ({
-  device: 'cpu',
+  device: testDevice,
   threads: 1,
   seed: 0,
   model: { arch: 'resnet18_cifar', inChannels: 1, numClasses: 4, baseWidth: 4 },

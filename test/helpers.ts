@@ -34,12 +34,18 @@ export function bandSplits(trainCount = 64, testCount = 32, size = 12): DatasetS
   };
 }
 
+/**
+ * The device the device-agnostic tests train on: the CPU, or what ADX_TEST_DEVICE names (the
+ * CUDA run of the suite: ADX_TEST_DEVICE=cuda; see scripts/gpu-run.sh).
+ */
+export const testDevice = (process.env.ADX_TEST_DEVICE ?? 'cpu') as 'cpu' | 'cuda' | `cuda:${number}`;
+
 /** A small, fast config for tests. */
 export const tinyConfig = {
   model: { baseWidth: 4 },
   batchSize: 16,
   epochs: 1,
   threads: 2,
-  device: 'cpu' as const,
+  device: testDevice,
   seed: 7,
 };

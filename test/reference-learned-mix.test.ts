@@ -15,6 +15,7 @@ import type { ResolvedLearnedMix } from '../lib/config/types.js';
 import { readSafetensors, writeSafetensors } from '../lib/io/safetensors.js';
 import { type BranchDraws, loadNative, type NativeTrainerOptions } from '../lib/native.js';
 import { hasReferenceTorch, runReference } from './reference.js';
+import { testDevice } from './helpers.js';
 
 const [n, h, w, c] = [12, 16, 16, 3];
 const classes = 5;
@@ -97,7 +98,7 @@ function learnedOptions(k: Case, fast: boolean): ResolvedLearnedMix {
 
 function nativeOptions(k: Case, learned: ResolvedLearnedMix): NativeTrainerOptions {
   return {
-    device: 'cpu', threads: 1, seed: 3,
+    device: testDevice, threads: 1, seed: 3,
     model: { arch: 'resnet18_cifar', inChannels: c, numClasses: classes, baseWidth: width },
     augment: { cropPadding: 0, flip: false, mean, std },
     method: { name: k.method, alpha: 1, learned },

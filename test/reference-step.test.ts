@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { readSafetensors, writeSafetensors } from '../lib/io/safetensors.js';
 import { loadNative, type NativeTrainerOptions } from '../lib/native.js';
 import { hasReferenceTorch, runReference } from './reference.js';
+import { testDevice } from './helpers.js';
 
 const [n, h, w, c] = [12, 16, 16, 3];
 const classes = 5;
@@ -23,7 +24,7 @@ const adamw = {
 
 function options(method: string, optimizer?: typeof adamw): NativeTrainerOptions {
   return {
-    device: 'cpu',
+    device: testDevice,
     threads: 1,
     seed: 5,
     model: { arch: 'resnet18_cifar', inChannels: c, numClasses: classes, baseWidth: 8 },

@@ -1,11 +1,12 @@
 /** Helpers for the model zoo tests: a bare vanilla trainer around one architecture (no weight
  * decay, so a parameter moves in a step only if its gradient reached it). */
 import { loadNative, type NativeModelOptions, type NativeTrainer } from '../lib/native.js';
+import { testDevice } from './helpers.js';
 
 export function zooTrainer(model: NativeModelOptions, seed = 0): NativeTrainer {
   const { NativeTrainer } = loadNative();
   return new NativeTrainer({
-    device: 'cpu',
+    device: testDevice,
     threads: 2,
     seed,
     model,

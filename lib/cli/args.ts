@@ -1,7 +1,8 @@
 /** Command-line parsing for `adautomix`: flags become a TrainConfig layered over --config and --preset. */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import type { TrainConfig } from '../config/types.js';
+import { SPEED_FAST } from '../config/speed.js';
+import type { SpeedConfig, TrainConfig } from '../config/types.js';
 import { configError } from '../errors.js';
 import { attempt } from '../io/attempt.js';
 
@@ -29,6 +30,11 @@ Trains an image classifier and evaluates it on the test split after every epoch.
   --seed <n>             seed of every random draw (same seed, same run on CPU)
   --threads <n>          CPU threads for LibTorch (default: all cores)
   --device <d>           auto | cpu | cuda | cuda:N (default: auto)
+  --precision <p>        fp32 | bf16: bf16 autocast of the forward passes, the masks' attention and
+                         the losses kept in fp32 (default fp32; README "Speed options")
+  --channels-last        weights and batches in NHWC memory order (pays on CUDA)
+  --fast                 every speed option on: bf16, channels-last, cuDNN autotuning, pinned
+                         memory and crop/flip on the GPU (the CUDA-only ones are ignored on the CPU)
   --dataset <name>       fashion-mnist | mnist | cifar10 | cifar100 | tiny-imagenet | image-folder | image-list
                          (default: fashion-mnist)
   --data <dir>           the dataset's folder (Fashion-MNIST default: /usr/share/datasets/fashion-mnist;
@@ -47,8 +53,8 @@ Trains an image classifier and evaluates it on the test split after every epoch.
   --no-tensorboard       no TensorBoard event files (default: written to <out>/tensorboard)
   --resume <dir>         continue a run exactly where its newest checkpoint left it: a run folder,
                          its checkpoints/ folder or one checkpoint (step-N). The run's own settings
-                         are used; only --threads, --device, --data, --checkpoint-every and
-                         --keep-checkpoints may be given with it
+                         are used; only --threads, --device, the speed flags, --data,
+                         --checkpoint-every and --keep-checkpoints may be given with it
   -h, --help             this help
 
 Ctrl-C stops at the next step boundary and writes a checkpoint there (--resume continues from
@@ -56,7 +62,7 @@ it); the finished epochs stay in metrics.jsonl and the weights at that step in
 weights.safetensors.`;
 
 /** The flags that may accompany --resume: where and how fast the run continues, not what it trains. */
-const RESUME_FLAGS = new Set(['resume', 'threads', 'device', 'data', 'data-dir', 'checkpoint-every', 'keep-checkpoints', 'out']);
+const RESUME_FLAGS = new Set(['resume', 'threads', 'device', 'precision', 'channels-last', 'fast', 'data', 'data-dir', 'checkpoint-every', 'keep-checkpoints', 'out']);
 
 export interface TrainCommand {
   config: TrainConfig;
@@ -90,6 +96,21 @@ async function readConfigFile(path: string): Promise<TrainConfig> {
   }
 }
 
+/** --fast, --precision and --channels-last over the --config file's speed options. */
+function speedFlags(
+  values: { fast?: boolean; precision?: string; 'channels-last'?: boolean },
+  fromFile: TrainConfig['speed'],
+): TrainConfig['speed'] {
+  if (!values.fast && values.precision === undefined && !values['channels-last']) return undefined;
+  if (values.precision !== undefined && values.precision !== 'fp32' && values.precision !== 'bf16') {
+    throw configError(`--precision must be fp32 or bf16, got '${values.precision}'`);
+  }
+  const base: SpeedConfig = values.fast ? { ...SPEED_FAST } : fromFile === 'fast' ? { ...SPEED_FAST } : { ...fromFile };
+  if (values.precision !== undefined) base.precision = values.precision;
+  if (values['channels-last']) base.channelsLast = true;
+  return base;
+}
+
 export async function parseTrainArgs(argv: string[]): Promise<TrainCommand> {
   const { values } = parseArgs({
     args: argv,
@@ -113,6 +134,9 @@ export async function parseTrainArgs(argv: string[]): Promise<TrainCommand> {
       seed: { type: 'string' },
       threads: { type: 'string' },
       device: { type: 'string' },
+      precision: { type: 'string' },
+      'channels-last': { type: 'boolean' },
+      fast: { type: 'boolean' },
       'data-dir': { type: 'string' },
       data: { type: 'string' },
       dataset: { type: 'string' },
@@ -133,7 +157,7 @@ export async function parseTrainArgs(argv: string[]): Promise<TrainCommand> {
     if (others.length > 0) {
       throw configError(
         `--resume continues the run with its own settings, so --${others[0]} cannot change it; ` +
-          `only --threads, --device, --data, --checkpoint-every and --keep-checkpoints may be given with --resume`,
+          `only --threads, --device, --precision, --channels-last, --fast, --data, --checkpoint-every and --keep-checkpoints may be given with --resume`,
       );
     }
   }
@@ -155,6 +179,8 @@ export async function parseTrainArgs(argv: string[]): Promise<TrainCommand> {
   set(numberFlag('seed', values.seed), (v) => (config.seed = v));
   set(numberFlag('threads', values.threads), (v) => (config.threads = v));
   set(values.device, (v) => (config.device = v as TrainConfig['device']));
+  const speed = speedFlags(values, file.speed);
+  if (speed !== undefined) config.speed = speed;
   const lr = numberFlag('lr', values.lr);
   const minLr = numberFlag('min-lr', values['min-lr']);
   if (lr !== undefined || minLr !== undefined) config.optimizer = { ...file.optimizer, ...(lr !== undefined && { lr }), ...(minLr !== undefined && { minLr }) };

@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { resolveConfig } from '../config/resolve.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { presets } from '../config/presets.js';
+import { speedSummary } from '../config/speed.js';
 import { AdautomixError, configError } from '../errors.js';
 import { loadNative, packageRoot } from '../native.js';
 import { listModels } from '../models/list.js';
@@ -84,6 +85,7 @@ async function resumeRun(command: TrainCommand, printer: ProgressPrinter): Promi
   const { trainer, checkpoint } = await resumeTrainer(command.resume!, {
     threads: c.threads,
     device: c.device,
+    speed: c.speed,
     dataDir: c.dataset?.dir,
     checkpoint: c.checkpoint,
   });
@@ -114,7 +116,8 @@ async function train(argv: string[]): Promise<number> {
     printer.line(
       `adautomix: ${config.model.arch} (width ${config.model.baseWidth}, ${(info.parameters / 1e6).toFixed(2)}M params), ` +
         `method ${config.method.name}, ${config.epochs} epoch(s) × ${info.stepsPerEpoch} steps of ${config.batchSize}, ` +
-        `device ${info.device}${info.deviceAutomatic ? ' (auto)' : ''}, ${info.threads} thread(s), LibTorch ${info.torchVersion}`,
+        `device ${info.device}${info.deviceAutomatic ? ' (auto)' : ''}, ${info.threads} thread(s), LibTorch ${info.torchVersion}, ` +
+        `speed options: ${speedSummary(info.speed)}`,
     );
     if (info.pretrained) {
       const p = info.pretrained;

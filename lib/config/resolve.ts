@@ -12,6 +12,7 @@ import { LEARNED_METHOD_KEYS, resolveLearnedMix } from './learned-mix.js';
 import { CLASSIC_METHOD_KEYS, CLASSIC_METHODS, isClassicMethod, resolveClassicModes } from './classic-mix.js';
 import type { DatasetName, MethodConfig, MethodName, ResolvedConfig, TrainConfig } from './types.js';
 import { resolveModel } from './model.js';
+import { resolveSpeed } from './speed.js';
 
 const METHODS: readonly MethodName[] = ['vanilla', 'automix', 'adautomix', 'classic', ...CLASSIC_METHODS];
 const LEARNED_DEFAULT_ALPHA = { automix: 2, adautomix: 1 } as const;
@@ -153,7 +154,7 @@ export function resolveConfig(input: TrainConfig = {}): ResolvedConfig {
   if (typeof input !== 'object' || input === null) throw configError('the config must be an object');
   checkKeys('', input, [
     'preset', 'dataset', 'model', 'method', 'optimizer', 'augment', 'epochs', 'batchSize', 'evalBatchSize',
-    'seed', 'threads', 'device', 'nanPolicy', 'checkpoint', 'log',
+    'seed', 'threads', 'device', 'speed', 'nanPolicy', 'checkpoint', 'log',
   ]);
   const c = mergeWithPreset(input);
 
@@ -252,6 +253,7 @@ export function resolveConfig(input: TrainConfig = {}): ResolvedConfig {
     seed: int('seed', c.seed ?? 0, 0, Number.MAX_SAFE_INTEGER),
     threads: int('threads', c.threads ?? availableParallelism(), 1, 1024),
     device: (c.device ?? 'auto') as ResolvedConfig['device'],
+    speed: resolveSpeed(c.speed),
     nanPolicy: oneOf('nanPolicy', c.nanPolicy ?? 'error', ['error', 'skip-step'] as const),
     log: {
       everySteps: int('log.everySteps', log.everySteps ?? 50, 0, 1e9),

@@ -147,6 +147,29 @@ export interface ResolvedLearnedMix {
 }
 export type DatasetName = 'fashion-mnist' | 'mnist' | 'cifar10' | 'cifar100' | 'tiny-imagenet' | 'image-folder' | 'image-list';
 export type DeviceRequest = 'auto' | 'cpu' | 'cuda' | `cuda:${number}`;
+
+/**
+ * Speed options (README "Speed options"): how a step is computed, not what it trains; each
+ * defaults to off. The CUDA-only ones are ignored on the CPU (the trainer's `info.speed` says
+ * which are in effect).
+ */
+export interface SpeedConfig {
+  /**
+   * 'bf16': the forward passes run under bfloat16 autocast (convolutions, matmuls and linear
+   * layers in bf16); the mask generators' attention logits and softmaxes, the masks and the
+   * losses stay fp32 (DECISIONS.md). Default 'fp32'. Works on the CPU too (slowly without
+   * native bf16 instructions).
+   */
+  precision?: 'fp32' | 'bf16';
+  /** Weights and input batches in NHWC (channels-last) memory order; pays with cuDNN and bf16. */
+  channelsLast?: boolean;
+  /** CUDA: cuDNN times the convolution algorithms for each new shape and keeps the fastest (process-wide). */
+  cudnnBenchmark?: boolean;
+  /** CUDA: batches are staged in page-locked host memory and copied to the GPU asynchronously. */
+  pinnedMemory?: boolean;
+  /** CUDA: the uint8 batch goes to the GPU as it is, and the random crop and flip run there. */
+  deviceAugment?: boolean;
+}
 /** Names of the model zoo (`adautomix models` lists them with their defaults). */
 export type ModelArch =
   | 'resnet18_cifar' | 'resnet34_cifar' | 'resnet50_cifar' | 'resnet101_cifar' | 'resnext50_32x4d_cifar'
@@ -266,6 +289,8 @@ export interface TrainConfig {
   /** Intra-op CPU threads; default: every available core. */
   threads?: number;
   device?: DeviceRequest;
+  /** Speed options, or 'fast' for all of them (see SpeedConfig). */
+  speed?: SpeedConfig | 'fast';
   /** What a NaN/Inf loss does: throw E_NAN (default) or skip that step and count it. */
   nanPolicy?: 'error' | 'skip-step';
   /** The CLI's run logs: a metrics.jsonl step line every `everySteps` steps (0: epochs only; default 50), and TensorBoard event files (default true). */
@@ -334,6 +359,7 @@ export interface ResolvedConfig {
   seed: number;
   threads: number;
   device: DeviceRequest;
+  speed: Required<SpeedConfig>;
   nanPolicy: 'error' | 'skip-step';
   checkpoint: { every: number; keep: number };
   log: { everySteps: number; tensorboard: boolean };

@@ -37,6 +37,7 @@ export function upgradeResolvedConfig(saved: unknown): ResolvedConfig {
     augment: section('augment'),
     checkpoint: section('checkpoint'),
     log: section('log'),
+    speed: section('speed'),
     method: { ...method, learned },
   };
 }

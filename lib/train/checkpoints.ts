@@ -216,7 +216,7 @@ export async function readCheckpoint(path: string): Promise<TrainerCheckpoint & 
  * continue the same run.
  */
 const FREE_TO_CHANGE = new Set([
-  'threads', 'device', 'evalBatchSize', 'checkpoint', 'log', 'dataset.dir', 'preset', 'dataset.images.cacheBudgetMB', 'dataset.images.decodeConcurrency',
+  'threads', 'device', 'speed', 'evalBatchSize', 'checkpoint', 'log', 'dataset.dir', 'preset', 'dataset.images.cacheBudgetMB', 'dataset.images.decodeConcurrency',
 ]);
 
 /** The dotted paths where two configs differ (none for a resumable pair). */

@@ -1,11 +1,11 @@
 /**
  * Continuing a run from its checkpoint with the run's own configuration. Only where and how fast
- * it runs may change (threads, device, the evaluation batch, the data folder, the checkpoint
- * policy); everything else comes from the checkpoint, so the continued run is the same run.
+ * it runs may change (threads, device, speed options, the evaluation batch, the data folder, the
+ * checkpoint policy); everything else comes from the checkpoint, so the continued run is the same run.
  */
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DeviceRequest, ResolvedConfig } from '../config/types.js';
+import type { DeviceRequest, ResolvedConfig, SpeedConfig } from '../config/types.js';
 import { resolveConfig } from '../config/resolve.js';
 import { upgradeResolvedConfig } from '../config/upgrade.js';
 import type { DatasetSplits } from '../data/dataset.js';
@@ -16,6 +16,8 @@ import { createResolvedTrainer, type Trainer } from './trainer.js';
 export interface ResumeOptions {
   threads?: number;
   device?: DeviceRequest;
+  /** Speed options over the run's own ('fast': all on; fields left out keep the run's value). */
+  speed?: SpeedConfig | 'fast';
   evalBatchSize?: number;
   /** The dataset's folder, when it moved since the run started. */
   dataDir?: string;
@@ -53,6 +55,7 @@ export async function resumeTrainer(path: string, options: ResumeOptions = {}): 
   const checked = resolveConfig({
     threads: options.threads ?? base.threads,
     device: options.device ?? base.device,
+    speed: options.speed === undefined || options.speed === 'fast' ? options.speed ?? base.speed : { ...base.speed, ...options.speed },
     evalBatchSize: options.evalBatchSize ?? base.evalBatchSize,
     checkpoint: { ...base.checkpoint, ...options.checkpoint },
     dataset: { name: base.dataset.name, dir: options.dataDir ?? base.dataset.dir },
@@ -61,6 +64,7 @@ export async function resumeTrainer(path: string, options: ResumeOptions = {}): 
     ...base,
     threads: checked.threads,
     device: checked.device,
+    speed: checked.speed,
     evalBatchSize: checked.evalBatchSize,
     checkpoint: checked.checkpoint,
     dataset: { ...base.dataset, dir: checked.dataset.dir },

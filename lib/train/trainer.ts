@@ -117,6 +117,7 @@ function toNativeOptions(c: ResolvedConfig, data: DatasetSplits): NativeTrainerO
     epochs: c.epochs,
     stepsPerEpoch,
     nanPolicy: c.nanPolicy,
+    speed: c.speed,
   };
 }
 

@@ -58,6 +58,7 @@ struct InitInfo {
   bool automatic;
   int64_t threads;
   int64_t parameters;
+  SpeedOptions speed;  // in effect
 };
 
 }  // namespace
@@ -128,7 +129,7 @@ Napi::Value TrainerBinding::init(const Napi::CallbackInfo& info) {
   std::function<InitInfo()> job = [holder, config]() {
     if (!*holder) *holder = std::make_unique<Trainer>(config);
     auto& t = **holder;
-    return InitInfo{t.device().name, t.device().automatic, t.threads(), t.parameter_count()};
+    return InitInfo{t.device().name, t.device().automatic, t.threads(), t.parameter_count(), t.speed()};
   };
   std::function<Napi::Value(Napi::Env, const InitInfo&)> to_js = [](Napi::Env env, const InitInfo& i) -> Napi::Value {
     auto o = Napi::Object::New(env);
@@ -136,6 +137,13 @@ Napi::Value TrainerBinding::init(const Napi::CallbackInfo& info) {
     o.Set("deviceAutomatic", i.automatic);
     o.Set("threads", static_cast<double>(i.threads));
     o.Set("parameters", static_cast<double>(i.parameters));
+    auto speed = Napi::Object::New(env);
+    speed.Set("precision", i.speed.bf16 ? "bf16" : "fp32");
+    speed.Set("channelsLast", i.speed.channels_last);
+    speed.Set("cudnnBenchmark", i.speed.cudnn_benchmark);
+    speed.Set("pinnedMemory", i.speed.pinned_memory);
+    speed.Set("deviceAugment", i.speed.device_augment);
+    o.Set("speed", speed);
     return o;
   };
   return jobs_->submit<InitInfo>(env, *worker_, std::move(job), std::move(to_js), {info.This().As<Napi::Object>()});

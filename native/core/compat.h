@@ -48,6 +48,17 @@ typename StateMap::key_type optimizer_state_key(const StateMap&, const at::Tenso
   }
 }
 
+// Autocast (mixed precision) per device type: LibTorch 1.13 has one setter per device type
+// (set_cpu_enabled, set_autocast_gpu_dtype, ...), 2.4+ takes the device type as an argument.
+// Defined in compat.cc so that only one translation unit includes ATen/autocast_mode.h.
+bool autocast_enabled(c10::DeviceType type);
+at::ScalarType autocast_dtype(c10::DeviceType type);
+void set_autocast(c10::DeviceType type, bool enabled, at::ScalarType dtype);
+// Entering/leaving an autocast region; leaving the outermost one frees the cached casts of the
+// weights (as torch.autocast's __exit__ does).
+void autocast_enter();
+void autocast_leave();
+
 inline bool cuda_available() { return torch::cuda::is_available(); }
 inline int64_t cuda_device_count() { return static_cast<int64_t>(torch::cuda::device_count()); }
 

@@ -22,12 +22,22 @@ torch::Tensor reflect_index(const torch::Tensor& pos, int64_t size) {
   return torch::where(reflected >= size, 2 * (size - 1) - reflected, reflected);
 }
 
+// `t` on `device`. With pinned transfers the host tensor is staged in page-locked memory and
+// copied asynchronously; LibTorch's caching host allocator keeps the staging block from reuse
+// until the copy has finished, so the temporary may go out of scope at once.
+torch::Tensor to_device(const torch::Tensor& t, const torch::Device& device, const BatchTransfer& transfer) {
+  if (t.device() == device) return t;
+  if (transfer.pinned && device.is_cuda() && t.is_cpu()) return t.pin_memory().to(device, /*non_blocking=*/true);
+  return t.to(device);
+}
+
 // uint8 NHWC → float NCHW pixel values (0..255) on `device`.
-torch::Tensor pixels_nchw(const torch::Tensor& nhwc_u8, const torch::Device& device) {
+torch::Tensor pixels_nchw(const torch::Tensor& nhwc_u8, const torch::Device& device, const BatchTransfer& transfer) {
   // Ask for standard NCHW strides explicitly: the default (preserve_format) would keep the
-  // permuted NHWC strides, i.e. channels-last, and LibTorch 1.13's oneDNN channels-last
-  // convolution backward corrupts memory for small channel counts.
-  return nhwc_u8.to(device, /*non_blocking=*/false)
+  // permuted NHWC strides, which oneDNN takes for channels-last, and LibTorch 1.13's oneDNN
+  // channels-last convolution backward corrupted memory for the 1-channel strides this gives.
+  // The channels_last speed option converts the normalised batch properly afterwards.
+  return to_device(nhwc_u8, device, transfer)
       .permute({0, 3, 1, 2})
       .to(torch::kFloat32, /*non_blocking=*/false, /*copy=*/false, torch::MemoryFormat::Contiguous);
 }
@@ -41,21 +51,22 @@ torch::Tensor normalise_pixels(const torch::Tensor& x, const AugmentOptions& o) 
 }
 
 // uint8 NHWC → float NCHW in the user's normalisation, on `device`.
-torch::Tensor normalise(const torch::Tensor& nhwc_u8, const AugmentOptions& o, const torch::Device& device) {
-  return normalise_pixels(pixels_nchw(nhwc_u8, device), o);
+torch::Tensor normalise(const torch::Tensor& nhwc_u8, const AugmentOptions& o, const torch::Device& device,
+                        const BatchTransfer& transfer) {
+  return normalise_pixels(pixels_nchw(nhwc_u8, device, transfer), o);
 }
 
 // With RandAugment the pixels go through it (8-bit values, as the original's images) before the
 // normalisation.
 torch::Tensor finish_training_view(const torch::Tensor& nhwc_u8, const AugmentOptions& o, at::Generator& gen,
-                                   const torch::Device& device) {
-  if (!o.rand_augment.enabled) return normalise(nhwc_u8, o, device);
-  return normalise_pixels(rand_augment(pixels_nchw(nhwc_u8, device), o.rand_augment, gen), o);
+                                   const torch::Device& device, const BatchTransfer& transfer) {
+  if (!o.rand_augment.enabled) return normalise(nhwc_u8, o, device, transfer);
+  return normalise_pixels(rand_augment(pixels_nchw(nhwc_u8, device, transfer), o.rand_augment, gen), o);
 }
 
 // RandomResizedCrop then flip: every box first, then every flip coin (the order of the draws).
 torch::Tensor resized_crop_view(const torch::Tensor& images, const AugmentOptions& o, at::Generator& gen,
-                                const torch::Device& device) {
+                                const torch::Device& device, const BatchTransfer& transfer) {
   const int64_t n = images.size(0), h = images.size(1), w = images.size(2);
   std::vector<CropBox> boxes;
   boxes.reserve(static_cast<size_t>(n));
@@ -63,7 +74,7 @@ torch::Tensor resized_crop_view(const torch::Tensor& images, const AugmentOption
   // RandAugment sees 8-bit pixels, as after the original's (PIL) resized crop; without it the
   // batch is normalised first (the resize is linear, so the order does not matter there).
   const bool rand_aug = o.rand_augment.enabled;
-  auto x = resize_boxes(rand_aug ? pixels_nchw(images, device) : normalise(images, o, device), boxes, o.resized_crop.size,
+  auto x = resize_boxes(rand_aug ? pixels_nchw(images, device, transfer) : normalise(images, o, device, transfer), boxes, o.resized_crop.size,
                         o.resized_crop.bicubic);
   if (rand_aug) x = x.round().clamp(0, 255);
   if (o.flip) {
@@ -121,10 +132,14 @@ std::pair<int64_t, int64_t> eval_view_size(const AugmentOptions& o, int64_t h, i
 }
 
 torch::Tensor train_batch_tensor(const HostBatch& batch, const AugmentOptions& o, at::Generator& gen,
-                                 const torch::Device& device) {
+                                 const torch::Device& device, const BatchTransfer& transfer) {
   auto images = borrow_images(batch);
-  if (o.resized_crop.size > 0) return resized_crop_view(images, o, gen, device);
-  if (o.crop_padding <= 0 && !o.flip) return finish_training_view(images, o, gen, device);
+  // The resized crop already works on the device (it resamples float images there).
+  if (o.resized_crop.size > 0) return resized_crop_view(images, o, gen, device, transfer);
+  if (o.crop_padding <= 0 && !o.flip) return finish_training_view(images, o, gen, device, transfer);
+  // The crop and flip gather on the device: the draws stay on the host generator (so a seed gives
+  // the same boxes on every device), only the small index tensors follow the images.
+  if (transfer.augment_on_device) images = to_device(images, device, transfer);
 
   const auto n = batch.n, h = batch.h, w = batch.w, p = o.crop_padding;
   const auto i64 = torch::TensorOptions().dtype(torch::kInt64);
@@ -139,20 +154,22 @@ torch::Tensor train_batch_tensor(const HostBatch& batch, const AugmentOptions& o
   auto cols = reflect_index(ox.unsqueeze(1) - p + col_step, w);  // [n,w]
 
   // One gather builds the whole cropped, flipped batch: out[b,y,x,:] = in[b, rows[b,y], cols[b,x], :].
-  auto batch_index = torch::arange(n, i64).view({n, 1, 1});
-  auto gathered = images.index({batch_index, rows.view({n, h, 1}), cols.view({n, 1, w})});
-  return finish_training_view(gathered, o, gen, device);
+  const auto at = images.device();
+  auto batch_index = torch::arange(n, i64).view({n, 1, 1}).to(at);
+  auto gathered = images.index({batch_index, rows.view({n, h, 1}).to(at), cols.view({n, 1, w}).to(at)});
+  return finish_training_view(gathered, o, gen, device, transfer);
 }
 
-torch::Tensor eval_batch_tensor(const HostBatch& batch, const AugmentOptions& o, const torch::Device& device) {
-  auto x = normalise(borrow_images(batch), o, device);
+torch::Tensor eval_batch_tensor(const HostBatch& batch, const AugmentOptions& o, const torch::Device& device,
+                                const BatchTransfer& transfer) {
+  auto x = normalise(borrow_images(batch), o, device, transfer);
   if (o.eval_resize <= 0 && o.eval_crop <= 0) return x;
   return resize_and_center_crop(x, o.eval_resize, o.eval_crop, o.eval_bicubic).contiguous();
 }
 
-torch::Tensor label_tensor(const HostBatch& batch, const torch::Device& device) {
+torch::Tensor label_tensor(const HostBatch& batch, const torch::Device& device, const BatchTransfer& transfer) {
   auto labels = torch::from_blob(const_cast<int32_t*>(batch.labels), {batch.n}, torch::kInt32);
-  return labels.to(device, torch::kInt64);
+  return to_device(labels, device, transfer).to(torch::kInt64);
 }
 
 }  // namespace adx

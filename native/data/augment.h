@@ -25,6 +25,14 @@ struct AugmentOptions {
   std::vector<double> std;
 };
 
+// How a batch reaches the device: through pinned (page-locked) host memory with an asynchronous
+// copy, and whether the training crop and flip run after the copy (on the device) or before it.
+// On the CPU both are meaningless and ignored.
+struct BatchTransfer {
+  bool pinned = false;
+  bool augment_on_device = false;
+};
+
 // E_CONFIG unless mean/std hold one finite value per channel, with every std > 0.
 void check_normalisation(const AugmentOptions& options, int64_t channels);
 
@@ -37,12 +45,13 @@ std::pair<int64_t, int64_t> eval_view_size(const AugmentOptions& options, int64_
 
 // Training view of the batch: crop boxes (or offsets) and flips drawn from `gen`, one per sample.
 torch::Tensor train_batch_tensor(const HostBatch& batch, const AugmentOptions& options, at::Generator& gen,
-                                 const torch::Device& device);
+                                 const torch::Device& device, const BatchTransfer& transfer = {});
 
 // Test view: normalisation only.
-torch::Tensor eval_batch_tensor(const HostBatch& batch, const AugmentOptions& options, const torch::Device& device);
+torch::Tensor eval_batch_tensor(const HostBatch& batch, const AugmentOptions& options, const torch::Device& device,
+                                const BatchTransfer& transfer = {});
 
 // The labels as int64 on the device.
-torch::Tensor label_tensor(const HostBatch& batch, const torch::Device& device);
+torch::Tensor label_tensor(const HostBatch& batch, const torch::Device& device, const BatchTransfer& transfer = {});
 
 }  // namespace adx

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/errors.h"
+#include "core/precision.h"
 
 namespace adx {
 
@@ -53,15 +54,19 @@ torch::Tensor AdaptiveMaskImpl::forward(const std::vector<torch::Tensor>& source
   if (options_.lam_concat && lambdas.size() != n) {
     throw Error(ErrorCode::Config, "the mask generator needs one λ per source");
   }
-  const int64_t b = sources[0].size(0), h = sources[0].size(2), w = sources[0].size(3), p = h * w;
+  const int64_t b = sources[0].size(0), h = sources[0].size(2), w = sources[0].size(3);
 
   std::vector<torch::Tensor> q(n), k(n), v(n);
   for (size_t i = 0; i < n; ++i) {
     auto f = options_.lam_concat ? with_lambda_channel(sources[i], lambdas[i]) : sources[i];
-    q[i] = project(conv_q, bn_q, f).view({b, d_, p}).permute({0, 2, 1}).to(torch::kFloat32);  // [B,P,d]
-    k[i] = project(conv_k, bn_k, f).view({b, d_, p}).to(torch::kFloat32);                      // [B,d,P]
-    v[i] = conv_v(f).view({b, 1, p}).permute({0, 2, 1}).to(torch::kFloat32);            // [B,P,1]
+    // flatten, not view: under channels_last the projections are not NCHW-contiguous.
+    q[i] = project(conv_q, bn_q, f).flatten(2).permute({0, 2, 1}).to(torch::kFloat32);  // [B,P,d]
+    k[i] = project(conv_k, bn_k, f).flatten(2).to(torch::kFloat32);                      // [B,d,P]
+    v[i] = conv_v(f).flatten(2).permute({0, 2, 1}).to(torch::kFloat32);                  // [B,P,1]
   }
+
+  // From here on fp32 whatever the step's precision: attention matmuls and softmaxes (§1.5).
+  Fp32Island fp32;
 
   torch::Tensor key_sum;
   if (summed_keys && n > 2) {

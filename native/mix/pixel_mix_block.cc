@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/errors.h"
+#include "core/precision.h"
 #include "mix/adaptive_mask.h"
 
 namespace adx {
@@ -19,12 +20,15 @@ PixelMixBlockImpl::PixelMixBlockImpl(const PixelMixBlockOptions& options)
 
 torch::Tensor PixelMixBlockImpl::forward(const torch::Tensor& features, const torch::Tensor& partner, double lambda,
                                          int64_t scale, UpsampleMode mode) {
-  const int64_t b = features.size(0), h = features.size(2), w = features.size(3), p = h * w;
+  const int64_t b = features.size(0), h = features.size(2), w = features.size(3);
   auto x = options_.lam_concat ? with_lambda_channel(features, lambda) : features;
   auto x_partner = options_.lam_concat ? with_lambda_channel(partner, 1.0 - lambda) : partner;
-  auto q = query(x).view({b, d_, p}).permute({0, 2, 1}).to(torch::kFloat32);   // [B,P,d]
-  auto k = query(x_partner).view({b, d_, p}).to(torch::kFloat32);              // [B,d,P]
-  auto v = value(x_partner).view({b, 1, p}).permute({0, 2, 1}).to(torch::kFloat32);  // [B,P,1]
+  // flatten, not view: under channels_last the projections are not NCHW-contiguous.
+  auto q = query(x).flatten(2).permute({0, 2, 1}).to(torch::kFloat32);          // [B,P,d]
+  auto k = query(x_partner).flatten(2).to(torch::kFloat32);                     // [B,d,P]
+  auto v = value(x_partner).flatten(2).permute({0, 2, 1}).to(torch::kFloat32);  // [B,P,1]
+  // From here on fp32 whatever the step's precision: attention matmul and softmax (§2.2).
+  Fp32Island fp32;
   auto attention = (clamp_attention_logits(torch::bmm(q, k)) / std::sqrt(static_cast<double>(d_))).softmax(-1);
   auto logits = torch::bmm(attention, v).view({b, 1, h, w});
   return torch::sigmoid(upsample(logits, scale, mode));

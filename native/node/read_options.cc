@@ -271,6 +271,18 @@ ModelOptions read_model_options(const Napi::Object& model) {
   return m;
 }
 
+SpeedOptions read_speed_options(const Napi::Object& o) {
+  SpeedOptions s;
+  const auto precision = string_field(o, "precision");
+  if (precision != "fp32" && precision != "bf16") config_error("speed.precision must be 'fp32' or 'bf16'");
+  s.bf16 = precision == "bf16";
+  s.channels_last = bool_field(o, "channelsLast");
+  s.cudnn_benchmark = bool_field(o, "cudnnBenchmark");
+  s.pinned_memory = bool_field(o, "pinnedMemory");
+  s.device_augment = bool_field(o, "deviceAugment");
+  return s;
+}
+
 TrainerConfig read_trainer_config(const Napi::Object& o) {
   TrainerConfig c;
   c.device = string_field(o, "device");
@@ -308,6 +320,8 @@ TrainerConfig read_trainer_config(const Napi::Object& o) {
   const auto nan_policy = string_field(o, "nanPolicy");
   if (nan_policy != "error" && nan_policy != "skip-step") config_error("nanPolicy must be 'error' or 'skip-step'");
   c.nan_policy = nan_policy == "error" ? NanPolicy::Error : NanPolicy::SkipStep;
+  // Optional for callers from before the speed options: all off.
+  if (present(o, "speed")) c.speed = read_speed_options(object_field(o, "speed"));
   return c;
 }
 

@@ -11,6 +11,7 @@
 
 #include "core/compat.h"
 #include "core/errors.h"
+#include "core/precision.h"
 #include "train/eval_mode_scope.h"
 #include "train/methods/registry.h"
 #include "train/optimizer_state.h"
@@ -41,11 +42,33 @@ void check_config(const TrainerConfig& c) {
   }
 }
 
+// NHWC memory order for every 4-D parameter and buffer. set_data keeps each tensor's identity,
+// so the optimizer and the checkpoint names see the same parameters.
+void to_channels_last(torch::nn::Module& network) {
+  torch::NoGradGuard no_grad;
+  for (auto& p : network.parameters()) {
+    if (p.dim() == 4) p.set_data(p.contiguous(at::MemoryFormat::ChannelsLast));
+  }
+  for (auto& b : network.buffers()) {
+    if (b.dim() == 4) b.set_data(b.contiguous(at::MemoryFormat::ChannelsLast));
+  }
+}
+
+// The CUDA-only options mean nothing on the CPU: they are switched off there, so that what the
+// trainer reports is what runs (a config moves between machines unchanged).
+SpeedOptions effective_speed(SpeedOptions s, const torch::Device& device) {
+  if (!device.is_cuda()) s.cudnn_benchmark = s.pinned_memory = s.device_augment = false;
+  return s;
+}
+
 }  // namespace
 
 Trainer::Trainer(const TrainerConfig& config)
     : config_(config), device_(resolve_device(config.device)), gen_(compat::make_cpu_generator(config.seed)) {
   check_config(config_);
+  config_.speed = effective_speed(config_.speed, device_.device);
+  // Process-wide in LibTorch: the last trainer created on a CUDA device sets it.
+  if (device_.device.is_cuda()) at::globalContext().setBenchmarkCuDNN(config_.speed.cudnn_benchmark);
   // Per-thread setting under OpenMP: this constructor runs on the worker thread that does the work.
   if (config_.threads > 0) at::set_num_threads(static_cast<int>(config_.threads));
   threads_ = at::get_num_threads();
@@ -63,6 +86,7 @@ Trainer::Trainer(const TrainerConfig& config)
   }
   auto& network = method_->network();
   network.to(device_.device);
+  if (config_.speed.channels_last) to_channels_last(network);
   network.train();
 
   // The frozen EMA network is not listed, so no optimizer touches it; the generator gets its own
@@ -145,6 +169,10 @@ void Trainer::set_learning_rates(StepResult& result) {
   }
 }
 
+torch::Tensor Trainer::in_network_layout(const torch::Tensor& x) const {
+  return config_.speed.channels_last ? x.contiguous(at::MemoryFormat::ChannelsLast) : x;
+}
+
 StepResult Trainer::train_step(const HostBatch& batch, const ForcedDraws& forced) {
   check_batch(batch);
   const auto started = std::chrono::steady_clock::now();
@@ -154,14 +182,19 @@ StepResult Trainer::train_step(const HostBatch& batch, const ForcedDraws& forced
   result.ema_momentum = method_->ema_momentum_at(step_);
 
   method_->network().train();
-  auto x = train_batch_tensor(batch, config_.augment, gen_, device_.device);
-  auto y = label_tensor(batch, device_.device);
+  auto x = in_network_layout(train_batch_tensor(batch, config_.augment, gen_, device_.device, transfer()));
+  auto y = label_tensor(batch, device_.device, transfer());
   // Gradients add up over an accumulation window and are dropped at its start.
   const int64_t window = config_.optimizer.accumulate;
   const bool window_starts = step_ % window == 0;
   const bool window_ends = (step_ + 1) % window == 0;
   if (window_starts) release_gradients();
-  auto out = method_->loss(x, y, gen_, forced, step_);
+  MethodOutput out;
+  {
+    // The forward passes only: the backward below runs outside autocast.
+    Bf16Autocast autocast(device_.device, config_.speed.bf16);
+    out = method_->loss(x, y, gen_, forced, step_);
+  }
   result.loss = out.loss.item<double>();
   result.lambda = out.lambda;
   result.sources = out.sources;
@@ -201,10 +234,14 @@ EvalResult Trainer::evaluate(const HostBatch& batch) {
   torch::NoGradGuard no_grad;
   auto& network = method_->network();
   network.eval();
-  auto x = eval_batch_tensor(batch, config_.augment, device_.device);
-  auto y = label_tensor(batch, device_.device);
+  auto x = in_network_layout(eval_batch_tensor(batch, config_.augment, device_.device, transfer()));
+  auto y = label_tensor(batch, device_.device, transfer());
   const auto names = method_->head_names();
-  const auto logits = method_->head_logits(x);
+  std::vector<torch::Tensor> logits;
+  {
+    Bf16Autocast autocast(device_.device, config_.speed.bf16);
+    logits = method_->head_logits(x);
+  }
   network.train();
 
   EvalResult r;
@@ -232,7 +269,9 @@ MixResult Trainer::mix(const HostBatch& batch, const ForcedDraws& forced, uint64
   network.eval();
   MixPreview preview;
   try {
-    preview = method_->preview(eval_batch_tensor(batch, config_.augment, device_.device), gen, forced);
+    // The generator as training runs it: in the run's precision and memory order.
+    Bf16Autocast autocast(device_.device, config_.speed.bf16);
+    preview = method_->preview(in_network_layout(eval_batch_tensor(batch, config_.augment, device_.device)), gen, forced);
   } catch (...) {
     network.train();
     throw;

@@ -14,6 +14,7 @@
 #include "core/device.h"
 #include "core/errors.h"
 #include "core/host_tensor.h"
+#include "core/speed_options.h"
 #include "data/augment.h"
 #include "data/batch.h"
 #include "models/classifier.h"
@@ -35,6 +36,7 @@ struct TrainerConfig {
   OptimizerOptions optimizer;
   LrSchedule schedule;
   NanPolicy nan_policy = NanPolicy::Error;
+  SpeedOptions speed;
 };
 
 struct StepResult {
@@ -123,6 +125,8 @@ class Trainer {
   const DeviceChoice& device() const { return device_; }
   int64_t parameter_count() const;
   int64_t threads() const { return threads_; }
+  // The speed options in effect: the CUDA-only ones are off on the CPU.
+  const SpeedOptions& speed() const { return config_.speed; }
   int64_t steps_done() const { return step_; }
 
  private:
@@ -139,6 +143,9 @@ class Trainer {
   void copy_state(const std::unordered_map<std::string, const HostTensor*>& by_name);
 
   void set_learning_rates(StepResult& result);
+  // A prepared input batch in the memory order the network's weights have.
+  torch::Tensor in_network_layout(const torch::Tensor& x) const;
+  BatchTransfer transfer() const { return {config_.speed.pinned_memory, config_.speed.device_augment}; }
 
   TrainerConfig config_;
   LrSchedule generator_schedule_;

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include "core/errors.h"
+#include "core/precision.h"
 #include "mix/classic/puzzle.h"
 #include "mix/sampling.h"
 #include "train/eval_mode_scope.h"
@@ -23,6 +24,7 @@ torch::Tensor input_saliency(ClassifierImpl& model, const torch::Tensor& x, cons
   // A preview has no labels: the predicted classes stand in.
   const auto classes = labels != nullptr ? *labels : logits.detach().argmax(1);
   const auto loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat32), classes);
+  Fp32Island backward_without_autocast;
   const auto grad = torch::autograd::grad({loss}, {input})[0];
   return grad.square().mean(1).sqrt();
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/precision.h"
 #include "models/twin_network.h"
 #include "train/method.h"
 
@@ -21,6 +22,7 @@ namespace adx {
 class IncrementalBackward {
  public:
   void add(const torch::Tensor& term) {
+    Fp32Island no_autocast;  // backward outside the step's autocast
     term.backward();
     total_ = total_.defined() ? total_ + term.detach() : term.detach();
   }

@@ -1,0 +1,15 @@
+// The speed options of a run (README "Speed options"). Each one changes how a step is computed,
+// never what it computes beyond float rounding (bf16 by design rounds more).
+#pragma once
+
+namespace adx {
+
+struct SpeedOptions {
+  bool bf16 = false;             // bf16 autocast of the forward passes, fp32 islands (core/precision.h)
+  bool channels_last = false;    // 4-D weights and inputs in NHWC memory order
+  bool cudnn_benchmark = false;  // cuDNN autotuning of the convolution algorithms (CUDA only)
+  bool pinned_memory = false;    // batches staged in page-locked host memory, copied asynchronously (CUDA only)
+  bool device_augment = false;   // the uint8 batch goes to the device first; crop and flip run there
+};
+
+}  // namespace adx

@@ -1,0 +1,189 @@
+/**
+ * The speed options (lib/config/speed.ts, native/core/precision.h, native/train/trainer.cc):
+ * channels-last computes the same steps as NCHW; bf16 autocast changes the convolutions but keeps
+ * the mask generator's attention in fp32 (the masks still sum to 1 at fp32 precision); the
+ * CUDA-only options are off on the CPU and, on CUDA, change nothing but speed.
+ */
+import { describe, expect, it } from 'vitest';
+import { resolveLearnedMix } from '../lib/config/learned-mix.js';
+import { resolveConfig } from '../lib/config/resolve.js';
+import { SPEED_DEFAULTS, SPEED_FAST } from '../lib/config/speed.js';
+import type { ResolvedConfig } from '../lib/config/types.js';
+import { parseTrainArgs } from '../lib/cli/args.js';
+import { loadNative, type NativeTrainer, type NativeTrainerOptions } from '../lib/native.js';
+import { testDevice } from './helpers.js';
+
+const [n, h, w, c] = [8, 16, 16, 3];
+const classes = 5;
+const mean = [0.49, 0.48, 0.45];
+const std = [0.2, 0.21, 0.19];
+const optimizer = { lr: 0.1, minLr: 0, momentum: 0.9, weightDecay: 5e-4, nesterov: true, lrStepping: 'epoch' as const };
+const images = [0, 1].map((s) => new Uint8Array(n * h * w * c).map((_, i) => ((i + 131 * s) * 2654435761) % 251));
+const labels = [0, 1].map((s) => Int32Array.from({ length: n }, (_, i) => (i * 3 + s) % classes));
+const shape: [number, number, number, number] = [n, h, w, c];
+const onCuda = testDevice !== 'cpu';
+
+type Method = 'vanilla' | 'cutmix' | 'automix' | 'adautomix';
+/** Small widths the architectures accept (Swin: a multiple of 32; ResNeXt: of its 32 groups). */
+const ARCH_WIDTH: Record<string, number> = { swin_t: 32, convnext_tiny_cifar: 16, resnext50_32x4d_cifar: 32 };
+
+function options(method: Method, speed: Partial<ResolvedConfig['speed']>, arch = 'resnet18_cifar', device: string = testDevice): NativeTrainerOptions {
+  const learned = method === 'automix' || method === 'adautomix' ? resolveLearnedMix(method, method === 'adautomix' ? { mixSamples: 3 } : {}, optimizer) : null;
+  return {
+    device, threads: 1, seed: 11,
+    model: { arch, inChannels: c, numClasses: classes, baseWidth: ARCH_WIDTH[arch] ?? 8, imageSize: h },
+    augment: { cropPadding: 2, flip: true, mean, std },
+    method: { name: method, alpha: 1, learned },
+    optimizer, epochs: 1, stepsPerEpoch: 10, nanPolicy: 'error',
+    speed: { ...SPEED_DEFAULTS, ...speed },
+  };
+}
+
+async function withTrainer<T>(o: NativeTrainerOptions, body: (t: NativeTrainer) => Promise<T>): Promise<T> {
+  const { NativeTrainer } = loadNative();
+  const trainer = new NativeTrainer(o);
+  try {
+    await trainer.init();
+    return await body(trainer);
+  } finally {
+    await trainer.dispose();
+  }
+}
+
+/** Two steps: every loss and term, then every parameter and buffer. */
+async function twoSteps(o: NativeTrainerOptions) {
+  return withTrainer(o, async (t) => {
+    const losses: Record<string, number>[] = [];
+    for (let i = 0; i < 2; i++) {
+      const r = await t.trainStep(images[i]!, labels[i]!, shape);
+      losses.push({ ...r.terms, loss: r.loss });
+    }
+    return { losses, state: await t.state() };
+  });
+}
+
+const relative = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-2);
+
+function worstStateError(a: Awaited<ReturnType<typeof twoSteps>>['state'], b: typeof a): { error: number; name: string } {
+  expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
+  let worst = { error: 0, name: '' };
+  for (const [name, tensor] of Object.entries(a)) {
+    const other = b[name]!;
+    expect(tensor.shape, name).toEqual(other.shape);
+    for (let i = 0; i < tensor.values.length; i++) {
+      const e = relative(tensor.values[i]!, other.values[i]!);
+      if (e > worst.error) worst = { error: e, name };
+    }
+  }
+  return worst;
+}
+
+describe('speed options: configuration', () => {
+  it('defaults off, "fast" all on, each field checked', () => {
+    expect(resolveConfig({}).speed).toEqual(SPEED_DEFAULTS);
+    expect(resolveConfig({ speed: 'fast' }).speed).toEqual(SPEED_FAST);
+    expect(resolveConfig({ speed: { precision: 'bf16' } }).speed).toEqual({ ...SPEED_DEFAULTS, precision: 'bf16' });
+    expect(() => resolveConfig({ speed: { precision: 'fp16' as 'bf16' } })).toThrow("speed.precision must be one of 'fp32', 'bf16', got 'fp16'");
+    expect(() => resolveConfig({ speed: { channelsLast: 1 as unknown as boolean } })).toThrow('speed.channelsLast must be true or false, got 1');
+    expect(() => resolveConfig({ speed: { cudaGraph: true } as never })).toThrow(/speed.*cudaGraph/);
+    expect(() => resolveConfig({ speed: 'faster' as 'fast' })).toThrow("speed must be 'fast' or an object of speed options, got 'faster'");
+  });
+
+  it('CLI: --fast, --precision and --channels-last, also with --resume', async () => {
+    expect((await parseTrainArgs(['--fast'])).config.speed).toEqual(SPEED_FAST);
+    expect((await parseTrainArgs(['--precision', 'bf16', '--channels-last'])).config.speed).toEqual({ precision: 'bf16', channelsLast: true });
+    expect((await parseTrainArgs(['--resume', 'run', '--precision', 'bf16'])).config.speed).toEqual({ precision: 'bf16' });
+    await expect(parseTrainArgs(['--precision', 'half'])).rejects.toMatchObject({ code: 'E_CONFIG' });
+  });
+});
+
+describe('speed options: steps', () => {
+  it('the trainer reports what is in effect: the CUDA-only options are off on the CPU', async () => {
+    const info = await withTrainer({ ...options('vanilla', SPEED_FAST), device: 'cpu' }, (t) => t.init());
+    expect(info.speed).toEqual({ ...SPEED_FAST, cudnnBenchmark: false, pinnedMemory: false, deviceAugment: false });
+  });
+
+  for (const method of ['vanilla', 'cutmix', 'automix', 'adautomix'] as const) {
+    it(`channels-last computes the same ${method} steps as NCHW`, async () => {
+      const nchw = await twoSteps(options(method, {}));
+      const nhwc = await twoSteps(options(method, { channelsLast: true }));
+      nchw.losses.forEach((terms, i) => {
+        for (const [k, v] of Object.entries(terms)) expect(relative(nhwc.losses[i]![k]!, v), `step ${i} ${k}`).toBeLessThan(1e-4);
+      });
+      const worst = worstStateError(nhwc.state, nchw.state);
+      expect(worst.error, `worst tensor ${worst.name}`).toBeLessThan(onCuda ? 1e-2 : 1e-4);
+      // Not bitwise equal: the NHWC kernels did run (their summation order differs).
+      expect(worst.error).toBeGreaterThan(0);
+    }, 60_000);
+  }
+
+  for (const arch of ['convnext_tiny_cifar', 'swin_t', 'resnext50_32x4d_cifar']) {
+    it(`channels-last computes the same ${arch} step as NCHW`, async () => {
+      const nchw = await twoSteps(options('vanilla', {}, arch));
+      const nhwc = await twoSteps(options('vanilla', { channelsLast: true }, arch));
+      expect(relative(nhwc.losses[1]!.loss!, nchw.losses[1]!.loss!)).toBeLessThan(1e-4);
+    }, 60_000);
+  }
+
+  it('bf16 rounds the convolutions but keeps the mask attention in fp32: the masks still sum to 1', async () => {
+    const mix = (precision: 'fp32' | 'bf16') => withTrainer(options('adautomix', { precision }), (t) => t.mix(images[0]!, shape, 5));
+    const [full, half] = [await mix('fp32'), await mix('bf16')];
+    expect(half.sources).toBe(3);
+    let sumError = 0;
+    let change = 0;
+    for (let b = 0; b < n; b++) {
+      for (let p = 0; p < h * w; p++) {
+        let sum = 0;
+        for (let s = 0; s < half.sources; s++) {
+          const i = (b * half.sources + s) * h * w + p;
+          sum += half.masks[i]!;
+          change = Math.max(change, Math.abs(half.masks[i]! - full.masks[i]!));
+        }
+        sumError = Math.max(sumError, Math.abs(sum - 1));
+      }
+    }
+    // A bf16 softmax would miss 1 by ~1e-3 (8 significant bits); fp32 by ~1e-7.
+    expect(sumError).toBeLessThan(1e-5);
+    // bf16 projections do change the masks (autocast was on), by a rounding-sized amount.
+    expect(change).toBeGreaterThan(1e-5);
+    expect(change).toBeLessThan(0.1);
+  }, 60_000);
+
+  it('a bf16 AdAutoMix step stays close to the fp32 one, and evaluation runs in bf16 too', async () => {
+    const run = (precision: 'fp32' | 'bf16') =>
+      withTrainer(options('adautomix', { precision }), async (t) => {
+        const step = await t.trainStep(images[0]!, labels[0]!, shape);
+        const evaluation = await t.evaluate(images[1]!, labels[1]!, shape);
+        return { step, evaluation };
+      });
+    const [full, half] = [await run('fp32'), await run('bf16')];
+    expect(Object.keys(half.step.terms).sort()).toEqual(Object.keys(full.step.terms).sort());
+    for (const [k, v] of Object.entries(full.step.terms)) {
+      expect(Number.isFinite(half.step.terms[k]!), k).toBe(true);
+      expect(relative(half.step.terms[k]!, v), `${k}: ${half.step.terms[k]} vs ${v}`).toBeLessThan(0.05);
+    }
+    expect(half.step.loss).not.toBe(full.step.loss);
+    for (const [head, e] of Object.entries(full.evaluation.heads)) {
+      expect(relative(half.evaluation.heads[head]!.lossSum, e.lossSum), head).toBeLessThan(0.05);
+    }
+  }, 60_000);
+
+  it.runIf(onCuda)('pinned memory and crop/flip on the device change nothing but speed (CUDA)', async () => {
+    const plain = await twoSteps(options('cutmix', {}));
+    const moved = await twoSteps(options('cutmix', { pinnedMemory: true, deviceAugment: true, cudnnBenchmark: true }));
+    plain.losses.forEach((terms, i) => expect(relative(moved.losses[i]!.loss!, terms.loss!), `step ${i}`).toBeLessThan(1e-3));
+  }, 60_000);
+
+  it('GPU memory counters: E_DEVICE without CUDA, a peak after a CUDA step', async () => {
+    const native = loadNative();
+    if (!native.buildInfo().cudaBuild || !onCuda) {
+      if (!native.buildInfo().cudaBuild) expect(() => native.cudaMemory(0)).toThrow(expect.objectContaining({ code: 'E_DEVICE' }));
+      return;
+    }
+    native.cudaMemory(0, true);
+    await twoSteps(options('vanilla', {}));
+    const m = native.cudaMemory(0);
+    expect(m.peakMB).toBeGreaterThan(0);
+    expect(m.peakMB).toBeGreaterThanOrEqual(m.allocatedMB);
+  }, 60_000);
+});
