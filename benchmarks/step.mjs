@@ -7,11 +7,20 @@
 //                            [--channels 3] [--classes 100] [--width W] [--threads N] [--warmup 3]
 //                            [--steps 20] [--alpha 1.0] [--sources 3] [--no-fast-path] [--json]
 //                            [--no-reference] [--arch resnet18_cifar] [--torchvision]
+//                            [--device cpu|cuda] [--precision fp32|bf16] [--channels-last]
+//                            [--cudnn-benchmark] [--pinned-memory] [--device-augment] [--fast]
 //
 // --arch picks the backbone (default width: the architecture's). --torchvision makes the
 // reference torchvision's model of that name (CIFAR stem swapped in for *_cifar; see
 // reference/zoo_reference.py) instead of our plain ResNet-18; the learned methods' reference
-// exists only for resnet18_cifar.
+// exists for resnet18_cifar and the torchvision ResNet/ResNeXt CIFAR variants (e.g.
+// resnext50_32x4d_cifar).
+//
+// On CUDA both sides report the peak GPU memory of live tensors (the caching allocator's peak:
+// our cudaMemory(), the reference's torch.cuda.max_memory_allocated()) over the whole run.
+// --precision, --channels-last and --cudnn-benchmark apply to both sides (the reference with
+// PyTorch's own switches); --pinned-memory and --device-augment are ours alone; --fast turns on
+// every speed option (lib/config/speed.ts SPEED_FAST) and the reference's three equivalents.
 //
 // automix/adautomix read their defaults from dist/ (run `npm run build:ts` first); --sources is
 // AdAutoMix's N, --no-fast-path times our literal path instead of the exact fast path.
@@ -39,7 +48,8 @@ function usage(message) {
     'usage: node benchmarks/step.mjs [--method vanilla|mixup|automix|adautomix] [--batch 100] [--size 32]\n' +
       '         [--channels 3] [--classes 100] [--width 64] [--threads N] [--warmup 3] [--steps 20]\n' +
       '         [--alpha 1.0] [--sources 3] [--no-fast-path] [--json] [--no-reference]\n' +
-      '         [--arch resnet18_cifar] [--torchvision]\n',
+      '         [--arch resnet18_cifar] [--torchvision] [--device cpu|cuda] [--precision fp32|bf16]\n' +
+      '         [--channels-last] [--cudnn-benchmark] [--pinned-memory] [--device-augment] [--fast]\n',
   );
   process.exit(2);
 }
@@ -67,6 +77,13 @@ function readOptions(argv) {
         json: { type: 'boolean', default: false },
         'no-reference': { type: 'boolean', default: false },
         child: { type: 'boolean', default: false },
+        device: { type: 'string', default: 'cpu' },
+        precision: { type: 'string', default: 'fp32' },
+        'channels-last': { type: 'boolean', default: false },
+        'cudnn-benchmark': { type: 'boolean', default: false },
+        'pinned-memory': { type: 'boolean', default: false },
+        'device-augment': { type: 'boolean', default: false },
+        fast: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -99,11 +116,21 @@ function readOptions(argv) {
     json: parsed.json,
     reference: !parsed['no-reference'],
     child: parsed.child,
+    device: parsed.device,
+    speed: {
+      precision: parsed.fast ? 'bf16' : parsed.precision,
+      channelsLast: parsed.fast || parsed['channels-last'],
+      cudnnBenchmark: parsed.fast || parsed['cudnn-benchmark'],
+      pinnedMemory: parsed.fast || parsed['pinned-memory'],
+      deviceAugment: parsed.fast || parsed['device-augment'],
+    },
   };
+  if (!['fp32', 'bf16'].includes(parsed.precision)) usage('--precision must be fp32 or bf16');
+  if (!/^(cpu|cuda(:\d+)?)$/.test(o.device)) usage('--device must be cpu, cuda or cuda:N');
   if (!['vanilla', 'mixup', 'automix', 'adautomix'].includes(o.method)) usage('--method must be vanilla, mixup, automix or adautomix');
   if (!(o.alpha > 0) || !Number.isFinite(o.alpha)) usage('--alpha must be a number > 0');
-  if (o.method !== 'vanilla' && o.method !== 'mixup' && o.arch !== 'resnet18_cifar' && o.reference) {
-    usage('the automix/adautomix reference runs only on resnet18_cifar (or pass --no-reference)');
+  if (o.method !== 'vanilla' && o.method !== 'mixup' && !/^(resnet|resnext)\w*_cifar$/.test(o.arch) && o.reference) {
+    usage('the automix/adautomix reference runs on the ResNet/ResNeXt CIFAR variants only (or pass --no-reference)');
   }
   if (CROP_PADDING >= o.size) usage(`--size must be larger than the crop padding (${CROP_PADDING})`);
   return o;
@@ -145,7 +172,8 @@ async function runOurs(o) {
   const addon = createRequire(import.meta.url)('node-gyp-build')(repoRoot);
   const { mean, std } = normConstants(o.channels);
   const t = new addon.NativeTrainer({
-    device: 'cpu',
+    device: o.device,
+    speed: o.speed,
     threads: o.threads,
     seed: 0,
     model: { arch: o.arch, inChannels: o.channels, numClasses: o.classes, baseWidth: o.width },
@@ -166,6 +194,10 @@ async function runOurs(o) {
   for (let i = 0; i < images.length; i++) images[i] = rand() & 0xff;
   for (let i = 0; i < n; i++) labels[i] = rand() % o.classes;
 
+  // Every step ends with the loss read back to the host (a synchronisation), so the timer needs no
+  // extra one. The peak covers the whole run, warm-up included, as the reference's does.
+  const cudaIndex = o.device.startsWith('cuda') ? Number(o.device.split(':')[1] ?? 0) : null;
+  if (cudaIndex !== null) addon.cudaMemory(cudaIndex, true);
   let last;
   try {
     for (let i = 0; i < o.warmup; i++) last = await t.trainStep(images, labels, shape);
@@ -173,6 +205,9 @@ async function runOurs(o) {
     for (let i = 0; i < o.steps; i++) last = await t.trainStep(images, labels, shape);
     const elapsed = (performance.now() - started) / 1000;
     return {
+      peak_gpu_mb: cudaIndex === null ? null : addon.cudaMemory(cudaIndex).peakMB,
+      device: info.device,
+      speed: info.speed,
       impl: 'adautomix',
       method: o.method,
       img_per_s: (n * o.steps) / elapsed,
@@ -242,7 +277,16 @@ function sharedArgs(o) {
     '--steps', String(o.steps),
     '--alpha', String(o.alpha),
     '--sources', String(o.sources),
+    '--device', o.device,
+    '--precision', o.speed.precision,
+    ...(o.speed.channelsLast ? ['--channels-last'] : []),
+    ...(o.speed.cudnnBenchmark ? ['--cudnn-benchmark'] : []),
   ];
+}
+
+// Our own speed flags (the reference has no equivalent of these two).
+function ourOnlyArgs(o) {
+  return [...(o.speed.pinnedMemory ? ['--pinned-memory'] : []), ...(o.speed.deviceAugment ? ['--device-augment'] : [])];
 }
 
 function fmt(x, digits) {
@@ -250,22 +294,23 @@ function fmt(x, digits) {
 }
 
 function printTable(report) {
-  const rows = [['implementation', 'img/s', 's/step', 'peak RSS MB', 'threads', 'torch']];
+  const rows = [['implementation', 'img/s', 's/step', 'peak RSS MB', 'peak GPU MB', 'threads', 'torch']];
   const add = (name, r) =>
-    rows.push([name, fmt(r.img_per_s, 1), fmt(r.sec_per_step, 4), fmt(r.peak_rss_mb, 0), String(r.threads), r.torch]);
+    rows.push([name, fmt(r.img_per_s, 1), fmt(r.sec_per_step, 4), fmt(r.peak_rss_mb, 0), fmt(r.peak_gpu_mb, 0), String(r.threads), r.torch]);
   add('adautomix (addon)', report);
   if (report.reference) add('pytorch reference', report.reference);
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const line = (r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   console.log(
     `train step: ${report.method}, batch ${report.batch}, ${report.size}x${report.size}x${report.channels}, ` +
-      `${report.classes} classes, ${report.arch} width ${report.width ?? 'default'}, ${report.threads} thread(s)`,
+      `${report.classes} classes, ${report.arch} width ${report.width ?? 'default'}, ${report.threads} thread(s), ${report.device}, speed ${JSON.stringify(report.speed)}`,
   );
   console.log(`machine: ${report.machine.cpu} (${report.machine.cores} cores)`);
   console.log(line(rows[0]));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows.slice(1)) console.log(line(r));
   console.log(report.ratio == null ? 'ratio: n/a (no reference)' : `ratio (ours / reference img/s): ${report.ratio.toFixed(3)}`);
+  if (report.memory_ratio != null) console.log(`memory ratio (ours / reference peak GPU MB): ${report.memory_ratio.toFixed(3)}`);
 }
 
 async function main() {
@@ -277,7 +322,7 @@ async function main() {
     return;
   }
 
-  const oursArgs = [fileURLToPath(import.meta.url), ...sharedArgs(o), '--child', ...(o.fastPath ? [] : ['--no-fast-path'])];
+  const oursArgs = [fileURLToPath(import.meta.url), ...sharedArgs(o), ...ourOnlyArgs(o), '--child', ...(o.fastPath ? [] : ['--no-fast-path'])];
   const oursRun = await runChild(process.execPath, oursArgs);
   const ours = oursRun.code === 0 ? lastJsonLine(oursRun.stdout) : null;
   if (!ours) {
@@ -316,8 +361,12 @@ async function main() {
     img_per_s: ours.img_per_s,
     sec_per_step: ours.sec_per_step,
     peak_rss_mb: ours.peak_rss_mb,
+    device: ours.device,
+    speed: ours.speed,
+    peak_gpu_mb: ours.peak_gpu_mb,
     reference,
     ratio: reference && reference.img_per_s > 0 ? ours.img_per_s / reference.img_per_s : null,
+    memory_ratio: reference?.peak_gpu_mb > 0 && ours.peak_gpu_mb != null ? ours.peak_gpu_mb / reference.peak_gpu_mb : null,
     machine: { cpu: cpus[0]?.model?.trim() ?? 'unknown', cores: cpus.length },
   };
   if (o.json) process.stdout.write(`${JSON.stringify(report)}\n`);

@@ -31,7 +31,12 @@ import safetensors_f32  # noqa: E402
 
 def with_lambda(f, lam):
     b, _, h, w = f.shape
-    return torch.cat([f, torch.full((b, 1, h, w), float(lam), dtype=f.dtype)], dim=1)
+    return torch.cat([f, torch.full((b, 1, h, w), float(lam), dtype=f.dtype, device=f.device)], dim=1)
+
+
+def fp32_island(device):
+    """Autocast off, as the original forces fp32 attention (§1.5, §2.2); nothing outside autocast."""
+    return torch.autocast(device_type=device.type, enabled=False)
 
 
 class AdaptiveMask(nn.Module):
@@ -51,18 +56,23 @@ class AdaptiveMask(nn.Module):
 
     def qkv(self, f):
         b = f.shape[0]
-        q = F.relu(self.bn_q(self.conv_q(f))).view(b, self.d, -1).permute(0, 2, 1)
-        k = F.relu(self.bn_k(self.conv_k(f))).view(b, self.d, -1)
-        v = self.conv_v(f).view(b, 1, -1).permute(0, 2, 1)
+        q = F.relu(self.bn_q(self.conv_q(f))).reshape(b, self.d, -1).permute(0, 2, 1)
+        k = F.relu(self.bn_k(self.conv_k(f))).reshape(b, self.d, -1)
+        v = self.conv_v(f).reshape(b, 1, -1).permute(0, 2, 1)
         return q, k, v
 
     def forward(self, feats, lams, scale, mode):
         b, _, h, w = feats[0].shape
         if self.lam_concat:
             feats = [with_lambda(f, l) for f, l in zip(feats, lams)]
-        qkv = [self.qkv(f) for f in feats]
+        qkv = [[t.float() for t in self.qkv(f)] for f in feats]
+        with fp32_island(feats[0].device):
+            return self.attention_masks(qkv, b, h, w, scale, mode)
+
+    def attention_masks(self, qkv, b, h, w, scale, mode):
+        """The masks from fp32 (query, key, value) triples, one per source."""
         masks = []
-        if len(feats) == 2:
+        if len(qkv) == 2:
             # two sources: query of one, key of the other
             for i, j in ((0, 1), (1, 0)):
                 attn = torch.matmul(qkv[i][0], qkv[j][1]) / self.d ** 0.5
@@ -70,9 +80,9 @@ class AdaptiveMask(nn.Module):
         else:
             # co-attention: the query of source i against every other source's key, summed
             p = h * w
-            for i in range(len(feats)):
-                co = torch.zeros(b, p, p)
-                for j in range(len(feats)):
+            for i in range(len(qkv)):
+                co = torch.zeros(b, p, p, device=qkv[i][0].device)
+                for j in range(len(qkv)):
                     if i != j:
                         co = co + torch.matmul(qkv[i][0], qkv[j][1])
                 attn = (co / self.d ** 0.5).softmax(dim=-1)
@@ -96,26 +106,53 @@ class PixelMixBlock(nn.Module):
         b, _, h, w = f.shape
         if self.lam_concat:
             f, f_partner = with_lambda(f, lam), with_lambda(f_partner, 1 - lam)
-        q = self.query(f).view(b, self.d, -1).permute(0, 2, 1)
-        k = self.query(f_partner).view(b, self.d, -1)
-        v = self.value(f_partner).view(b, 1, -1).permute(0, 2, 1)
-        attn = (torch.matmul(q, k) / self.d ** 0.5).softmax(dim=-1)
-        logits = torch.matmul(attn, v).view(b, 1, h, w)
-        return torch.sigmoid(F.interpolate(logits, scale_factor=scale, mode=mode))
+        q = self.query(f).reshape(b, self.d, -1).permute(0, 2, 1).float()
+        k = self.query(f_partner).reshape(b, self.d, -1).float()
+        v = self.value(f_partner).reshape(b, 1, -1).permute(0, 2, 1).float()
+        with fp32_island(f.device):
+            attn = (torch.matmul(q, k) / self.d ** 0.5).softmax(dim=-1)
+            logits = torch.matmul(attn, v).view(b, 1, h, w)
+            return torch.sigmoid(F.interpolate(logits, scale_factor=scale, mode=mode))
+
+
+class TorchvisionStages(nn.Module):
+    """A torchvision ResNet/ResNeXt (CIFAR stem for *_cifar, zoo_reference.build) as a backbone
+    with the four stage outputs, for the step benchmark on other architectures."""
+
+    def __init__(self, arch):
+        super().__init__()
+        import zoo_reference  # torchvision only when asked for  # noqa: E402
+
+        model = zoo_reference.build(arch, 10)
+        self.stem = nn.Sequential(model.conv1, model.bn1, model.relu, model.maxpool)
+        self.layer1, self.layer2, self.layer3, self.layer4 = model.layer1, model.layer2, model.layer3, model.layer4
+        self.out_channels = model.fc.in_features
+        self.mix_channels = self.out_channels // 2
+
+    def stages(self, x):
+        return resnet_cifar.stage_outputs(self.stem(x), self)
+
+    def forward(self, x):
+        return self.stages(x)[-1]
 
 
 class Networks(nn.Module):
-    def __init__(self, method, in_channels, classes, width, lam_concat, attention_norm="none"):
+    def __init__(self, method, in_channels, classes, width, lam_concat, attention_norm="none", arch="resnet18_cifar"):
         super().__init__()
-        self.backbone_q = resnet_cifar.Backbone(in_channels, width)
-        self.backbone_k = resnet_cifar.Backbone(in_channels, width)
+        if arch == "resnet18_cifar":
+            self.backbone_q = resnet_cifar.Backbone(in_channels, width)
+            self.backbone_k = resnet_cifar.Backbone(in_channels, width)
+            mix_channels = 4 * width
+        else:
+            self.backbone_q, self.backbone_k = TorchvisionStages(arch), TorchvisionStages(arch)
+            mix_channels = self.backbone_q.mix_channels
         feats = self.backbone_q.out_channels
         for name in ("head_one_q", "head_mix_q", "head_one_k", "head_mix_k"):
             setattr(self, name, resnet_cifar.LinearHead(feats, classes))
         if method == "adautomix":
-            self.mix_block = AdaptiveMask(4 * width, lam_concat, attention_norm == "batchnorm")
+            self.mix_block = AdaptiveMask(mix_channels, lam_concat, attention_norm == "batchnorm")
         else:
-            self.mix_block = PixelMixBlock(4 * width, lam_concat)
+            self.mix_block = PixelMixBlock(mix_channels, lam_concat)
         for m in (self.backbone_k, self.head_one_k, self.head_mix_k):
             for p in m.parameters():
                 p.requires_grad = False
@@ -151,8 +188,8 @@ def adautomix_loss(net, x, y, step, o, adversarial):
     terms = {}
     if len(mb["lambdas"]) == 2:
         lam_mb, lam_bb = mb["lambdas"][0], bb["lambdas"][0]
-        idx_mb = torch.tensor(mb["permutations"][1])
-        idx_bb = torch.tensor(bb["permutations"][1])
+        idx_mb = torch.tensor(mb["permutations"][1], device=x.device)
+        idx_bb = torch.tensor(bb["permutations"][1], device=x.device)
         mask_mb = net.mix_block([feature, feature[idx_mb]], [lam_mb, 1 - lam_mb], scale, mode)
         mask_bb = net.mix_block([feature, feature[idx_bb]], [lam_bb, 1 - lam_bb], scale, mode).clone().detach()
         if margin >= lam_bb or margin >= 1 - lam_bb:
@@ -170,8 +207,8 @@ def adautomix_loss(net, x, y, step, o, adversarial):
         mix_q = ce(z_q, y) * lam_bb + ce(z_q, y[idx_bb]) * (1 - lam_bb)
     else:
         lam = mb["lambdas"]
-        idx_mb = [torch.tensor(p) for p in mb["permutations"]]
-        idx_bb = [torch.tensor(p) for p in bb["permutations"]]
+        idx_mb = [torch.tensor(p, device=x.device) for p in mb["permutations"]]
+        idx_bb = [torch.tensor(p, device=x.device) for p in bb["permutations"]]
         mask_mb = net.mix_block([feature[i] for i in idx_mb], lam, scale, mode)
         mask_bb = net.mix_block([feature[i] for i in idx_bb], lam, scale, mode).clone().detach()
         second = margin < 1 - lam[0] if o["lamMarginRule"] == "openmixup" else margin > 1 - lam[0]
@@ -210,8 +247,8 @@ def adautomix_loss(net, x, y, step, o, adversarial):
 def automix_loss(net, x, y, step, o, iteration, total):
     mb, bb = step["generator"], step["classifier"]
     lam_mb, lam_bb = mb["lambdas"][0], bb["lambdas"][0]
-    idx_mb = torch.tensor(mb["permutations"][1])
-    idx_bb = torch.tensor(bb["permutations"][1])
+    idx_mb = torch.tensor(mb["permutations"][1], device=x.device)
+    idx_bb = torch.tensor(bb["permutations"][1], device=x.device)
     mode, margin = o["upsample"], max(o["lamMargin"], 0)
     feature = net.backbone_k.stages(x)[2]
     scale = x.shape[2] // feature.shape[2]

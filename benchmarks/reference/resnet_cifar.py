@@ -37,6 +37,15 @@ class BasicBlock(nn.Module):
         return F.relu(y, inplace=True)
 
 
+def stage_outputs(x, net):
+    """The outputs of net.layer1..layer4 applied in turn to the stem's output x."""
+    outs = []
+    for layer in (net.layer1, net.layer2, net.layer3, net.layer4):
+        x = layer(x)
+        outs.append(x)
+    return outs
+
+
 class Backbone(nn.Module):
     def __init__(self, in_channels, base_width, blocks=(2, 2, 2, 2)):
         super().__init__()
@@ -58,12 +67,7 @@ class Backbone(nn.Module):
 
     def stages(self, x):
         """Outputs of the four stages (the generators read index 2, the heads index 3)."""
-        x = F.relu(self.bn1(self.conv1(x)), inplace=True)
-        outs = []
-        for layer in (self.layer1, self.layer2, self.layer3, self.layer4):
-            x = layer(x)
-            outs.append(x)
-        return outs
+        return stage_outputs(F.relu(self.bn1(self.conv1(x)), inplace=True), self)
 
     def forward(self, x):
         return self.stages(x)[-1]

@@ -11,7 +11,12 @@ For --method automix|adautomix the loss is the literal step of learned_mix_refer
 backbone on the clean batch, the mixed batch and, for AdAutoMix, every cosine-term source),
 with random λ and permutations as the original draws them, then the EMA update.
 
-The batch and labels are random and generated once, outside the timed loop.
+The batch and labels are random and generated once, outside the timed loop. On CUDA
+(--device cuda) the crop runs on the CPU as in a usual DataLoader, the batch is copied to the GPU,
+the timer stops after a synchronisation, and the peak is torch.cuda.max_memory_allocated() over
+the whole run. --precision bf16 runs the forward passes under torch.autocast (the mask
+generators' attention stays fp32, as in the original); --channels-last and --cudnn-benchmark are
+PyTorch's own switches.
 Prints one JSON line on stdout.
 """
 
@@ -51,6 +56,10 @@ def parse_args(argv=None):
     p.add_argument("--alpha", type=float, default=1.0)
     p.add_argument("--padding", type=int, default=4)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="cpu", help="cpu | cuda | cuda:N")
+    p.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
+    p.add_argument("--channels-last", action="store_true")
+    p.add_argument("--cudnn-benchmark", action="store_true")
     args = p.parse_args(argv)
     for name in ("batch", "size", "channels", "classes", "width", "threads", "steps"):
         if getattr(args, name) < 1:
@@ -118,7 +127,7 @@ def main(argv=None):
     n, h, w, c = args.batch, args.size, args.size, args.channels
     is_learned = args.method in ("automix", "adautomix")
     if is_learned:
-        model = learned.Networks(args.method, c, args.classes, args.width, lam_concat=False)
+        model = learned.Networks(args.method, c, args.classes, args.width, lam_concat=False, arch=args.arch)
         for q, k in model.ema_pairs():
             k.data.copy_(q.data)
         params = [dict(params=model.online()), dict(params=list(model.mix_block.parameters()))]
@@ -134,6 +143,12 @@ def main(argv=None):
             raise SystemExit("without --torchvision the reference is our ResNet-18 CIFAR; pass --torchvision")
         model = build(c, args.classes, args.width)
         params = model.parameters()
+    device = torch.device(args.device)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = args.cudnn_benchmark
+        torch.cuda.reset_peak_memory_stats(device)
+    layout = torch.channels_last if args.channels_last else torch.contiguous_format
+    model.to(device=device, memory_format=layout)
     model.train()
     opt = torch.optim.SGD(params, lr=0.1, momentum=0.9, weight_decay=1e-4, nesterov=False)
     options = dict(upsample="bilinear" if args.method == "adautomix" else "nearest",
@@ -172,20 +187,23 @@ def main(argv=None):
     images = torch.randint(0, 256, (n, h, w, c), dtype=torch.uint8)
     labels = torch.randint(0, args.classes, (n,), dtype=torch.int32)
 
-    def step():
-        x = augment(images)
-        y = labels.to(torch.int64)
-        opt.zero_grad(set_to_none=True)
+    def forward_loss(x, y):
         if is_learned:
-            loss = learned_loss(x, y)
-        elif args.method == "vanilla":
-            loss = F.cross_entropy(model(x), y)
-        else:
-            lam = sample_beta(args.alpha)
-            perm = torch.randperm(n)
-            mixed = x * lam + x.index_select(0, perm) * (1.0 - lam)
-            z = model(mixed).to(torch.float32)
-            loss = F.cross_entropy(z, y) * lam + F.cross_entropy(z, y.index_select(0, perm)) * (1.0 - lam)
+            return learned_loss(x, y)
+        if args.method == "vanilla":
+            return F.cross_entropy(model(x), y)
+        lam = sample_beta(args.alpha)
+        perm = torch.randperm(n).to(device)
+        mixed = x * lam + x.index_select(0, perm) * (1.0 - lam)
+        z = model(mixed).to(torch.float32)
+        return F.cross_entropy(z, y) * lam + F.cross_entropy(z, y.index_select(0, perm)) * (1.0 - lam)
+
+    def step():
+        x = augment(images).to(device).contiguous(memory_format=layout)
+        y = labels.to(device=device, dtype=torch.int64)
+        opt.zero_grad(set_to_none=True)
+        with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=args.precision == "bf16"):
+            loss = forward_loss(x, y)
         value = loss.item()
         if value != value or value in (float("inf"), float("-inf")):
             raise RuntimeError(f"non-finite loss {value}")
@@ -202,6 +220,8 @@ def main(argv=None):
     started = time.perf_counter()
     for _ in range(args.steps):
         step()
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
     elapsed = time.perf_counter() - started
 
     result = {
@@ -210,6 +230,10 @@ def main(argv=None):
         "img_per_s": n * args.steps / elapsed,
         "sec_per_step": elapsed / args.steps,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_gpu_mb": torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else None,
+        "device": str(device),
+        "precision": args.precision,
+        "channels_last": args.channels_last,
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,
         "batch": n,
