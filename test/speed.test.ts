@@ -86,6 +86,7 @@ describe('speed options: configuration', () => {
     expect(() => resolveConfig({ speed: { precision: 'fp16' as 'bf16' } })).toThrow("speed.precision must be one of 'fp32', 'bf16', got 'fp16'");
     expect(() => resolveConfig({ speed: { channelsLast: 1 as unknown as boolean } })).toThrow('speed.channelsLast must be true or false, got 1');
     expect(() => resolveConfig({ speed: { cudaGraph: true } as never })).toThrow(/speed.*cudaGraph/);
+    expect(resolveConfig({ speed: { gpuOnly: true } }).speed.gpuOnly).toBe(true);
     expect(() => resolveConfig({ speed: 'faster' as 'fast' })).toThrow("speed must be 'fast' or an object of speed options, got 'faster'");
   });
 
@@ -98,9 +99,12 @@ describe('speed options: configuration', () => {
 });
 
 describe('speed options: steps', () => {
-  it('the trainer reports what is in effect: the CUDA-only options are off on the CPU', async () => {
-    const info = await withTrainer({ ...options('vanilla', SPEED_FAST), device: 'cpu' }, (t) => t.init());
-    expect(info.speed).toEqual({ ...SPEED_FAST, cudnnBenchmark: false, pinnedMemory: false, deviceAugment: false });
+  it('the trainer reports what is in effect: the CUDA-only options are off on the CPU, and all with gpuOnly', async () => {
+    const on = { ...SPEED_FAST, gpuOnly: false };
+    const info = await withTrainer({ ...options('vanilla', on), device: 'cpu' }, (t) => t.init());
+    expect(info.speed).toEqual({ ...on, cudnnBenchmark: false, pinnedMemory: false, deviceAugment: false });
+    const fast = await withTrainer({ ...options('vanilla', SPEED_FAST), device: 'cpu' }, (t) => t.init());
+    expect(fast.speed).toEqual({ ...SPEED_DEFAULTS, gpuOnly: true });
   });
 
   for (const method of ['vanilla', 'cutmix', 'automix', 'adautomix'] as const) {

@@ -33,8 +33,8 @@ Trains an image classifier and evaluates it on the test split after every epoch.
   --precision <p>        fp32 | bf16: bf16 autocast of the forward passes, the masks' attention and
                          the losses kept in fp32 (default fp32; README "Speed options")
   --channels-last        weights and batches in NHWC memory order (pays on CUDA)
-  --fast                 every speed option on: bf16, channels-last, cuDNN autotuning, pinned
-                         memory and crop/flip on the GPU (the CUDA-only ones are ignored on the CPU)
+  --fast                 every speed option on for CUDA: bf16, channels-last, cuDNN autotuning,
+                         pinned memory and crop/flip on the GPU (a CPU run stays as it is)
   --dataset <name>       fashion-mnist | mnist | cifar10 | cifar100 | tiny-imagenet | image-folder | image-list
                          (default: fashion-mnist)
   --data <dir>           the dataset's folder (Fashion-MNIST default: /usr/share/datasets/fashion-mnist;

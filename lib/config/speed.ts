@@ -1,7 +1,8 @@
 /**
  * The speed options (README "Speed options"): how a step is computed, never what it trains.
- * `'fast'` switches every one on; the CUDA-only ones are ignored on the CPU, so a config moves
- * between machines unchanged (the trainer's info says which are in effect).
+ * `'fast'` switches every one on for CUDA and leaves the CPU as it is (gpuOnly); the CUDA-only
+ * ones are ignored on the CPU anyway, so a config moves between machines unchanged (the trainer's
+ * info says which are in effect).
  */
 import { configError } from '../errors.js';
 import type { ResolvedConfig, SpeedConfig } from './types.js';
@@ -13,6 +14,7 @@ export const SPEED_DEFAULTS: ResolvedConfig['speed'] = {
   cudnnBenchmark: false,
   pinnedMemory: false,
   deviceAugment: false,
+  gpuOnly: false,
 };
 
 export const SPEED_FAST: ResolvedConfig['speed'] = {
@@ -21,6 +23,7 @@ export const SPEED_FAST: ResolvedConfig['speed'] = {
   cudnnBenchmark: true,
   pinnedMemory: true,
   deviceAugment: true,
+  gpuOnly: true,
 };
 
 export function resolveSpeed(input: SpeedConfig | 'fast' | undefined): ResolvedConfig['speed'] {
@@ -37,6 +40,7 @@ export function resolveSpeed(input: SpeedConfig | 'fast' | undefined): ResolvedC
     cudnnBenchmark: bool('speed.cudnnBenchmark', input.cudnnBenchmark ?? d.cudnnBenchmark),
     pinnedMemory: bool('speed.pinnedMemory', input.pinnedMemory ?? d.pinnedMemory),
     deviceAugment: bool('speed.deviceAugment', input.deviceAugment ?? d.deviceAugment),
+    gpuOnly: bool('speed.gpuOnly', input.gpuOnly ?? d.gpuOnly),
   };
 }
 

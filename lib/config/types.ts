@@ -169,6 +169,11 @@ export interface SpeedConfig {
   pinnedMemory?: boolean;
   /** CUDA: the uint8 batch goes to the GPU as it is, and the random crop and flip run there. */
   deviceAugment?: boolean;
+  /**
+   * true: the options above apply on CUDA only, and on the CPU all stay off (bf16 is slow on CPUs
+   * without bf16 instructions, channels-last did not pay on ours). 'fast' sets it. Default false.
+   */
+  gpuOnly?: boolean;
 }
 /** Names of the model zoo (`adautomix models` lists them with their defaults). */
 export type ModelArch =

@@ -57,7 +57,9 @@ void to_channels_last(torch::nn::Module& network) {
 // The CUDA-only options mean nothing on the CPU: they are switched off there, so that what the
 // trainer reports is what runs (a config moves between machines unchanged).
 SpeedOptions effective_speed(SpeedOptions s, const torch::Device& device) {
-  if (!device.is_cuda()) s.cudnn_benchmark = s.pinned_memory = s.device_augment = false;
+  if (device.is_cuda()) return s;
+  s.cudnn_benchmark = s.pinned_memory = s.device_augment = false;
+  if (s.gpu_only) s.bf16 = s.channels_last = false;
   return s;
 }
 
