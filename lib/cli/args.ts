@@ -105,7 +105,7 @@ function speedFlags(
   if (values.precision !== undefined && values.precision !== 'fp32' && values.precision !== 'bf16') {
     throw configError(`--precision must be fp32 or bf16, got '${values.precision}'`);
   }
-  const base: SpeedConfig = values.fast ? { ...SPEED_FAST } : fromFile === 'fast' ? { ...SPEED_FAST } : { ...fromFile };
+  const base: SpeedConfig = values.fast || fromFile === 'fast' ? { ...SPEED_FAST } : { ...fromFile };
   if (values.precision !== undefined) base.precision = values.precision;
   if (values['channels-last']) base.channelsLast = true;
   return base;
