@@ -55,7 +55,7 @@ export async function resumeTrainer(path: string, options: ResumeOptions = {}): 
   const checked = resolveConfig({
     threads: options.threads ?? base.threads,
     device: options.device ?? base.device,
-    speed: options.speed === undefined || options.speed === 'fast' ? options.speed ?? base.speed : { ...base.speed, ...options.speed },
+    speed: options.speed === undefined ? base.speed : options.speed === 'fast' ? 'fast' : { ...base.speed, ...options.speed },
     evalBatchSize: options.evalBatchSize ?? base.evalBatchSize,
     checkpoint: { ...base.checkpoint, ...options.checkpoint },
     dataset: { name: base.dataset.name, dir: options.dataDir ?? base.dataset.dir },

@@ -77,20 +77,22 @@ std::vector<int64_t> int_list(const Napi::Value& v, const std::string& what) {
 bool present(const Napi::Object& o, const char* key) { return o.Has(key) && !o.Get(key).IsUndefined(); }
 
 // 'bicubic' → true, 'bilinear' → false.
-bool bicubic_field(const Napi::Object& o, const char* key) {
-  const auto mode = string_field(o, key);
-  if (mode != "bicubic" && mode != "bilinear") config_error(std::string(key) + " must be 'bicubic' or 'bilinear'");
-  return mode == "bicubic";
+// A string field with two allowed values: false for `first`, true for `second`, else E_CONFIG
+// "<name> must be 'first' or 'second'".
+bool second_choice(const Napi::Object& o, const char* key, const std::string& name, const char* first, const char* second) {
+  const auto value = string_field(o, key);
+  if (value != first && value != second) config_error(name + " must be '" + first + "' or '" + second + "'");
+  return value == second;
 }
+
+bool bicubic_field(const Napi::Object& o, const char* key) { return !second_choice(o, key, key, "bicubic", "bilinear"); }
 
 // AdamW, warm-up, clipping and accumulation; each absent field keeps its native default (plain
 // SGD, as callers that predate them expect).
 void read_optimizer_extras(const Napi::Object& o, TrainerConfig& c) {
   auto& opt = c.optimizer;
   if (present(o, "name")) {
-    const auto name = string_field(o, "name");
-    if (name != "sgd" && name != "adamw") config_error("optimizer.name must be 'sgd' or 'adamw'");
-    opt.kind = name == "adamw" ? OptimizerKind::AdamW : OptimizerKind::Sgd;
+    opt.kind = second_choice(o, "name", "optimizer.name", "sgd", "adamw") ? OptimizerKind::AdamW : OptimizerKind::Sgd;
   }
   if (present(o, "betas")) {
     const auto betas = number_list(o, "betas");
@@ -122,9 +124,7 @@ LearnedMixOptions read_learned_mix_options(const Napi::Object& o) {
   l.random_upsample = upsample == "random";
   if (!l.random_upsample) l.upsample = parse_upsample_mode(upsample, "upsample");
   l.lam_concat = bool_field(o, "lamConcat");
-  const auto attention_norm = string_field(o, "attentionNorm");
-  if (attention_norm != "none" && attention_norm != "batchnorm") config_error("attentionNorm must be 'none' or 'batchnorm'");
-  l.attention_batch_norm = attention_norm == "batchnorm";
+  l.attention_batch_norm = second_choice(o, "attentionNorm", "attentionNorm", "none", "batchnorm");
   l.lam_margin = number_field(o, "lamMargin");
   l.no_repeat_shuffle = bool_field(o, "noRepeatShuffle");
   l.switch_off = number_field(o, "switchOff");
@@ -137,9 +137,7 @@ LearnedMixOptions read_learned_mix_options(const Napi::Object& o) {
   if (scope.size() != 2) config_error("ema.scope must be [start, end]");
   l.ema.scope_start = scope[0];
   l.ema.scope_end = scope[1];
-  const auto warmup = string_field(ema, "warmup");
-  if (warmup != "constant" && warmup != "linear") config_error("ema.warmup must be 'constant' or 'linear'");
-  l.ema.linear_warmup = warmup == "linear";
+  l.ema.linear_warmup = second_choice(ema, "warmup", "ema.warmup", "constant", "linear");
   l.ema.update_interval = int_field(ema, "updateInterval", 1, 1000000);
 
   l.generator = read_sgd_group(object_field(o, "generator"));
@@ -176,9 +174,7 @@ std::vector<ClassicModeOptions> read_classic_modes(const Napi::Object& method) {
     m.alpha = number_field(o, "alpha");
     m.probability = number_field(o, "probability");
     m.fmix_decay = number_field(o, "fmixDecay");
-    const auto label = string_field(o, "smoothmixLabel");
-    if (label != "openmixup" && label != "share") config_error("smoothmixLabel must be 'openmixup' or 'share'");
-    m.smoothmix_share_label = label == "share";
+    m.smoothmix_share_label = second_choice(o, "smoothmixLabel", "smoothmixLabel", "openmixup", "share");
     const auto layers = number_list(o, "manifoldLayers");
     if (layers.size() != 2) config_error("manifoldLayers must be [first, last]");
     m.manifold_first_layer = static_cast<int64_t>(layers[0]);
@@ -187,9 +183,7 @@ std::vector<ClassicModeOptions> read_classic_modes(const Napi::Object& method) {
     if (scale.size() != 2) config_error("resizeScale must be [min, max]");
     m.resize_min_scale = scale[0];
     m.resize_max_scale = scale[1];
-    const auto snap = string_field(o, "snapmixLabel");
-    if (snap != "batch-mean" && snap != "per-sample") config_error("snapmixLabel must be 'batch-mean' or 'per-sample'");
-    m.snapmix_per_sample = snap == "per-sample";
+    m.snapmix_per_sample = second_choice(o, "snapmixLabel", "snapmixLabel", "batch-mean", "per-sample");
     auto puzzle = object_field(o, "puzzle");
     m.puzzle_block_num = int_field(puzzle, "blockNum", 2, 12);
     m.puzzle_beta = number_field(puzzle, "beta");
@@ -273,9 +267,7 @@ ModelOptions read_model_options(const Napi::Object& model) {
 
 SpeedOptions read_speed_options(const Napi::Object& o) {
   SpeedOptions s;
-  const auto precision = string_field(o, "precision");
-  if (precision != "fp32" && precision != "bf16") config_error("speed.precision must be 'fp32' or 'bf16'");
-  s.bf16 = precision == "bf16";
+  s.bf16 = second_choice(o, "precision", "speed.precision", "fp32", "bf16");
   s.channels_last = bool_field(o, "channelsLast");
   s.cudnn_benchmark = bool_field(o, "cudnnBenchmark");
   s.pinned_memory = bool_field(o, "pinnedMemory");
@@ -312,15 +304,12 @@ TrainerConfig read_trainer_config(const Napi::Object& o) {
   c.optimizer.weight_decay = main.weight_decay;
   c.optimizer.nesterov = main.nesterov;
   read_optimizer_extras(optim, c);
-  const auto stepping = string_field(optim, "lrStepping");
-  if (stepping != "epoch" && stepping != "iteration") config_error("lrStepping must be 'epoch' or 'iteration'");
-  c.schedule.stepping = stepping == "epoch" ? LrStepping::Epoch : LrStepping::Iteration;
+  c.schedule.stepping =
+      second_choice(optim, "lrStepping", "lrStepping", "epoch", "iteration") ? LrStepping::Iteration : LrStepping::Epoch;
 
   c.schedule.epochs = int_field(o, "epochs", 1, 1000000);
   c.schedule.steps_per_epoch = int_field(o, "stepsPerEpoch", 1, 1LL << 40);
-  const auto nan_policy = string_field(o, "nanPolicy");
-  if (nan_policy != "error" && nan_policy != "skip-step") config_error("nanPolicy must be 'error' or 'skip-step'");
-  c.nan_policy = nan_policy == "error" ? NanPolicy::Error : NanPolicy::SkipStep;
+  c.nan_policy = second_choice(o, "nanPolicy", "nanPolicy", "error", "skip-step") ? NanPolicy::SkipStep : NanPolicy::Error;
   // Optional for callers from before the speed options: all off.
   if (present(o, "speed")) c.speed = read_speed_options(object_field(o, "speed"));
   return c;
