@@ -22,7 +22,8 @@ const times = (x) => (x == null || !Number.isFinite(x) ? '–' : `${x.toFixed(2)
 const mode = (r) => {
   const s = r.speed ?? {};
   const all = s.channelsLast && s.cudnnBenchmark && s.pinnedMemory && s.deviceAugment;
-  return all ? `${s.precision}, every speed option` : s.precision ?? 'fp32';
+  const base = all ? `${s.precision}, every speed option` : s.precision ?? 'fp32';
+  return s.multiTensor === false ? `${base}, per-parameter updates` : base;
 };
 const method = (r) => (r.method === 'adautomix' ? `AdAutoMix N=${r.sources}` : r.method === 'automix' ? 'AutoMix' : r.method);
 

@@ -9,6 +9,7 @@
 //                            [--no-reference] [--arch resnet18_cifar] [--torchvision]
 //                            [--device cpu|cuda] [--precision fp32|bf16] [--channels-last]
 //                            [--cudnn-benchmark] [--pinned-memory] [--device-augment] [--fast]
+//                            [--no-multi-tensor]
 //
 // --arch picks the backbone (default width: the architecture's). --torchvision makes the
 // reference torchvision's model of that name (CIFAR stem swapped in for *_cifar; see
@@ -19,8 +20,9 @@
 // On CUDA both sides report the peak GPU memory of live tensors (the caching allocator's peak:
 // our cudaMemory(), the reference's torch.cuda.max_memory_allocated()) over the whole run.
 // --precision, --channels-last and --cudnn-benchmark apply to both sides (the reference with
-// PyTorch's own switches); --pinned-memory and --device-augment are ours alone; --fast turns on
-// every speed option (lib/config/speed.ts SPEED_FAST) and the reference's three equivalents.
+// PyTorch's own switches); --pinned-memory, --device-augment and --no-multi-tensor (LibTorch's
+// per-parameter optimizer and EMA loops) are ours alone; --fast turns on every speed option
+// (lib/config/speed.ts SPEED_FAST) and the reference's three equivalents.
 //
 // automix/adautomix read their defaults from dist/ (run `npm run build:ts` first); --sources is
 // AdAutoMix's N, --no-fast-path times our literal path instead of the exact fast path.
@@ -49,7 +51,8 @@ function usage(message) {
       '         [--channels 3] [--classes 100] [--width 64] [--threads N] [--warmup 3] [--steps 20]\n' +
       '         [--alpha 1.0] [--sources 3] [--no-fast-path] [--json] [--no-reference]\n' +
       '         [--arch resnet18_cifar] [--torchvision] [--device cpu|cuda] [--precision fp32|bf16]\n' +
-      '         [--channels-last] [--cudnn-benchmark] [--pinned-memory] [--device-augment] [--fast]\n',
+      '         [--channels-last] [--cudnn-benchmark] [--pinned-memory] [--device-augment] [--fast]\n' +
+      '         [--no-multi-tensor]\n',
   );
   process.exit(2);
 }
@@ -84,6 +87,7 @@ function readOptions(argv) {
         'pinned-memory': { type: 'boolean', default: false },
         'device-augment': { type: 'boolean', default: false },
         fast: { type: 'boolean', default: false },
+        'no-multi-tensor': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -123,6 +127,7 @@ function readOptions(argv) {
       cudnnBenchmark: parsed.fast || parsed['cudnn-benchmark'],
       pinnedMemory: parsed.fast || parsed['pinned-memory'],
       deviceAugment: parsed.fast || parsed['device-augment'],
+      multiTensor: !parsed['no-multi-tensor'],
     },
   };
   if (!['fp32', 'bf16'].includes(parsed.precision)) usage('--precision must be fp32 or bf16');
@@ -284,9 +289,13 @@ function sharedArgs(o) {
   ];
 }
 
-// Our own speed flags (the reference has no equivalent of these two).
+// Our own speed flags (the reference has no equivalent of these).
 function ourOnlyArgs(o) {
-  return [...(o.speed.pinnedMemory ? ['--pinned-memory'] : []), ...(o.speed.deviceAugment ? ['--device-augment'] : [])];
+  return [
+    ...(o.speed.pinnedMemory ? ['--pinned-memory'] : []),
+    ...(o.speed.deviceAugment ? ['--device-augment'] : []),
+    ...(o.speed.multiTensor ? [] : ['--no-multi-tensor']),
+  ];
 }
 
 function fmt(x, digits) {

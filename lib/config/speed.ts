@@ -14,6 +14,7 @@ export const SPEED_DEFAULTS: ResolvedConfig['speed'] = {
   cudnnBenchmark: false,
   pinnedMemory: false,
   deviceAugment: false,
+  multiTensor: true,
   gpuOnly: false,
 };
 
@@ -23,6 +24,7 @@ export const SPEED_FAST: ResolvedConfig['speed'] = {
   cudnnBenchmark: true,
   pinnedMemory: true,
   deviceAugment: true,
+  multiTensor: true,
   gpuOnly: true,
 };
 
@@ -40,6 +42,7 @@ export function resolveSpeed(input: SpeedConfig | 'fast' | undefined): ResolvedC
     cudnnBenchmark: bool('speed.cudnnBenchmark', input.cudnnBenchmark ?? d.cudnnBenchmark),
     pinnedMemory: bool('speed.pinnedMemory', input.pinnedMemory ?? d.pinnedMemory),
     deviceAugment: bool('speed.deviceAugment', input.deviceAugment ?? d.deviceAugment),
+    multiTensor: bool('speed.multiTensor', input.multiTensor ?? d.multiTensor),
     gpuOnly: bool('speed.gpuOnly', input.gpuOnly ?? d.gpuOnly),
   };
 }
@@ -52,6 +55,7 @@ export function speedSummary(s: ResolvedConfig['speed']): string {
     s.cudnnBenchmark && 'cuDNN autotuning',
     s.pinnedMemory && 'pinned memory',
     s.deviceAugment && 'crop/flip on the device',
+    s.multiTensor && 'multi-tensor updates',
   ].filter((x): x is string => typeof x === 'string');
   return on.length > 0 ? on.join(', ') : 'none';
 }

@@ -170,8 +170,16 @@ export interface SpeedConfig {
   /** CUDA: the uint8 batch goes to the GPU as it is, and the random crop and flip run there. */
   deviceAugment?: boolean;
   /**
-   * true: the options above apply on CUDA only, and on the CPU all stay off (bf16 is slow on CPUs
-   * without bf16 instructions, channels-last did not pay on ours). 'fast' sets it. Default false.
+   * The optimizer step (SGD, AdamW), the gradient clipping and the EMA teacher's update as
+   * multi-tensor list operations, with no host-device synchronisation: a few kernels per step
+   * instead of several per parameter on CUDA; on the CPU the same arithmetic in the same order
+   * (bitwise LibTorch's). Default true; false runs LibTorch's per-parameter loops.
+   */
+  multiTensor?: boolean;
+  /**
+   * true: precision and channelsLast apply on CUDA only and stay off on the CPU (bf16 is slow on
+   * CPUs without bf16 instructions, channels-last did not pay on ours at full width); the other
+   * CUDA options are off on the CPU anyway, and multiTensor stays as set. 'fast' sets it. Default false.
    */
   gpuOnly?: boolean;
 }

@@ -143,6 +143,7 @@ Napi::Value TrainerBinding::init(const Napi::CallbackInfo& info) {
     speed.Set("cudnnBenchmark", i.speed.cudnn_benchmark);
     speed.Set("pinnedMemory", i.speed.pinned_memory);
     speed.Set("deviceAugment", i.speed.device_augment);
+    speed.Set("multiTensor", i.speed.multi_tensor);
     speed.Set("gpuOnly", i.speed.gpu_only);
     o.Set("speed", speed);
     return o;

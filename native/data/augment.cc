@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/errors.h"
+#include "core/host_to_device.h"
 
 namespace adx {
 
@@ -26,9 +27,7 @@ torch::Tensor reflect_index(const torch::Tensor& pos, int64_t size) {
 // copied asynchronously; LibTorch's caching host allocator keeps the staging block from reuse
 // until the copy has finished, so the temporary may go out of scope at once.
 torch::Tensor to_device(const torch::Tensor& t, const torch::Device& device, const BatchTransfer& transfer) {
-  if (t.device() == device) return t;
-  if (transfer.pinned && device.is_cuda() && t.is_cpu()) return t.pin_memory().to(device, /*non_blocking=*/true);
-  return t.to(device);
+  return transfer.pinned ? to_device_async(t, device) : t.to(device);
 }
 
 // uint8 NHWC → float NCHW pixel values (0..255) on `device`.
@@ -45,8 +44,8 @@ torch::Tensor pixels_nchw(const torch::Tensor& nhwc_u8, const torch::Device& dev
 // Float NCHW pixel values → the user's normalisation: (x/255 − mean)/std.
 torch::Tensor normalise_pixels(const torch::Tensor& x, const AugmentOptions& o) {
   const auto channels = x.size(1);
-  auto mean = torch::tensor(o.mean, torch::kFloat64).to(torch::kFloat32).view({1, channels, 1, 1}).to(x.device());
-  auto std = torch::tensor(o.std, torch::kFloat64).to(torch::kFloat32).view({1, channels, 1, 1}).to(x.device());
+  auto mean = to_device_async(torch::tensor(o.mean, torch::kFloat64).to(torch::kFloat32).view({1, channels, 1, 1}), x.device());
+  auto std = to_device_async(torch::tensor(o.std, torch::kFloat64).to(torch::kFloat32).view({1, channels, 1, 1}), x.device());
   return (x * (1.0 / 255.0) - mean).div_(std);
 }
 
@@ -78,7 +77,7 @@ torch::Tensor resized_crop_view(const torch::Tensor& images, const AugmentOption
                         o.resized_crop.bicubic);
   if (rand_aug) x = x.round().clamp(0, 255);
   if (o.flip) {
-    auto flip = (torch::rand({n}, gen) < 0.5).to(device).view({n, 1, 1, 1});
+    auto flip = to_device_async(torch::rand({n}, gen) < 0.5, device).view({n, 1, 1, 1});
     x = torch::where(flip, x.flip(3), x);
   }
   if (!rand_aug) return x.contiguous();
@@ -155,8 +154,8 @@ torch::Tensor train_batch_tensor(const HostBatch& batch, const AugmentOptions& o
 
   // One gather builds the whole cropped, flipped batch: out[b,y,x,:] = in[b, rows[b,y], cols[b,x], :].
   const auto at = images.device();
-  auto batch_index = torch::arange(n, i64).view({n, 1, 1}).to(at);
-  auto gathered = images.index({batch_index, rows.view({n, h, 1}).to(at), cols.view({n, 1, w}).to(at)});
+  auto batch_index = to_device_async(torch::arange(n, i64).view({n, 1, 1}), at);
+  auto gathered = images.index({batch_index, to_device_async(rows.view({n, h, 1}), at), to_device_async(cols.view({n, 1, w}), at)});
   return finish_training_view(gathered, o, gen, device, transfer);
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/errors.h"
+#include "core/host_to_device.h"
 
 namespace adx {
 
@@ -80,7 +81,7 @@ void check_branch_draws(const BranchDraws& d, int64_t batch, const char* branch)
 
 std::vector<torch::Tensor> permutation_tensors(const BranchDraws& draws, const torch::Device& device) {
   std::vector<torch::Tensor> out;
-  for (const auto& p : draws.permutations) out.push_back(torch::tensor(p, torch::kInt64).to(device));
+  for (const auto& p : draws.permutations) out.push_back(to_device_async(torch::tensor(p, torch::kInt64), device));
   return out;
 }
 

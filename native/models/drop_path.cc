@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "core/errors.h"
+#include "core/host_to_device.h"
 
 namespace adx {
 
@@ -14,7 +15,7 @@ torch::Tensor drop_path(const torch::Tensor& branch, double p, bool training, co
   // Drawn on the CPU generator, then moved, so CPU and CUDA runs drop the same rows.
   auto keep = torch::empty(shape, torch::kFloat32).bernoulli_(survival, random.generator);
   if (survival > 0.0) keep.div_(survival);
-  return branch * keep.to(branch.device(), branch.scalar_type());
+  return branch * to_device_async(keep.to(branch.scalar_type()), branch.device());
 }
 
 std::vector<double> drop_path_rates(const std::vector<int64_t>& depths, double max_rate, const std::string& model) {

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "core/errors.h"
+#include "train/multi_tensor_optim.h"
 
 namespace adx {
 
@@ -21,9 +22,7 @@ void copy_and_freeze(torch::nn::Module& from, torch::nn::Module& to) {
   for (size_t i = 0; i < source_buffers.size(); ++i) target_buffers[i].copy_(source_buffers[i]);
 }
 
-void lerp_parameters(torch::nn::Module& online, torch::nn::Module& ema, double m) {
-  auto q = online.parameters();
-  auto k = ema.parameters();
+void lerp_parameters(const std::vector<torch::Tensor>& q, std::vector<torch::Tensor>& k, double m) {
   for (size_t i = 0; i < q.size(); ++i) k[i].mul_(m).add_(q[i], 1.0 - m);
 }
 
@@ -60,12 +59,24 @@ std::vector<torch::Tensor> TwinNetworkImpl::online_parameters() const {
   return out;
 }
 
-void TwinNetworkImpl::ema_update(double momentum) {
+std::vector<torch::Tensor> TwinNetworkImpl::ema_parameters() const {
+  std::vector<torch::Tensor> out = backbone_k->parameters();
+  for (const auto& p : head_one_k->parameters()) out.push_back(p);
+  for (const auto& p : head_mix_k->parameters()) out.push_back(p);
+  return out;
+}
+
+void TwinNetworkImpl::ema_update(double momentum, bool multi_tensor) {
   if (momentum >= 1.0) return;
   torch::NoGradGuard no_grad;
-  lerp_parameters(*backbone_q, *backbone_k, momentum);
-  lerp_parameters(*head_one_q, *head_one_k, momentum);
-  lerp_parameters(*head_mix_q, *head_mix_k, momentum);
+  // online_parameters() and ema_parameters() list the twins in the same order.
+  const auto online = online_parameters();
+  auto ema = ema_parameters();
+  if (multi_tensor) {
+    multi_tensor_lerp(ema, online, momentum);
+  } else {
+    lerp_parameters(online, ema, momentum);
+  }
 }
 
 std::vector<std::string> TwinNetworkImpl::head_names() { return {"mix_k", "one_k", "mix_q", "one_q"}; }

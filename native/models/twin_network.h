@@ -26,10 +26,13 @@ class TwinNetworkImpl : public torch::nn::Module {
 
   // What SGD trains: backbone_q, head_one_q, head_mix_q.
   std::vector<torch::Tensor> online_parameters() const;
+  // The EMA twin's parameters, in online_parameters()' order.
+  std::vector<torch::Tensor> ema_parameters() const;
 
   // θ_k ← m·θ_k + (1−m)·θ_q over parameters only (BN buffers stay the EMA network's own, §1.10).
-  // Nothing happens for m ≥ 1.
-  void ema_update(double momentum);
+  // Nothing happens for m ≥ 1. `multi_tensor`: two list operations over all parameters instead
+  // of two kernels per parameter (same result on the CPU; far fewer launches on CUDA).
+  void ema_update(double momentum, bool multi_tensor = false);
 
   // Test-time logits of the four heads, in the order of head_names() (§1.13).
   static std::vector<std::string> head_names();

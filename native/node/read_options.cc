@@ -272,6 +272,7 @@ SpeedOptions read_speed_options(const Napi::Object& o) {
   s.cudnn_benchmark = bool_field(o, "cudnnBenchmark");
   s.pinned_memory = bool_field(o, "pinnedMemory");
   s.device_augment = bool_field(o, "deviceAugment");
+  if (present(o, "multiTensor")) s.multi_tensor = bool_field(o, "multiTensor");
   if (present(o, "gpuOnly")) s.gpu_only = bool_field(o, "gpuOnly");
   return s;
 }

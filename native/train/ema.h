@@ -16,6 +16,7 @@ struct EmaOptions {
   double scope_end = 1.0;           // ... and where it ends
   bool linear_warmup = false;       // before the scope: false = constant m₀, true = linear ramp
   int64_t update_interval = 1;      // average every k-th iteration only (the ViT configs' update_interval)
+  bool multi_tensor = false;        // as list operations (set by the Trainer from speed.multiTensor)
 };
 
 // Whether the EMA update runs after iteration i: mmcv's every_n_iters, (i + 1) mod k == 0, so

@@ -6,6 +6,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "train/multi_tensor_optim.h"
+
 namespace adx {
 
 namespace {
@@ -31,7 +33,8 @@ bool exempt_from_decay(const std::string& name, const torch::Tensor& param) {
 
 BuiltOptimizer make_optimizer(const OptimizerOptions& o, torch::nn::Module& network,
                               const std::vector<torch::Tensor>& classifier, const GroupHyper& classifier_hyper,
-                              const std::vector<torch::Tensor>& generator, const GroupHyper& generator_hyper) {
+                              const std::vector<torch::Tensor>& generator, const GroupHyper& generator_hyper,
+                              bool multi_tensor) {
   std::unordered_map<const void*, std::string> names;
   for (const auto& p : network.named_parameters()) names[p.value().unsafeGetTensorImpl()] = p.key();
 
@@ -58,10 +61,17 @@ BuiltOptimizer make_optimizer(const OptimizerOptions& o, torch::nn::Module& netw
   add(classifier, classifier_hyper, GroupRole::Classifier);
   add(generator, generator_hyper, GroupRole::Generator);
 
-  if (o.kind == OptimizerKind::AdamW) {
-    built.optimizer = std::make_unique<torch::optim::AdamW>(std::move(groups), torch::optim::AdamWOptions(classifier_hyper.lr));
+  const torch::optim::AdamWOptions adam_defaults(classifier_hyper.lr);
+  const torch::optim::SGDOptions sgd_defaults(classifier_hyper.lr);
+  const bool adamw = o.kind == OptimizerKind::AdamW;
+  if (adamw && multi_tensor) {
+    built.optimizer = std::make_unique<MultiTensorAdamW>(std::move(groups), adam_defaults);
+  } else if (adamw) {
+    built.optimizer = std::make_unique<torch::optim::AdamW>(std::move(groups), adam_defaults);
+  } else if (multi_tensor) {
+    built.optimizer = std::make_unique<MultiTensorSGD>(std::move(groups), sgd_defaults);
   } else {
-    built.optimizer = std::make_unique<torch::optim::SGD>(std::move(groups), torch::optim::SGDOptions(classifier_hyper.lr));
+    built.optimizer = std::make_unique<torch::optim::SGD>(std::move(groups), sgd_defaults);
   }
   return built;
 }

@@ -43,10 +43,12 @@ struct BuiltOptimizer {
   std::vector<GroupRole> roles;
 };
 
-// `network` names the parameters (for the position-table rule).
+// `network` names the parameters (for the position-table rule). `multi_tensor`: the list-operation
+// versions of SGD and AdamW (train/multi_tensor_optim.h), same state and, on the CPU, same result.
 BuiltOptimizer make_optimizer(const OptimizerOptions& options, torch::nn::Module& network,
                               const std::vector<torch::Tensor>& classifier, const GroupHyper& classifier_hyper,
-                              const std::vector<torch::Tensor>& generator, const GroupHyper& generator_hyper);
+                              const std::vector<torch::Tensor>& generator, const GroupHyper& generator_hyper,
+                              bool multi_tensor);
 
 // Whether weight decay spares this parameter under no_decay_norm_bias.
 bool exempt_from_decay(const std::string& name, const torch::Tensor& param);

@@ -12,8 +12,10 @@
 #include "core/compat.h"
 #include "core/errors.h"
 #include "core/precision.h"
+#include "core/scalar_readback.h"
 #include "train/eval_mode_scope.h"
 #include "train/methods/registry.h"
+#include "train/multi_tensor_optim.h"
 #include "train/optimizer_state.h"
 
 namespace adx {
@@ -80,6 +82,7 @@ Trainer::Trainer(const TrainerConfig& config)
     mode.pixel_mean = config_.augment.mean;
     mode.pixel_std = config_.augment.std;
   }
+  config_.method.learned.ema.multi_tensor = config_.speed.multi_tensor;
   method_ = make_method(config_.method, config_.model, config_.schedule);
   method_->reset_parameters(gen_);
   // Stochastic depth draws from the run's seeded generator too, so a seed repeats a run.
@@ -102,7 +105,8 @@ Trainer::Trainer(const TrainerConfig& config)
   generator_schedule_ = config_.schedule;  // same stepping and warm-up, own lr and floor
   generator_schedule_.base_lr = g.lr;
   generator_schedule_.min_lr = g.min_lr;
-  auto built = make_optimizer(o, network, method_->classifier_parameters(), main, generator_params, own);
+  auto built = make_optimizer(o, network, method_->classifier_parameters(), main, generator_params, own,
+                              config_.speed.multi_tensor);
   optimizer_ = std::move(built.optimizer);
   group_roles_ = std::move(built.roles);
 }
@@ -156,7 +160,11 @@ void Trainer::apply_gradients() {
     for (auto& p : with_grad) p.mutable_grad().div_(static_cast<double>(window));
   }
   if (config_.optimizer.grad_clip > 0 && !with_grad.empty()) {
-    torch::nn::utils::clip_grad_norm_(with_grad, config_.optimizer.grad_clip);
+    if (config_.speed.multi_tensor) {
+      clip_grad_norm_no_sync(with_grad, config_.optimizer.grad_clip);
+    } else {
+      torch::nn::utils::clip_grad_norm_(with_grad, config_.optimizer.grad_clip);
+    }
   }
   optimizer_->step();
 }
@@ -197,24 +205,31 @@ StepResult Trainer::train_step(const HostBatch& batch, const ForcedDraws& forced
     Bf16Autocast autocast(device_.device, config_.speed.bf16);
     out = method_->loss(x, y, gen_, forced, step_);
   }
-  result.loss = out.loss.item<double>();
   result.lambda = out.lambda;
   result.sources = out.sources;
   result.adversarial = out.adversarial;
   result.mode = out.mode;
   result.mix_seconds = out.mix_seconds;
-  for (const auto& [name, value] : out.terms) result.terms.emplace_back(name, value.item<double>());
+  // The loss and its terms come back in one copy, waited for once the backward pass is queued
+  // (core/scalar_readback.h): the backward runs even for a non-finite loss, whose gradients are
+  // then dropped unused.
+  std::vector<torch::Tensor> scalars{out.loss};
+  for (const auto& term : out.terms) scalars.push_back(term.second);
+  ScalarReadback readback(scalars);
+  if (!out.backward_done) out.loss.backward();
+  const auto values = readback.wait();
+  result.loss = values[0];
+  for (size_t i = 0; i < out.terms.size(); ++i) result.terms.emplace_back(out.terms[i].first, values[i + 1]);
 
   if (!std::isfinite(result.loss)) {
+    // The window's gradients so far are dropped with this step's: they now hold non-finite values.
+    release_gradients();
     if (config_.nan_policy == NanPolicy::Error) {
       throw Error(ErrorCode::Nan, "the loss at step " + std::to_string(step_) + " is " + std::to_string(result.loss) +
                                       "; the step was not applied. Lower lr, or set nanPolicy: 'skip-step'");
     }
     result.skipped = true;
-    // A partial backward may have reached the gradients: the window's sum so far is dropped.
-    release_gradients();
   } else {
-    if (!out.backward_done) out.loss.backward();
     if (window_ends) apply_gradients();
     method_->after_step(step_);
   }
@@ -246,19 +261,23 @@ EvalResult Trainer::evaluate(const HostBatch& batch) {
   }
   network.train();
 
+  // Per head: the summed loss, top-1 and top-5 hits, read back in one copy.
+  std::vector<torch::Tensor> scalars;
+  for (size_t h = 0; h < names.size(); ++h) {
+    const auto z = logits[h].to(torch::kFloat32);
+    scalars.push_back(torch::nn::functional::cross_entropy(
+        z, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)));
+    const int64_t k = std::min<int64_t>(5, z.size(1));
+    auto hits = std::get<1>(z.topk(k, 1)).eq(y.unsqueeze(1));
+    scalars.push_back(hits.narrow(1, 0, 1).sum());
+    scalars.push_back(hits.any(1).sum());
+  }
+  const auto values = ScalarReadback(scalars).wait();
   EvalResult r;
   r.count = batch.n;
   for (size_t h = 0; h < names.size(); ++h) {
-    const auto z = logits[h].to(torch::kFloat32);
-    HeadEval head{names[h]};
-    head.loss_sum = torch::nn::functional::cross_entropy(
-                        z, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
-                        .item<double>();
-    const int64_t k = std::min<int64_t>(5, z.size(1));
-    auto hits = std::get<1>(z.topk(k, 1)).eq(y.unsqueeze(1));
-    head.correct1 = hits.narrow(1, 0, 1).sum().item<int64_t>();
-    head.correct5 = hits.any(1).sum().item<int64_t>();
-    r.heads.push_back(std::move(head));
+    r.heads.push_back(HeadEval{names[h], static_cast<int64_t>(values[3 * h + 1]), static_cast<int64_t>(values[3 * h + 2]),
+                               values[3 * h]});
   }
   return r;
 }

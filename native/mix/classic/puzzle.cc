@@ -9,6 +9,7 @@
 
 #include "core/errors.h"
 #include "mix/classic/grid_labelling.h"
+#include "core/host_to_device.h"
 
 namespace adx {
 
@@ -183,10 +184,10 @@ PuzzleResult puzzle_mix(const torch::Tensor& x, const torch::Tensor& pixels, con
     const auto sal_t = block_saliency(sal, h / rows, w / cols);
     const auto own_plan = transport_plan((mask_t > 0).to(torch::kFloat64), sal_t, rows, cols, o.transport_eps);
     const auto partner_plan = transport_plan((mask_t < 1).to(torch::kFloat64), sal_t.index_select(0, cpu_perm), rows, cols, o.transport_eps);
-    r.original = move_blocks(x, own_plan.to(x.device()), rows, cols);
-    r.partner = move_blocks(r.partner, partner_plan.to(x.device()), rows, cols);
+    r.original = move_blocks(x, to_device_async(own_plan, x.device()), rows, cols);
+    r.partner = move_blocks(r.partner, to_device_async(partner_plan, x.device()), rows, cols);
   }
-  r.mask = upsample_grid(mask_grid, bh, bw).to(x.device(), x.scalar_type());
+  r.mask = to_device_async(upsample_grid(mask_grid, bh, bw).to(x.scalar_type()), x.device());
   return r;
 }
 

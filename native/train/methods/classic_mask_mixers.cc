@@ -5,13 +5,14 @@
 #include "core/errors.h"
 #include "mix/classic/masks.h"
 #include "train/methods/classic_mixer.h"
+#include "core/host_to_device.h"
 
 namespace adx {
 
 namespace {
 
 ClassicMixOutput with_mask(const ClassicMixInput& in, torch::Tensor perm, const torch::Tensor& mask, double weight_a) {
-  auto partner = mask.to(in.x.device(), in.x.scalar_type()).unsqueeze(0).unsqueeze(0);
+  auto partner = to_device_async(mask.to(in.x.scalar_type()), in.x.device()).unsqueeze(0).unsqueeze(0);
   auto mixed = mix_with_partner(in.x, perm, partner);
   return two_source_output(std::move(perm), std::move(mixed), std::move(partner), weight_a);
 }

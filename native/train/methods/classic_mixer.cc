@@ -7,6 +7,7 @@
 #include "core/errors.h"
 #include "mix/sampling.h"
 #include "train/methods/mixed_labels.h"
+#include "core/host_to_device.h"
 
 namespace adx {
 
@@ -62,7 +63,7 @@ torch::Tensor classic_permutation(const ClassicMixInput& in, bool avoid_fixed_po
   } else {
     perm = torch::tensor(sample_no_repeat_permutation(n, in.gen, /*keep_last_on_failure=*/true), torch::kInt64);
   }
-  return perm.to(in.x.device());
+  return to_device_async(perm, in.x.device());
 }
 
 ClassicMixOutput two_source_output(torch::Tensor perm, torch::Tensor mixed, torch::Tensor partner_mask, double weight_a) {
@@ -88,7 +89,7 @@ ClassicMixOutput own_share_output(torch::Tensor perm, torch::Tensor mixed, const
 }
 
 torch::Tensor mix_with_partner(const torch::Tensor& x, const torch::Tensor& perm, const torch::Tensor& partner_mask) {
-  const auto m = partner_mask.to(x.device(), x.scalar_type());
+  const auto m = to_device_async(partner_mask.to(x.scalar_type()), x.device());
   return x * (1.0 - m) + x.index_select(0, perm) * m;
 }
 

@@ -48,7 +48,7 @@ class LearnedMixMethod : public TrainMethod {
   std::vector<torch::Tensor> classifier_parameters() override { return net_->online_parameters(); }
   std::vector<torch::Tensor> generator_parameters() override { return generator_->parameters(); }
   void after_step(int64_t step) override {
-    if (ema_update_due(options_.ema, step)) net_->ema_update(ema_momentum_at(step));
+    if (ema_update_due(options_.ema, step)) net_->ema_update(ema_momentum_at(step), options_.ema.multi_tensor);
   }
   double ema_momentum_at(int64_t step) const override;
   std::vector<std::string> head_names() const override { return TwinNetworkImpl::head_names(); }
