@@ -5,6 +5,8 @@
 
 #include <thread>
 
+#include "core/host_to_device.h"
+
 namespace adx {
 
 ScalarReadback::ScalarReadback(const std::vector<torch::Tensor>& scalars) {
@@ -14,7 +16,9 @@ ScalarReadback::ScalarReadback(const std::vector<torch::Tensor>& scalars) {
   }
   std::vector<torch::Tensor> flat;
   flat.reserve(scalars.size());
-  for (const auto& s : scalars) flat.push_back(s.detach().reshape({1}).to(torch::kFloat64));
+  // A scalar made on the host next to device ones joins them without a synchronising copy.
+  const auto device = scalars.front().device();
+  for (const auto& s : scalars) flat.push_back(to_device_async(s.detach().reshape({1}).to(torch::kFloat64), device));
   const auto values = torch::cat(flat);
   if (values.device().is_cpu()) {
     host_ = values;
