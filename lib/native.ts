@@ -22,7 +22,7 @@ export interface NativeTrainerOptions {
   epochs: number;
   stepsPerEpoch: number;
   nanPolicy: 'error' | 'skip-step';
-  /** Absent: every speed option off. */
+  /** Absent: the native defaults, those of SPEED_DEFAULTS (all off but multiTensor). */
   speed?: ResolvedConfig['speed'];
 }
 

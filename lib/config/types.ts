@@ -150,7 +150,7 @@ export type DeviceRequest = 'auto' | 'cpu' | 'cuda' | `cuda:${number}`;
 
 /**
  * Speed options (README "Speed options"): how a step is computed, not what it trains; each
- * defaults to off. The CUDA-only ones are ignored on the CPU (the trainer's `info.speed` says
+ * defaults to off but multiTensor. The CUDA-only ones are ignored on the CPU (the trainer's `info.speed` says
  * which are in effect).
  */
 export interface SpeedConfig {

@@ -76,7 +76,6 @@ std::vector<int64_t> int_list(const Napi::Value& v, const std::string& what) {
 
 bool present(const Napi::Object& o, const char* key) { return o.Has(key) && !o.Get(key).IsUndefined(); }
 
-// 'bicubic' → true, 'bilinear' → false.
 // A string field with two allowed values: false for `first`, true for `second`, else E_CONFIG
 // "<name> must be 'first' or 'second'".
 bool second_choice(const Napi::Object& o, const char* key, const std::string& name, const char* first, const char* second) {
@@ -85,6 +84,7 @@ bool second_choice(const Napi::Object& o, const char* key, const std::string& na
   return value == second;
 }
 
+// 'bicubic' → true, 'bilinear' → false.
 bool bicubic_field(const Napi::Object& o, const char* key) { return !second_choice(o, key, key, "bicubic", "bilinear"); }
 
 // AdamW, warm-up, clipping and accumulation; each absent field keeps its native default (plain
@@ -311,7 +311,7 @@ TrainerConfig read_trainer_config(const Napi::Object& o) {
   c.schedule.epochs = int_field(o, "epochs", 1, 1000000);
   c.schedule.steps_per_epoch = int_field(o, "stepsPerEpoch", 1, 1LL << 40);
   c.nan_policy = second_choice(o, "nanPolicy", "nanPolicy", "error", "skip-step") ? NanPolicy::SkipStep : NanPolicy::Error;
-  // Optional for callers from before the speed options: all off.
+  // Optional for callers from before the speed options: the SpeedOptions defaults.
   if (present(o, "speed")) c.speed = read_speed_options(object_field(o, "speed"));
   return c;
 }

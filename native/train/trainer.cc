@@ -249,8 +249,7 @@ std::vector<HostTensor> Trainer::state() const {
 EvalResult Trainer::evaluate(const HostBatch& batch) {
   check_batch(batch);
   torch::NoGradGuard no_grad;
-  auto& network = method_->network();
-  network.eval();
+  EvalModeScope eval(method_->network());
   auto x = in_network_layout(eval_batch_tensor(batch, config_.augment, device_.device, transfer()));
   auto y = label_tensor(batch, device_.device, transfer());
   const auto names = method_->head_names();
@@ -259,7 +258,6 @@ EvalResult Trainer::evaluate(const HostBatch& batch) {
     Bf16Autocast autocast(device_.device, config_.speed.bf16);
     logits = method_->head_logits(x);
   }
-  network.train();
 
   // Per head: the summed loss, top-1 and top-5 hits, read back in one copy.
   std::vector<torch::Tensor> scalars;
@@ -286,18 +284,13 @@ MixResult Trainer::mix(const HostBatch& batch, const ForcedDraws& forced, uint64
   check_images(batch);
   torch::NoGradGuard no_grad;
   auto gen = compat::make_cpu_generator(seed);
-  auto& network = method_->network();
-  network.eval();
   MixPreview preview;
-  try {
+  {
+    EvalModeScope eval(method_->network());
     // The generator as training runs it: in the run's precision and memory order.
     Bf16Autocast autocast(device_.device, config_.speed.bf16);
     preview = method_->preview(in_network_layout(eval_batch_tensor(batch, config_.augment, device_.device)), gen, forced);
-  } catch (...) {
-    network.train();
-    throw;
   }
-  network.train();
 
   MixResult r;
   r.n = batch.n, r.c = batch.c, r.h = batch.h, r.w = batch.w;
