@@ -199,8 +199,11 @@ async function runOurs(o) {
   for (let i = 0; i < images.length; i++) images[i] = rand() & 0xff;
   for (let i = 0; i < n; i++) labels[i] = rand() % o.classes;
 
-  // Every step ends with the loss read back to the host (a synchronisation), so the timer needs no
-  // extra one. The peak covers the whole run, warm-up included, as the reference's does.
+  // Each step waits once, for its loss after its forward pass; its update may still run on the GPU
+  // when the step returns. The timer starts and stops at the same point of a step (after a step
+  // resolves), so in steady state the tail it takes in from the last warm-up step equals the tail
+  // of the last timed step it leaves out. The peak covers the whole run, warm-up included, as the
+  // reference's does.
   const cudaIndex = o.device.startsWith('cuda') ? Number(o.device.split(':')[1] ?? 0) : null;
   if (cudaIndex !== null) addon.cudaMemory(cudaIndex, true);
   let last;
