@@ -3,7 +3,8 @@
 # ResNeXt-50, CIFAR variants, batch 100, 3x32x32, 100 classes), vanilla, AutoMix and AdAutoMix
 # (N = 3), each ours against benchmarks/reference in one run of benchmarks/step.mjs, in fp32, in
 # bf16, and with every speed option on (--fast; the reference gets bf16, channels_last and
-# cudnn.benchmark), plus AdAutoMix --fast with LibTorch's per-parameter optimizer and EMA loops. One JSON line per run goes to $OUT/steps.jsonl (or ./steps.jsonl); turn it into
+# cudnn.benchmark), --fast without CUDA graphs, plus AdAutoMix --fast with LibTorch's per-parameter
+# optimizer and EMA loops (no graphs). One JSON line per run goes to $OUT/steps.jsonl (or ./steps.jsonl); turn it into
 # the committed table with `node benchmarks/step-table.mjs steps.jsonl`.
 #
 #   bash benchmarks/gpu-steps.sh [arch ...]
@@ -19,9 +20,10 @@ budget=${ADX_BUDGET_S:-500}
 started=$(date +%s)
 for arch in "${archs[@]}"; do
   for method in vanilla automix adautomix; do
-    modes=("--precision fp32" "--precision bf16" "--fast")
+    # --fast includes CUDA graphs; "--fast --no-cuda-graphs" says what the graphs are worth.
+    modes=("--precision fp32" "--precision bf16" "--fast" "--fast --no-cuda-graphs")
     # What the multi-tensor updates are worth: LibTorch's per-parameter loops, AdAutoMix only.
-    [ "$method" = adautomix ] && modes+=("--fast --no-multi-tensor")
+    [ "$method" = adautomix ] && modes+=("--fast --no-multi-tensor --no-cuda-graphs")
     for mode in "${modes[@]}"; do
       if [ $(( $(date +%s) - started )) -gt "$budget" ]; then
         echo "gpu-steps: budget of ${budget} s spent, skipping $arch $method $mode" >&2

@@ -23,7 +23,8 @@ const mode = (r) => {
   const s = r.speed ?? {};
   const all = s.channelsLast && s.cudnnBenchmark && s.pinnedMemory && s.deviceAugment;
   const base = all ? `${s.precision}, every speed option` : s.precision ?? 'fp32';
-  return s.multiTensor === false ? `${base}, per-parameter updates` : base;
+  const graphs = all && !s.cudaGraphs ? ', no CUDA graphs' : '';
+  return s.multiTensor === false ? `${base}${graphs}, per-parameter updates` : `${base}${graphs}`;
 };
 const method = (r) => (r.method === 'adautomix' ? `AdAutoMix N=${r.sources}` : r.method === 'automix' ? 'AutoMix' : r.method);
 

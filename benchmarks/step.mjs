@@ -9,7 +9,7 @@
 //                            [--no-reference] [--arch resnet18_cifar] [--torchvision]
 //                            [--device cpu|cuda] [--precision fp32|bf16] [--channels-last]
 //                            [--cudnn-benchmark] [--pinned-memory] [--device-augment] [--fast]
-//                            [--no-multi-tensor]
+//                            [--no-multi-tensor] [--cuda-graphs] [--no-cuda-graphs]
 //
 // --arch picks the backbone (default width: the architecture's). --torchvision makes the
 // reference torchvision's model of that name (CIFAR stem swapped in for *_cifar; see
@@ -20,9 +20,12 @@
 // On CUDA both sides report the peak GPU memory of live tensors (the caching allocator's peak:
 // our cudaMemory(), the reference's torch.cuda.max_memory_allocated()) over the whole run.
 // --precision, --channels-last and --cudnn-benchmark apply to both sides (the reference with
-// PyTorch's own switches); --pinned-memory, --device-augment and --no-multi-tensor (LibTorch's
-// per-parameter optimizer and EMA loops) are ours alone; --fast turns on every speed option
-// (lib/config/speed.ts SPEED_FAST) and the reference's three equivalents.
+// PyTorch's own switches); --pinned-memory, --device-augment, --no-multi-tensor (LibTorch's
+// per-parameter optimizer and EMA loops), --cuda-graphs and --no-cuda-graphs (--fast without them) are ours
+// alone; --fast turns on every speed option (lib/config/speed.ts SPEED_FAST) and the reference's
+// three equivalents. With CUDA graphs, each step structure's first three steps are warm-up and
+// capture: keep --warmup above 3 × the structures (AdAutoMix N=3 has 2); the JSON's `graph_uses`
+// counts how the timed steps ran.
 //
 // automix/adautomix read their defaults from dist/ (run `npm run build:ts` first); --sources is
 // AdAutoMix's N, --no-fast-path times our literal path instead of the exact fast path.
@@ -52,7 +55,7 @@ function usage(message) {
       '         [--alpha 1.0] [--sources 3] [--no-fast-path] [--json] [--no-reference]\n' +
       '         [--arch resnet18_cifar] [--torchvision] [--device cpu|cuda] [--precision fp32|bf16]\n' +
       '         [--channels-last] [--cudnn-benchmark] [--pinned-memory] [--device-augment] [--fast]\n' +
-      '         [--no-multi-tensor]\n',
+      '         [--no-multi-tensor] [--cuda-graphs] [--no-cuda-graphs]\n',
   );
   process.exit(2);
 }
@@ -88,6 +91,8 @@ function readOptions(argv) {
         'device-augment': { type: 'boolean', default: false },
         fast: { type: 'boolean', default: false },
         'no-multi-tensor': { type: 'boolean', default: false },
+        'cuda-graphs': { type: 'boolean', default: false },
+        'no-cuda-graphs': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -128,6 +133,7 @@ function readOptions(argv) {
       pinnedMemory: parsed.fast || parsed['pinned-memory'],
       deviceAugment: parsed.fast || parsed['device-augment'],
       multiTensor: !parsed['no-multi-tensor'],
+      cudaGraphs: (parsed.fast || parsed['cuda-graphs']) && !parsed['no-cuda-graphs'],
     },
   };
   if (!['fp32', 'bf16'].includes(parsed.precision)) usage('--precision must be fp32 or bf16');
@@ -209,8 +215,12 @@ async function runOurs(o) {
   let last;
   try {
     for (let i = 0; i < o.warmup; i++) last = await t.trainStep(images, labels, shape);
+    const graphUses = {};
     const started = performance.now();
-    for (let i = 0; i < o.steps; i++) last = await t.trainStep(images, labels, shape);
+    for (let i = 0; i < o.steps; i++) {
+      last = await t.trainStep(images, labels, shape);
+      if (last.graph) graphUses[last.graph] = (graphUses[last.graph] ?? 0) + 1;
+    }
     const elapsed = (performance.now() - started) / 1000;
     return {
       peak_gpu_mb: cudaIndex === null ? null : addon.cudaMemory(cudaIndex).peakMB,
@@ -226,6 +236,7 @@ async function runOurs(o) {
       batch: n,
       steps: o.steps,
       last_loss: last.loss,
+      graph_uses: graphUses,
     };
   } finally {
     await t.dispose();
@@ -298,6 +309,7 @@ function ourOnlyArgs(o) {
     ...(o.speed.pinnedMemory ? ['--pinned-memory'] : []),
     ...(o.speed.deviceAugment ? ['--device-augment'] : []),
     ...(o.speed.multiTensor ? [] : ['--no-multi-tensor']),
+    ...(o.speed.cudaGraphs ? ['--cuda-graphs'] : []),
   ];
 }
 

@@ -85,6 +85,8 @@ export interface NativeStepResult {
   mode: string | null;
   /** Seconds spent mixing this step (classic methods; ManifoldMix: its in-network blends); null otherwise. */
   mixSeconds: number | null;
+  /** speed.cudaGraphs: 'warmup' | 'capture' | 'replay' | 'eager' (never captured); null when off. */
+  graph: string | null;
 }
 
 export interface NativeHeadEval {
@@ -194,6 +196,8 @@ export interface BuildInfo {
   cudaDeviceCount: number;
   /** Built against a LibTorch with CUDA (its CUDA-only parts, e.g. cudaMemory, compiled in). */
   cudaBuild: boolean;
+  /** CUDA graphs compiled in (a CUDA build, unless built with -DADX_CUDA_GRAPHS=OFF): speed.cudaGraphs can run. */
+  cudaGraphs: boolean;
   defaultThreads: number;
   /**
    * The cache of large CPU tensor blocks that replaces LibTorch's CPU allocator (see

@@ -33,6 +33,11 @@ Napi::Value build_info(const Napi::CallbackInfo& info) {
 #else
   o.Set("cudaBuild", false);
 #endif
+#ifdef ADX_WITH_CUDA_GRAPHS
+  o.Set("cudaGraphs", true);
+#else
+  o.Set("cudaGraphs", false);
+#endif
   o.Set("defaultThreads", static_cast<double>(at::get_num_threads()));
   const auto cache = adx::cpu_block_cache_stats();
   auto c = Napi::Object::New(env);

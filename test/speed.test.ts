@@ -110,7 +110,7 @@ describe('speed options: steps', () => {
   it('the trainer reports what is in effect: the CUDA-only options are off on the CPU, and all with gpuOnly', async () => {
     const on = { ...SPEED_FAST, gpuOnly: false };
     const info = await withTrainer({ ...options('vanilla', on), device: 'cpu' }, (t) => t.init());
-    expect(info.speed).toEqual({ ...on, cudnnBenchmark: false, pinnedMemory: false, deviceAugment: false });
+    expect(info.speed).toEqual({ ...on, cudnnBenchmark: false, pinnedMemory: false, deviceAugment: false, cudaGraphs: false });
     const fast = await withTrainer({ ...options('vanilla', SPEED_FAST), device: 'cpu' }, (t) => t.init());
     expect(fast.speed).toEqual({ ...SPEED_DEFAULTS, gpuOnly: true });
   });

@@ -15,6 +15,7 @@ export const SPEED_DEFAULTS: ResolvedConfig['speed'] = {
   pinnedMemory: false,
   deviceAugment: false,
   multiTensor: true,
+  cudaGraphs: false,
   gpuOnly: false,
 };
 
@@ -25,6 +26,7 @@ export const SPEED_FAST: ResolvedConfig['speed'] = {
   pinnedMemory: true,
   deviceAugment: true,
   multiTensor: true,
+  cudaGraphs: true,
   gpuOnly: true,
 };
 
@@ -43,6 +45,7 @@ export function resolveSpeed(input: SpeedConfig | 'fast' | undefined): ResolvedC
     pinnedMemory: bool('speed.pinnedMemory', input.pinnedMemory ?? d.pinnedMemory),
     deviceAugment: bool('speed.deviceAugment', input.deviceAugment ?? d.deviceAugment),
     multiTensor: bool('speed.multiTensor', input.multiTensor ?? d.multiTensor),
+    cudaGraphs: bool('speed.cudaGraphs', input.cudaGraphs ?? d.cudaGraphs),
     gpuOnly: bool('speed.gpuOnly', input.gpuOnly ?? d.gpuOnly),
   };
 }
@@ -56,6 +59,7 @@ export function speedSummary(s: ResolvedConfig['speed']): string {
     s.pinnedMemory && 'pinned memory',
     s.deviceAugment && 'crop/flip on the device',
     s.multiTensor && 'multi-tensor updates',
+    s.cudaGraphs && 'CUDA graphs',
   ].filter((x): x is string => typeof x === 'string');
   return on.length > 0 ? on.join(', ') : 'none';
 }

@@ -177,6 +177,13 @@ export interface SpeedConfig {
    */
   multiTensor?: boolean;
   /**
+   * CUDA: the forward and backward passes of a step are captured once per step structure as a
+   * CUDA graph and replayed (one launch instead of thousands). Vanilla, AutoMix and AdAutoMix;
+   * the classic methods, `optimizer.accumulate` > 1 and stochastic depth run eagerly (the option
+   * is then off in `info.speed`). Each step's `graph` says how it ran. Default false; 'fast' sets it.
+   */
+  cudaGraphs?: boolean;
+  /**
    * true: precision and channelsLast apply on CUDA only and stay off on the CPU (bf16 is slow on
    * CPUs without bf16 instructions, channels-last did not pay on ours at full width); the other
    * CUDA options are off on the CPU anyway, and multiTensor stays as set. 'fast' sets it. Default false.

@@ -35,6 +35,7 @@ Napi::Value step_to_js(Napi::Env env, const StepResult& r) {
   o.Set("seconds", r.seconds);
   o.Set("mode", r.mode.empty() ? env.Null() : Napi::String::New(env, r.mode));
   o.Set("mixSeconds", number_or_null(env, r.mix_seconds));
+  o.Set("graph", r.graph.empty() ? env.Null() : Napi::String::New(env, r.graph));
   return o;
 }
 
@@ -144,6 +145,7 @@ Napi::Value TrainerBinding::init(const Napi::CallbackInfo& info) {
     speed.Set("pinnedMemory", i.speed.pinned_memory);
     speed.Set("deviceAugment", i.speed.device_augment);
     speed.Set("multiTensor", i.speed.multi_tensor);
+    speed.Set("cudaGraphs", i.speed.cuda_graphs);
     speed.Set("gpuOnly", i.speed.gpu_only);
     o.Set("speed", speed);
     return o;

@@ -11,6 +11,7 @@ struct SpeedOptions {
   bool pinned_memory = false;    // batches staged in page-locked host memory, copied asynchronously (CUDA only)
   bool device_augment = false;   // the uint8 batch goes to the device first; crop and flip run there
   bool multi_tensor = true;      // optimizer step, gradient clipping and EMA update as list operations, no host sync
+  bool cuda_graphs = false;      // forward and backward passes captured once per step structure, replayed (CUDA only)
   bool gpu_only = false;         // bf16 and channels_last on CUDA only (the CUDA-only ones are off on the CPU anyway)
 };
 

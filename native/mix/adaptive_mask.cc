@@ -25,6 +25,11 @@ torch::Tensor with_lambda_channel(const torch::Tensor& features, double lambda) 
   return torch::cat({features, lam}, 1);
 }
 
+torch::Tensor with_lambda_channel(const torch::Tensor& features, const torch::Tensor& lambda) {
+  auto lam = lambda.to(features.scalar_type()).view({1, 1, 1, 1});
+  return torch::cat({features, lam.expand({features.size(0), 1, features.size(2), features.size(3)})}, 1);
+}
+
 torch::Tensor clamp_attention_logits(const torch::Tensor& logits) { return logits.clamp(-1e25, 1e25); }
 
 AdaptiveMaskImpl::AdaptiveMaskImpl(const AdaptiveMaskOptions& options)
@@ -47,18 +52,17 @@ torch::Tensor AdaptiveMaskImpl::project(torch::nn::Conv2d& conv, torch::nn::Batc
   return F::relu(bn ? bn(y) : y);
 }
 
-torch::Tensor AdaptiveMaskImpl::forward(const std::vector<torch::Tensor>& sources, const std::vector<double>& lambdas,
-                                        int64_t scale, UpsampleMode mode, bool summed_keys) {
+torch::Tensor AdaptiveMaskImpl::forward(const std::vector<torch::Tensor>& sources, const torch::Tensor& lambdas, int64_t scale, UpsampleMode mode, bool summed_keys) {
   const size_t n = sources.size();
   if (n < 2) throw Error(ErrorCode::Config, "the mask generator mixes at least 2 sources");
-  if (options_.lam_concat && lambdas.size() != n) {
+  if (options_.lam_concat && (!lambdas.defined() || lambdas.dim() != 1 || lambdas.size(0) != static_cast<int64_t>(n))) {
     throw Error(ErrorCode::Config, "the mask generator needs one λ per source");
   }
   const int64_t b = sources[0].size(0), h = sources[0].size(2), w = sources[0].size(3);
 
   std::vector<torch::Tensor> q(n), k(n), v(n);
   for (size_t i = 0; i < n; ++i) {
-    auto f = options_.lam_concat ? with_lambda_channel(sources[i], lambdas[i]) : sources[i];
+    auto f = options_.lam_concat ? with_lambda_channel(sources[i], lambdas[static_cast<int64_t>(i)]) : sources[i];
     // flatten, not view: under channels_last the projections are not NCHW-contiguous.
     q[i] = project(conv_q, bn_q, f).flatten(2).permute({0, 2, 1}).to(torch::kFloat32);  // [B,P,d]
     k[i] = project(conv_k, bn_k, f).flatten(2).to(torch::kFloat32);                      // [B,d,P]

@@ -8,7 +8,6 @@
 #include <string>
 
 #include "core/errors.h"
-#include "core/host_to_device.h"
 
 namespace adx {
 
@@ -21,31 +20,49 @@ torch::Tensor mix_images(const torch::Tensor& x, const torch::Tensor& masks, con
   return out;
 }
 
-torch::Tensor mix_linear(const torch::Tensor& x, const std::vector<double>& lambdas,
-                         const std::vector<torch::Tensor>& perms) {
+namespace {
+
+// Σ_i term(i) · weight(i), summed in source order as the original does.
+template <class Term, class Weight>
+torch::Tensor weighted_sum(size_t n, const Term& term, const Weight& weight) {
   torch::Tensor out;
-  for (size_t i = 0; i < perms.size(); ++i) {
-    auto term = x.index_select(0, perms[i]) * lambdas[i];
-    out = out.defined() ? out + term : term;
+  for (size_t i = 0; i < n; ++i) {
+    auto t = term(i) * weight(i);
+    out = out.defined() ? out + t : t;
   }
   return out;
+}
+
+}  // namespace
+
+torch::Tensor lambda_tensor(const std::vector<double>& lambdas) {
+  return torch::tensor(lambdas, torch::kFloat64).to(torch::kFloat32);
+}
+
+torch::Tensor mix_linear(const torch::Tensor& x, const torch::Tensor& lambdas, const std::vector<torch::Tensor>& perms) {
+  return weighted_sum(
+      perms.size(), [&](size_t i) { return x.index_select(0, perms[i]); },
+      [&](size_t i) { return lambdas[static_cast<int64_t>(i)]; });
+}
+
+torch::Tensor mixed_label_loss(const torch::Tensor& logits, const torch::Tensor& y,
+                               const std::vector<torch::Tensor>& perms, const torch::Tensor& lambdas) {
+  const auto z = logits.to(torch::kFloat32);
+  return weighted_sum(
+      perms.size(), [&](size_t i) { return torch::nn::functional::cross_entropy(z, y.index_select(0, perms[i])); },
+      [&](size_t i) { return lambdas[static_cast<int64_t>(i)]; });
 }
 
 torch::Tensor mixed_label_loss(const torch::Tensor& logits, const torch::Tensor& y,
                                const std::vector<torch::Tensor>& perms, const std::vector<double>& lambdas) {
-  auto z = logits.to(torch::kFloat32);
-  torch::Tensor out;
-  for (size_t i = 0; i < perms.size(); ++i) {
-    auto term = torch::nn::functional::cross_entropy(z, y.index_select(0, perms[i])) * lambdas[i];
-    out = out.defined() ? out + term : term;
-  }
-  return out;
+  const auto z = logits.to(torch::kFloat32);
+  return weighted_sum(
+      perms.size(), [&](size_t i) { return torch::nn::functional::cross_entropy(z, y.index_select(0, perms[i])); },
+      [&](size_t i) { return lambdas[i]; });
 }
 
-torch::Tensor constant_masks(const std::vector<double>& lambdas, const torch::Tensor& like_masks) {
-  auto out = torch::empty_like(like_masks);
-  for (size_t i = 0; i < lambdas.size(); ++i) out.select(1, static_cast<int64_t>(i)).fill_(lambdas[i]);
-  return out;
+torch::Tensor constant_masks(const torch::Tensor& lambdas, const torch::Tensor& like_masks) {
+  return lambdas.to(like_masks.scalar_type()).view({1, -1, 1, 1}).expand(like_masks.sizes()).contiguous();
 }
 
 bool classifier_mask_is_linear(const std::vector<double>& lambdas, double margin, bool openmixup_rule) {
@@ -79,11 +96,17 @@ void check_branch_draws(const BranchDraws& d, int64_t batch, const char* branch)
   }
 }
 
-std::vector<torch::Tensor> permutation_tensors(const BranchDraws& draws, const torch::Device& device) {
-  std::vector<torch::Tensor> out;
-  for (const auto& p : draws.permutations) out.push_back(to_device_async(torch::tensor(p, torch::kInt64), device));
+torch::Tensor permutation_matrix(const BranchDraws& draws) {
+  const auto n = static_cast<int64_t>(draws.permutations.size());
+  const auto batch = n > 0 ? static_cast<int64_t>(draws.permutations[0].size()) : 0;
+  auto out = torch::empty({n, batch}, torch::kInt64);
+  for (int64_t i = 0; i < n; ++i) {
+    std::copy(draws.permutations[i].begin(), draws.permutations[i].end(), out[i].data_ptr<int64_t>());
+  }
   return out;
 }
+
+std::vector<torch::Tensor> permutation_rows(const torch::Tensor& matrix) { return matrix.unbind(0); }
 
 std::vector<int64_t> identity_permutation(int64_t n) {
   std::vector<int64_t> p(n);

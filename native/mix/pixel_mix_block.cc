@@ -18,8 +18,8 @@ PixelMixBlockImpl::PixelMixBlockImpl(const PixelMixBlockOptions& options)
   value = register_module("value", torch::nn::Conv2d(torch::nn::Conv2dOptions(in, 1, 1).bias(true)));
 }
 
-torch::Tensor PixelMixBlockImpl::forward(const torch::Tensor& features, const torch::Tensor& partner, double lambda,
-                                         int64_t scale, UpsampleMode mode) {
+torch::Tensor PixelMixBlockImpl::forward(const torch::Tensor& features, const torch::Tensor& partner,
+                                         const torch::Tensor& lambda, int64_t scale, UpsampleMode mode) {
   const int64_t b = features.size(0), h = features.size(2), w = features.size(3);
   auto x = options_.lam_concat ? with_lambda_channel(features, lambda) : features;
   auto x_partner = options_.lam_concat ? with_lambda_channel(partner, 1.0 - lambda) : partner;
@@ -42,7 +42,7 @@ MaskLossMode parse_mask_loss_mode(const std::string& name) {
   throw Error(ErrorCode::Config, "maskLoss.mode must be 'L1', 'L2', 'L1+Variance' or 'L2+Variance', got '" + name + "'");
 }
 
-torch::Tensor mask_loss(const torch::Tensor& s, double lambda, MaskLossMode mode, double margin) {
+torch::Tensor mask_loss(const torch::Tensor& s, const torch::Tensor& lambda, MaskLossMode mode, double margin) {
   auto mean = s.mean();
   auto gap = (1.0 - mean) - lambda;  // the original's order of operations
   const bool l1 = mode == MaskLossMode::L1 || mode == MaskLossMode::L1Variance;

@@ -23,9 +23,10 @@ class PixelMixBlockImpl : public torch::nn::Module {
   explicit PixelMixBlockImpl(const PixelMixBlockOptions& options);
   // Initialised by its owner with init_conv_normal(0.01): every conv weight ~ N(0, 0.01²), bias 0.
 
-  // features: [B,C,h,w] of x; partner: the same rows permuted (features of x[π]).
-  torch::Tensor forward(const torch::Tensor& features, const torch::Tensor& partner, double lambda, int64_t scale,
-                        UpsampleMode mode);
+  // features: [B,C,h,w] of x; partner: the same rows permuted (features of x[π]); lambda: x's
+  // weight λ as a 0-dim float tensor on the features' device (read only with lam_concat).
+  torch::Tensor forward(const torch::Tensor& features, const torch::Tensor& partner, const torch::Tensor& lambda,
+                        int64_t scale, UpsampleMode mode);
 
   torch::nn::Conv2d query{nullptr}, value{nullptr};
 
@@ -40,7 +41,7 @@ MaskLossMode parse_mask_loss_mode(const std::string& name);
 
 // The AutoMix mask loss (§2.3) on the partner weight s, with m̄ the batch-and-pixel mean of s:
 // L1: max(0, |1 − m̄ − λ| − margin); L2: max(0, (1 − m̄ − λ)² − margin²); "+Variance" subtracts
-// 2·mean((s − m̄)²).
-torch::Tensor mask_loss(const torch::Tensor& s, double lambda, MaskLossMode mode, double margin);
+// 2·mean((s − m̄)²). λ is a 0-dim float tensor on s's device.
+torch::Tensor mask_loss(const torch::Tensor& s, const torch::Tensor& lambda, MaskLossMode mode, double margin);
 
 }  // namespace adx

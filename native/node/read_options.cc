@@ -273,6 +273,7 @@ SpeedOptions read_speed_options(const Napi::Object& o) {
   s.pinned_memory = bool_field(o, "pinnedMemory");
   s.device_augment = bool_field(o, "deviceAugment");
   if (present(o, "multiTensor")) s.multi_tensor = bool_field(o, "multiTensor");
+  if (present(o, "cudaGraphs")) s.cuda_graphs = bool_field(o, "cudaGraphs");
   if (present(o, "gpuOnly")) s.gpu_only = bool_field(o, "gpuOnly");
   return s;
 }

@@ -20,6 +20,7 @@
 #include "models/pretrained.h"
 #include "train/ema.h"
 #include "train/schedule.h"
+#include "train/step_plan.h"
 
 namespace adx {
 
@@ -148,6 +149,14 @@ class TrainMethod {
   // x: normalised float NCHW on the device; y: int64 labels on the device; step: global iteration.
   virtual MethodOutput loss(const torch::Tensor& x, const torch::Tensor& y, at::Generator& gen,
                             const ForcedDraws& forced, int64_t step) = 0;
+  // The step split for CUDA graphs (train/step_plan.h), for the methods whose loss() is exactly
+  // run_plan_eagerly(plan_step(...)); nullopt for the others, which always run eagerly.
+  virtual std::optional<StepPlan> plan_step(int64_t batch, at::Generator& gen, const ForcedDraws& forced,
+                                            int64_t step) {
+    return std::nullopt;
+  }
+  // Whether plan_step gives a plan (then for every step).
+  virtual bool plans_steps() const { return false; }
   // After the optimizer step (the EMA update).
   virtual void after_step(int64_t step) {}
   // The EMA momentum used at `step` (NaN without an EMA network).

@@ -5,14 +5,17 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <map>
+#include <string>
 #include <unordered_map>
 
 #include "core/compat.h"
 #include "core/errors.h"
 #include "core/precision.h"
 #include "core/scalar_readback.h"
+#include "models/registry.h"
 #include "train/eval_mode_scope.h"
 #include "train/methods/registry.h"
 #include "train/multi_tensor_optim.h"
@@ -56,11 +59,21 @@ void to_channels_last(torch::nn::Module& network) {
   }
 }
 
+// ADX_EMULATE_CUDA_GRAPHS=1: speed.cudaGraphs on the CPU runs StepGraphs' emulation (tests).
+bool emulate_cuda_graphs() {
+  const char* value = std::getenv("ADX_EMULATE_CUDA_GRAPHS");
+  return value != nullptr && std::string(value) == "1";
+}
+
 // The CUDA-only options mean nothing on the CPU: they are switched off there, so that what the
-// trainer reports is what runs (a config moves between machines unchanged).
-SpeedOptions effective_speed(SpeedOptions s, const torch::Device& device) {
+// trainer reports is what runs (a config moves between machines unchanged). CUDA graphs also
+// need one step per optimizer update and no host draws inside the passes (stochastic depth).
+SpeedOptions effective_speed(SpeedOptions s, const TrainerConfig& c, const torch::Device& device) {
+  const double drop_path = c.model.drop_path < 0 ? model_info(c.model.arch).drop_path : c.model.drop_path;
+  if (c.optimizer.accumulate > 1 || drop_path > 0) s.cuda_graphs = false;
   if (device.is_cuda()) return s;
   s.cudnn_benchmark = s.pinned_memory = s.device_augment = false;
+  s.cuda_graphs = s.cuda_graphs && emulate_cuda_graphs();
   if (s.gpu_only) s.bf16 = s.channels_last = false;
   return s;
 }
@@ -70,7 +83,7 @@ SpeedOptions effective_speed(SpeedOptions s, const torch::Device& device) {
 Trainer::Trainer(const TrainerConfig& config)
     : config_(config), device_(resolve_device(config.device)), gen_(compat::make_cpu_generator(config.seed)) {
   check_config(config_);
-  config_.speed = effective_speed(config_.speed, device_.device);
+  config_.speed = effective_speed(config_.speed, config_, device_.device);
   // Process-wide in LibTorch: the last trainer created on a CUDA device sets it.
   if (device_.device.is_cuda()) at::globalContext().setBenchmarkCuDNN(config_.speed.cudnn_benchmark);
   // Per-thread setting under OpenMP: this constructor runs on the worker thread that does the work.
@@ -109,6 +122,16 @@ Trainer::Trainer(const TrainerConfig& config)
                               config_.speed.multi_tensor);
   optimizer_ = std::move(built.optimizer);
   group_roles_ = std::move(built.roles);
+
+  // Methods without a step plan (the classic family) always run eagerly: the option is off then.
+  if (!method_->plans_steps()) config_.speed.cuda_graphs = false;
+  if (config_.speed.cuda_graphs) {
+    std::vector<torch::Tensor> trained;
+    for (auto& group : optimizer_->param_groups()) {
+      for (auto& p : group.params()) trained.push_back(p);
+    }
+    graphs_ = std::make_unique<StepGraphs>(device_.device, !device_.device.is_cuda(), std::move(trained));
+  }
 }
 
 int64_t Trainer::parameter_count() const {
@@ -203,7 +226,13 @@ StepResult Trainer::train_step(const HostBatch& batch, const ForcedDraws& forced
   {
     // The forward passes only: the backward below runs outside autocast.
     Bf16Autocast autocast(device_.device, config_.speed.bf16);
-    out = method_->loss(x, y, gen_, forced, step_);
+    GraphUse graph_use = GraphUse::Off;
+    if (graphs_) {
+      out = graphs_->run(*method_->plan_step(x.size(0), gen_, forced, step_), x, y, graph_use);
+    } else {
+      out = method_->loss(x, y, gen_, forced, step_);
+    }
+    result.graph = graph_use_name(graph_use);
   }
   result.lambda = out.lambda;
   result.sources = out.sources;
@@ -397,6 +426,9 @@ void Trainer::check_state(const std::unordered_map<std::string, const HostTensor
 }
 
 void Trainer::copy_state(const std::unordered_map<std::string, const HostTensor*>& by_name) {
+  // A loaded state starts the CUDA graphs afresh (they would replay over the same memory, but a
+  // restored run is simplest to reason about from a clean capture).
+  if (graphs_) graphs_->clear();
   torch::NoGradGuard no_grad;
   for (auto& [name, target] : state_targets()) {
     const auto* t = by_name.at(name);

@@ -21,6 +21,7 @@
 #include "train/method.h"
 #include "train/optimizer.h"
 #include "train/schedule.h"
+#include "train/step_graphs.h"
 
 namespace adx {
 
@@ -53,6 +54,7 @@ struct StepResult {
   double seconds = 0;          // wall time of the step on the worker
   std::string mode;            // the classic mode used ("" for the other methods)
   double mix_seconds = 0;      // time spent mixing (NaN where not measured)
+  std::string graph;           // speed.cudaGraphs: eager | warmup | capture | replay ("" when off)
 };
 
 
@@ -154,6 +156,7 @@ class Trainer {
   at::Generator gen_;
   std::unique_ptr<TrainMethod> method_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  std::unique_ptr<StepGraphs> graphs_;  // speed.cudaGraphs
   std::vector<GroupRole> group_roles_;  // which schedule drives each parameter group
   bool has_generator_group_ = false;
   int64_t step_ = 0;

@@ -3,7 +3,8 @@
 // the cosine term) and cooperatively otherwise; the online network learns from the generator's
 // detached masks, the clean batch and (N ≥ 3) linear N-way mixup. Each branch is backpropagated as
 // soon as it is computed, then one SGD step and the EMA update. With the exact fast path the
-// teacher runs once on the clean batch (DECISIONS.md).
+// teacher runs once on the clean batch (DECISIONS.md). The step is split into a host part (the
+// draws) and a device part that reads them from tensors, so CUDA graphs can replay it.
 #include <torch/torch.h>
 
 #include "core/errors.h"
@@ -34,83 +35,32 @@ class AdAutoMix : public LearnedMixMethod {
 
   MethodOutput loss(const torch::Tensor& x, const torch::Tensor& y, at::Generator& gen, const ForcedDraws& forced,
                     int64_t step) override {
-    const auto& o = options();
-    const auto draws = step_draws(x, gen, forced);
-    const auto& [mb, bb, perms_mb, perms_bb, skip] = draws;
-    const int64_t n = static_cast<int64_t>(mb.lambdas.size());
-    const bool fast = o.exact_fast_path;
+    return run_plan_eagerly(*plan_step(x.size(0), gen, forced, step), x, y);
+  }
 
-    // The adversarial phase (§1.8): the original's counter, reset on every adversarial step.
-    const bool adversarial = counter_ % o.adv_interval == 0;
+  bool plans_steps() const override { return true; }
+
+  // The host part: §1.4's draws, the switch_off coin, the adversarial phase (§1.8: the original's
+  // counter, reset on every adversarial step), the upsampling mode and lam_margin's choice.
+  std::optional<StepPlan> plan_step(int64_t batch, at::Generator& gen, const ForcedDraws& forced, int64_t) override {
+    const auto draws = step_draws(batch, gen, forced);
+    const bool adversarial = counter_ % options().adv_interval == 0;
     if (adversarial) counter_ = 0;
     ++counter_;
-
-    // STEP 2: teacher features of the clean batch. The fast path also keeps the teacher's logits
-    // (they replace the N cosine-term passes) and records the BN statistics to replay.
-    const bool replaying = fast && !skip;
-    if (replaying) replay_->begin_capture();
-    const auto stages = teacher_stages(x);
-    if (replaying) replay_->end_capture();
-    const auto& features = stages[net()->backbone_k->mix_stage()];
-    torch::Tensor clean_logits;
-    if (replaying) {
-      torch::NoGradGuard no_grad;
-      clean_logits = net()->head_mix_k(net()->backbone_k->pool(stages.back())).to(torch::kFloat32);
-    }
-    const int64_t scale = mask_scale(x, features);
-    const UpsampleMode mode = upsample_mode(gen);
-
-    // STEP 3: the masks. The generator branch keeps its graph; the classifier's is detached.
-    // A skipped generator branch still runs a generator with BN running statistics, which the
-    // literal path updates with this call.
-    torch::Tensor mask_mb;
-    if (!(fast && skip)) {
-      mask_mb = generator_masks(features, mb, perms_mb, scale, mode);
-    } else if (generator_has_running_stats()) {
-      torch::NoGradGuard no_grad;
-      generator_masks(features, mb, perms_mb, scale, mode);
-    }
-    const bool linear_bb = classifier_mask_is_linear(bb.lambdas, o.lam_margin, o.openmixup_margin_rule);
-    const auto mask_bb = classifier_masks(x, features, bb, perms_bb, scale, mode, linear_bb);
-
-    MethodOutput out;
-    out.sources = n;
-    out.adversarial = adversarial && !skip;
-    out.lambda = bb.lambdas[0];
-
-    // STEPS 4-5: the generator's loss through the frozen teacher (gradients reach only the generator).
-    IncrementalBackward backward;
-    if (!skip) {
-      const auto x_mb = mix_images(x, mask_mb, perms_mb);
-      const auto z_mb = teacher_mix_logits(x_mb);
-      const auto teacher_loss = mixed_label_loss(z_mb, y, perms_mb, mb.lambdas);
-      const auto cosine = cosine_term(x, z_mb, clean_logits, mb, perms_mb);
-      out.terms.push_back({"mix_k", teacher_loss.detach()});
-      out.terms.push_back({"cosine", cosine.detach()});
-      torch::Tensor generator_loss = teacher_loss;
-      if (adversarial) {
-        const auto similarity = o.cosine_as_distance ? (1.0 - cosine) * (1.0 - o.beta_ratio)
-                                                     : cosine * (1.0 - o.beta_ratio);
-        generator_loss = teacher_loss * (-o.beta_ratio) + similarity;
-      }
-      out.terms.push_back({"generator", generator_loss.detach()});
-      backward.add(generator_loss);
-    }
-
-    // STEP 6: the online network's losses (§1.7), in the original's forward order.
-    const auto one_hot = online_one_hot_loss(x, y, out);
-    if (n > 2) {
-      backward.add(one_hot * (1.0 - o.mixup_ratio));
-      const auto x_lin = mix_linear(x, bb.lambdas, perms_bb);
-      const auto linear = mixed_label_loss(online_mix_logits(x_lin), y, perms_bb, bb.lambdas);
-      out.terms.push_back({"linear_q", linear.detach()});
-      backward.add(linear * o.mixup_ratio);
-    } else {
-      backward.add(one_hot);
-    }
-    add_online_mix_loss(x, y, mask_bb, perms_bb, bb, out, backward);
-    backward.finish(out);
-    return out;
+    Structure s;
+    s.skip = draws.skip_generator;
+    s.adversarial = adversarial;
+    s.mode = upsample_mode(gen);
+    s.linear_bb = classifier_mask_is_linear(draws.bb.lambdas, options().lam_margin, options().openmixup_margin_rule);
+    auto plan = plan_for(draws, "adautomix",
+                         "skip=" + std::to_string(s.skip) + " adv=" + std::to_string(s.adversarial) +
+                             " linear=" + std::to_string(s.linear_bb),
+                         s.mode);
+    plan.adversarial = adversarial && !s.skip;
+    plan.run = [this, s](const torch::Tensor& x, const torch::Tensor& y, const std::vector<torch::Tensor>& inputs) {
+      return run_step(x, y, inputs, s);
+    };
+    return plan;
   }
 
   std::vector<std::pair<std::string, int64_t>> counters() const override {
@@ -126,11 +76,11 @@ class AdAutoMix : public LearnedMixMethod {
   }
 
  protected:
-  torch::Tensor generator_masks(const torch::Tensor& features, const BranchDraws& d, const std::vector<torch::Tensor>& perms,
-                                int64_t scale, UpsampleMode mode) override {
+  torch::Tensor generator_masks(const torch::Tensor& features, const BranchInputs& branch, int64_t scale,
+                                UpsampleMode mode) override {
     std::vector<torch::Tensor> sources;
-    for (const auto& p : perms) sources.push_back(features.index_select(0, p));
-    return mask_generator_->forward(sources, d.lambdas, scale, mode, options().exact_fast_path);
+    for (const auto& p : branch.perms) sources.push_back(features.index_select(0, p));
+    return mask_generator_->forward(sources, branch.lambdas, scale, mode, options().exact_fast_path);
   }
 
   // §1.4: N, λ and the permutations of both branches, or the forced ones.
@@ -162,11 +112,90 @@ class AdAutoMix : public LearnedMixMethod {
   }
 
  private:
+  // What the host part decided that changes the device part's kernels.
+  struct Structure {
+    bool skip = false;         // the generator branch is switched off this step
+    bool adversarial = false;  // the generator maximises the teacher's loss
+    bool linear_bb = false;    // lam_margin: the classifier branch mixes linearly
+    UpsampleMode mode = UpsampleMode::Bilinear;
+  };
+
+  // The device part (STEPS 2-6). Every per-step number comes from `inputs`.
+  MethodOutput run_step(const torch::Tensor& x, const torch::Tensor& y, const std::vector<torch::Tensor>& inputs,
+                        const Structure& s) {
+    const auto& o = options();
+    const auto [mb, bb] = branch_inputs(inputs);
+    const bool fast = o.exact_fast_path;
+    const auto n = static_cast<int64_t>(mb.perms.size());
+
+    // STEP 2: teacher features of the clean batch. The fast path also keeps the teacher's logits
+    // (they replace the N cosine-term passes) and records the BN statistics to replay.
+    const bool replaying = fast && !s.skip;
+    if (replaying) replay_->begin_capture();
+    const auto stages = teacher_stages(x);
+    if (replaying) replay_->end_capture();
+    const auto& features = stages[net()->backbone_k->mix_stage()];
+    torch::Tensor clean_logits;
+    if (replaying) {
+      torch::NoGradGuard no_grad;
+      clean_logits = net()->head_mix_k(net()->backbone_k->pool(stages.back())).to(torch::kFloat32);
+    }
+    const int64_t scale = mask_scale(x, features);
+
+    // STEP 3: the masks. The generator branch keeps its graph; the classifier's is detached.
+    // A skipped generator branch still runs a generator with BN running statistics, which the
+    // literal path updates with this call.
+    torch::Tensor mask_mb;
+    if (!(fast && s.skip)) {
+      mask_mb = generator_masks(features, mb, scale, s.mode);
+    } else if (generator_has_running_stats()) {
+      torch::NoGradGuard no_grad;
+      generator_masks(features, mb, scale, s.mode);
+    }
+    const auto mask_bb = classifier_masks(x, features, bb, scale, s.mode, s.linear_bb);
+
+    // STEPS 4-5: the generator's loss through the frozen teacher (gradients reach only the generator).
+    MethodOutput out;
+    IncrementalBackward backward;
+    if (!s.skip) {
+      const auto x_mb = mix_images(x, mask_mb, mb.perms);
+      const auto z_mb = teacher_mix_logits(x_mb);
+      const auto teacher_loss = mixed_label_loss(z_mb, y, mb.perms, mb.lambdas);
+      const auto cosine = cosine_term(x, z_mb, clean_logits, mb);
+      out.terms.push_back({"mix_k", teacher_loss.detach()});
+      out.terms.push_back({"cosine", cosine.detach()});
+      torch::Tensor generator_loss = teacher_loss;
+      if (s.adversarial) {
+        const auto similarity = o.cosine_as_distance ? (1.0 - cosine) * (1.0 - o.beta_ratio)
+                                                     : cosine * (1.0 - o.beta_ratio);
+        generator_loss = teacher_loss * (-o.beta_ratio) + similarity;
+      }
+      out.terms.push_back({"generator", generator_loss.detach()});
+      backward.add(generator_loss);
+    }
+
+    // STEP 6: the online network's losses (§1.7), in the original's forward order.
+    const auto one_hot = online_one_hot_loss(x, y, out);
+    if (n > 2) {
+      backward.add(one_hot * (1.0 - o.mixup_ratio));
+      const auto x_lin = mix_linear(x, bb.lambdas, bb.perms);
+      const auto linear = mixed_label_loss(online_mix_logits(x_lin), y, bb.perms, bb.lambdas);
+      out.terms.push_back({"linear_q", linear.detach()});
+      backward.add(linear * o.mixup_ratio);
+    } else {
+      backward.add(one_hot);
+    }
+    add_online_mix_loss(x, y, mask_bb, bb, out, backward);
+    backward.finish(out);
+    return out;
+  }
+
   // §1.9: mean_b Σ_i λ_i·cos(z_mb[b], p(x[π_i])[b]) with p the teacher's mixup-head logits; only
   // z_mb carries a gradient. The fast path reads p(x[π_i]) as p(x)[π_i] (train-mode BN statistics
   // do not depend on the order of the batch) and replays the N passes' BN updates.
   torch::Tensor cosine_term(const torch::Tensor& x, const torch::Tensor& z_mb, const torch::Tensor& clean_logits,
-                            const BranchDraws& mb, const std::vector<torch::Tensor>& perms) {
+                            const BranchInputs& mb) {
+    const auto& perms = mb.perms;
     std::vector<torch::Tensor> source_logits;
     if (clean_logits.defined()) {
       for (const auto& p : perms) source_logits.push_back(clean_logits.index_select(0, p));
@@ -177,7 +206,8 @@ class AdAutoMix : public LearnedMixMethod {
     }
     torch::Tensor sum;
     for (size_t i = 0; i < perms.size(); ++i) {
-      auto term = F::cosine_similarity(z_mb, source_logits[i], F::CosineSimilarityFuncOptions().dim(-1)) * mb.lambdas[i];
+      auto term = F::cosine_similarity(z_mb, source_logits[i], F::CosineSimilarityFuncOptions().dim(-1)) *
+                  mb.lambdas[static_cast<int64_t>(i)];
       sum = sum.defined() ? sum + term : term;
     }
     return sum.mean();

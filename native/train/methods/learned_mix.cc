@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "core/errors.h"
+#include "core/host_to_device.h"
 #include "mix/mixing.h"
 #include "mix/sampling.h"
 #include "models/init.h"
@@ -23,14 +24,37 @@ void LearnedMixMethod::reset_parameters(at::Generator& gen) {
   init_conv_normal(*generator_, 0.01, gen);
 }
 
-LearnedMixMethod::StepDraws LearnedMixMethod::step_draws(const torch::Tensor& x, at::Generator& gen,
+LearnedMixMethod::StepDraws LearnedMixMethod::step_draws(int64_t batch, at::Generator& gen,
                                                          const ForcedDraws& forced) const {
   StepDraws d;
-  draw(forced, x.size(0), gen, d.mb, d.bb);
+  draw(forced, batch, gen, d.mb, d.bb);
   d.skip_generator = skip_generator(forced, gen);
-  d.perms_mb = permutation_tensors(d.mb, x.device());
-  d.perms_bb = permutation_tensors(d.bb, x.device());
   return d;
+}
+
+std::vector<torch::Tensor> LearnedMixMethod::branch_plan_inputs(const StepDraws& d) {
+  return {permutation_matrix(d.mb), lambda_tensor(d.mb.lambdas), permutation_matrix(d.bb), lambda_tensor(d.bb.lambdas)};
+}
+
+std::pair<LearnedMixMethod::BranchInputs, LearnedMixMethod::BranchInputs> LearnedMixMethod::branch_inputs(
+    const std::vector<torch::Tensor>& inputs) {
+  return {{permutation_rows(inputs.at(0)), inputs.at(1)}, {permutation_rows(inputs.at(2)), inputs.at(3)}};
+}
+
+LearnedMixMethod::BranchInputs LearnedMixMethod::branch_on(const BranchDraws& draws, const torch::Device& device) {
+  return {permutation_rows(to_device_async(permutation_matrix(draws), device)),
+          to_device_async(lambda_tensor(draws.lambdas), device)};
+}
+
+StepPlan LearnedMixMethod::plan_for(const StepDraws& draws, const std::string& method, const std::string& flags,
+                                    UpsampleMode mode) const {
+  StepPlan plan;
+  plan.inputs = branch_plan_inputs(draws);
+  plan.lambda = draws.bb.lambdas.at(0);
+  plan.sources = static_cast<int64_t>(draws.mb.lambdas.size());
+  plan.key = method + " n=" + std::to_string(plan.sources) + " " + flags +
+             " upsample=" + std::to_string(static_cast<int>(mode));
+  return plan;
 }
 
 void LearnedMixMethod::set_generator(std::shared_ptr<torch::nn::Module> generator) {
@@ -81,18 +105,18 @@ BranchDraws LearnedMixMethod::two_source_branch(double lambda, std::vector<int64
 }
 
 torch::Tensor LearnedMixMethod::classifier_masks(const torch::Tensor& x, const torch::Tensor& features,
-                                                 const BranchDraws& draws, const std::vector<torch::Tensor>& perms,
-                                                 int64_t scale, UpsampleMode mode, bool linear) {
+                                                 const BranchInputs& branch, int64_t scale, UpsampleMode mode,
+                                                 bool linear) {
   torch::Tensor masks;
   if (!options_.exact_fast_path) {
-    masks = generator_masks(features, draws, perms, scale, mode).detach();
+    masks = generator_masks(features, branch, scale, mode).detach();
   } else if (!linear || generator_has_running_stats()) {
     torch::NoGradGuard no_grad;
-    masks = generator_masks(features, draws, perms, scale, mode);
+    masks = generator_masks(features, branch, scale, mode);
   }
   if (!linear) return masks;
-  const auto n = static_cast<int64_t>(draws.lambdas.size());
-  return constant_masks(draws.lambdas, torch::empty({x.size(0), n, x.size(2), x.size(3)}, x.options()));
+  const auto n = static_cast<int64_t>(branch.perms.size());
+  return constant_masks(branch.lambdas, torch::empty({x.size(0), n, x.size(2), x.size(3)}, x.options()));
 }
 
 std::vector<std::pair<std::string, int64_t>> LearnedMixMethod::counters() const {
@@ -130,11 +154,11 @@ MixPreview LearnedMixMethod::preview(const torch::Tensor& x, at::Generator& gen,
   BranchDraws unused;
   draw(forced, x.size(0), gen, out.draws, unused);
   const auto features = net_->backbone_k->forward(x)[net_->backbone_k->mix_stage()];
-  const auto perms = permutation_tensors(out.draws, x.device());
+  const auto branch = branch_on(out.draws, x.device());
   // A random upsampling mode is drawn by the first training step; before it, bilinear.
   const UpsampleMode mode = options_.random_upsample && !upsample_chosen_ ? UpsampleMode::Bilinear : upsample_;
-  out.masks = generator_masks(features, out.draws, perms, mask_scale(x, features), mode);
-  out.mixed = mix_images(x, out.masks, perms);
+  out.masks = generator_masks(features, branch, mask_scale(x, features), mode);
+  out.mixed = mix_images(x, out.masks, branch.perms);
   return out;
 }
 
@@ -152,10 +176,10 @@ torch::Tensor LearnedMixMethod::online_one_hot_loss(const torch::Tensor& x, cons
 }
 
 void LearnedMixMethod::add_online_mix_loss(const torch::Tensor& x, const torch::Tensor& y, const torch::Tensor& masks,
-                                           const std::vector<torch::Tensor>& perms, const BranchDraws& draws,
-                                           MethodOutput& out, IncrementalBackward& backward) {
-  const auto x_mixed = mix_images(x, masks, perms);
-  const auto loss = mixed_label_loss(online_mix_logits(x_mixed), y, perms, draws.lambdas);
+                                           const BranchInputs& branch, MethodOutput& out,
+                                           IncrementalBackward& backward) {
+  const auto x_mixed = mix_images(x, masks, branch.perms);
+  const auto loss = mixed_label_loss(online_mix_logits(x_mixed), y, branch.perms, branch.lambdas);
   out.terms.push_back({"mix_q", loss.detach()});
   backward.add(loss);
 }

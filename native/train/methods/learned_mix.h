@@ -59,20 +59,33 @@ class LearnedMixMethod : public TrainMethod {
   std::vector<torch::Tensor> head_logits(const torch::Tensor& x) override { return net_->head_logits(x); }
 
  protected:
-  // A step's draws: both branches, their permutations on the device, and the switch_off coin.
+  // A step's host draws: both branches and the switch_off coin.
   struct StepDraws {
     BranchDraws mb, bb;
-    std::vector<torch::Tensor> perms_mb, perms_bb;
     bool skip_generator = false;
   };
-  StepDraws step_draws(const torch::Tensor& x, at::Generator& gen, const ForcedDraws& forced) const;
+  StepDraws step_draws(int64_t batch, at::Generator& gen, const ForcedDraws& forced) const;
+
+  // A branch as the device part of a step sees it: the permutations π_i (index rows) and the
+  // weights λ_i (float [N]), both on the device.
+  struct BranchInputs {
+    std::vector<torch::Tensor> perms;
+    torch::Tensor lambdas;
+  };
+  // The draws as StepPlan inputs (host tensors): π_mb [N,B], λ_mb [N], π_bb [N,B], λ_bb [N]. A
+  // method may append its own after them.
+  static std::vector<torch::Tensor> branch_plan_inputs(const StepDraws& draws);
+  // Those inputs, on the device, as the two branches {mb, bb}.
+  static std::pair<BranchInputs, BranchInputs> branch_inputs(const std::vector<torch::Tensor>& inputs);
+  // One branch's draws straight onto `device` (outside a planned step).
+  static BranchInputs branch_on(const BranchDraws& draws, const torch::Device& device);
 
   // The draws of both branches for a batch: forced (checked) or sampled from `gen`.
   virtual void draw(const ForcedDraws& forced, int64_t batch, at::Generator& gen, BranchDraws& mb,
                     BranchDraws& bb) const = 0;
   // The generator's masks [B,N,H,W] for one branch.
-  virtual torch::Tensor generator_masks(const torch::Tensor& features, const BranchDraws& draws,
-                                        const std::vector<torch::Tensor>& perms, int64_t scale, UpsampleMode mode) = 0;
+  virtual torch::Tensor generator_masks(const torch::Tensor& features, const BranchInputs& branch, int64_t scale,
+                                        UpsampleMode mode) = 0;
 
   // One branch permutation: plain, or without fixed points (noRepeatShuffle); `keep_last` is the
   // original's ignore_failure for the classifier branch.
@@ -83,8 +96,8 @@ class LearnedMixMethod : public TrainMethod {
   // The classifier branch's masks, without gradient: the constants λ_i when `linear` (lamMargin),
   // else the generator's. The literal path (no fast path) computes the generator's masks even
   // when they are then replaced, as the original does.
-  torch::Tensor classifier_masks(const torch::Tensor& x, const torch::Tensor& features, const BranchDraws& draws,
-                                 const std::vector<torch::Tensor>& perms, int64_t scale, UpsampleMode mode, bool linear);
+  torch::Tensor classifier_masks(const torch::Tensor& x, const torch::Tensor& features, const BranchInputs& branch,
+                                 int64_t scale, UpsampleMode mode, bool linear);
 
   // The forced branches, checked (both present, same N), into mb/bb; false when none is forced.
   bool take_forced_draws(const ForcedDraws& forced, int64_t batch, BranchDraws& mb, BranchDraws& bb) const;
@@ -105,6 +118,11 @@ class LearnedMixMethod : public TrainMethod {
   // The mask upsampling factor for these images and features (E_SHAPE when not integral).
   static int64_t mask_scale(const torch::Tensor& x, const torch::Tensor& features);
 
+  // The start of a learned-mixing step's plan: the draws as inputs, λ of the classifier branch,
+  // N, and a key naming the method, N and the structural `flags` (e.g. "skip=0 adv=1").
+  StepPlan plan_for(const StepDraws& draws, const std::string& method, const std::string& flags,
+                    UpsampleMode mode) const;
+
   // The configured upsampling mode, or (random mode) one drawn on first use and then kept.
   UpsampleMode upsample_mode(at::Generator& gen);
 
@@ -116,8 +134,7 @@ class LearnedMixMethod : public TrainMethod {
   // The online mixup head's loss on the classifier branch's mixed batch (term "mix_q"),
   // backpropagated at once.
   void add_online_mix_loss(const torch::Tensor& x, const torch::Tensor& y, const torch::Tensor& masks,
-                           const std::vector<torch::Tensor>& perms, const BranchDraws& draws, MethodOutput& out,
-                           IncrementalBackward& backward);
+                           const BranchInputs& branch, MethodOutput& out, IncrementalBackward& backward);
   // The online mixup head's logits for a (mixed) batch, fp32.
   torch::Tensor online_mix_logits(const torch::Tensor& x_mixed);
   // The EMA mixup head's logits for a (mixed) batch, fp32; the graph reaches the input only.

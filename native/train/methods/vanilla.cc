@@ -12,11 +12,23 @@ class Vanilla : public SingleClassifierMethod {
  public:
   using SingleClassifierMethod::SingleClassifierMethod;
 
-  MethodOutput loss(const torch::Tensor& x, const torch::Tensor& y, at::Generator&, const ForcedDraws&,
-                    int64_t) override {
-    MethodOutput out;
-    out.loss = torch::nn::functional::cross_entropy(model_->forward(x), y);
-    return out;
+  MethodOutput loss(const torch::Tensor& x, const torch::Tensor& y, at::Generator& gen, const ForcedDraws& forced,
+                    int64_t step) override {
+    return run_plan_eagerly(*plan_step(x.size(0), gen, forced, step), x, y);
+  }
+
+  bool plans_steps() const override { return true; }
+
+  // No draws: every step has the same kernels.
+  std::optional<StepPlan> plan_step(int64_t, at::Generator&, const ForcedDraws&, int64_t) override {
+    StepPlan plan;
+    plan.key = "vanilla";
+    plan.run = [this](const torch::Tensor& x, const torch::Tensor& y, const std::vector<torch::Tensor>&) {
+      MethodOutput out;
+      out.loss = torch::nn::functional::cross_entropy(model_->forward(x), y);
+      return out;
+    };
+    return plan;
   }
 };
 
