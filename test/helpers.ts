@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
+import { expect } from 'vitest';
 import type { DatasetSplits, ImageDataset } from '../lib/data/dataset.js';
 import { DEFAULT_FASHION_MNIST_DIR } from '../lib/data/fashion-mnist.js';
+import type { TensorRecord } from '../lib/native.js';
 
 export const hasFashionMnist = existsSync(`${DEFAULT_FASHION_MNIST_DIR}/train-images-idx3-ubyte.gz`);
 
@@ -49,3 +51,24 @@ export const tinyConfig = {
   device: testDevice,
   seed: 7,
 };
+
+/** |a − b| relative to |b|, with values near 0 compared absolutely (below 1e-2). */
+export const relative = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-2);
+
+/**
+ * The largest relative difference between two records of the same tensors (names and shapes are
+ * asserted equal), and where it is; a NaN difference counts as the worst.
+ */
+export function worstTensorError(a: TensorRecord, b: TensorRecord): { error: number; name: string } {
+  expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
+  let worst = { error: 0, name: '' };
+  for (const [name, tensor] of Object.entries(a)) {
+    const other = b[name]!;
+    expect(tensor.shape, name).toEqual(other.shape);
+    for (let i = 0; i < tensor.values.length; i++) {
+      const e = relative(tensor.values[i]!, other.values[i]!);
+      if (e > worst.error || Number.isNaN(e)) worst = { error: e, name };
+    }
+  }
+  return worst;
+}

@@ -15,7 +15,7 @@ import type { ResolvedLearnedMix } from '../lib/config/types.js';
 import { readSafetensors, writeSafetensors } from '../lib/io/safetensors.js';
 import { type BranchDraws, loadNative, type NativeTrainerOptions } from '../lib/native.js';
 import { hasReferenceTorch, runReference } from './reference.js';
-import { testDevice } from './helpers.js';
+import { relative, testDevice } from './helpers.js';
 
 const [n, h, w, c] = [12, 16, 16, 3];
 const classes = 5;
@@ -105,8 +105,6 @@ function nativeOptions(k: Case, learned: ResolvedLearnedMix): NativeTrainerOptio
     optimizer, epochs: 1, stepsPerEpoch, nanPolicy: 'error',
   };
 }
-
-const relative = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-2);
 
 describe.runIf(hasReferenceTorch)('AutoMix and AdAutoMix steps match plain PyTorch', () => {
   it('every loss term, parameter and BN statistic, fast path on and off', async () => {

@@ -11,7 +11,7 @@ import { SPEED_DEFAULTS, SPEED_FAST } from '../lib/config/speed.js';
 import type { ResolvedConfig } from '../lib/config/types.js';
 import { parseTrainArgs } from '../lib/cli/args.js';
 import { loadNative, type NativeTrainer, type NativeTrainerOptions } from '../lib/native.js';
-import { testDevice } from './helpers.js';
+import { relative, testDevice, worstTensorError } from './helpers.js';
 
 const [n, h, w, c] = [8, 16, 16, 3];
 const classes = 5;
@@ -68,22 +68,6 @@ async function twoSteps(o: NativeTrainerOptions) {
   });
 }
 
-const relative = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-2);
-
-function worstStateError(a: Awaited<ReturnType<typeof twoSteps>>['state'], b: typeof a): { error: number; name: string } {
-  expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
-  let worst = { error: 0, name: '' };
-  for (const [name, tensor] of Object.entries(a)) {
-    const other = b[name]!;
-    expect(tensor.shape, name).toEqual(other.shape);
-    for (let i = 0; i < tensor.values.length; i++) {
-      const e = relative(tensor.values[i]!, other.values[i]!);
-      if (e > worst.error) worst = { error: e, name };
-    }
-  }
-  return worst;
-}
-
 describe('speed options: configuration', () => {
   it('defaults off, "fast" all on, each field checked', () => {
     expect(resolveConfig({}).speed).toEqual(SPEED_DEFAULTS);
@@ -122,7 +106,7 @@ describe('speed options: steps', () => {
       nchw.losses.forEach((terms, i) => {
         for (const [k, v] of Object.entries(terms)) expect(relative(nhwc.losses[i]![k]!, v), `step ${i} ${k}`).toBeLessThan(1e-4);
       });
-      const worst = worstStateError(nhwc.state, nchw.state);
+      const worst = worstTensorError(nhwc.state, nchw.state);
       expect(worst.error, `worst tensor ${worst.name}`).toBeLessThan(onCuda ? 1e-2 : 1e-4);
       // Not bitwise equal: the NHWC kernels did run (their summation order differs).
       expect(worst.error).toBeGreaterThan(0);
@@ -225,14 +209,7 @@ describe('speed options: multi-tensor updates', () => {
       expect(Object.keys(lists.after).sort()).toEqual(names);
       // The optimizer's state is compared too (momentum buffers, or AdamW's moments and step counts).
       expect(names.filter((k) => k.startsWith('optimizer.')).length).toBeGreaterThan(10);
-      let worst = { error: 0, name: '' };
-      for (const name of names) {
-        const [a, b] = [lists.after[name]!.values, loops.after[name]!.values];
-        for (let i = 0; i < a.length; i++) {
-          const e = relative(a[i]!, b[i]!);
-          if (e > worst.error) worst = { error: e, name };
-        }
-      }
+      const worst = worstTensorError(lists.after, loops.after);
       // The CPU runs the same kernels in the same order: bitwise equal. CUDA's fused list kernels may round differently.
       if (onCuda) expect(worst.error, worst.name).toBeLessThan(1e-4);
       else expect(worst, worst.name).toEqual({ error: 0, name: '' });

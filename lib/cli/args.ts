@@ -34,7 +34,8 @@ Trains an image classifier and evaluates it on the test split after every epoch.
                          the losses kept in fp32 (default fp32; README "Speed options")
   --channels-last        weights and batches in NHWC memory order (pays on CUDA)
   --fast                 every speed option on for CUDA: bf16, channels-last, cuDNN autotuning,
-                         pinned memory and crop/flip on the GPU (a CPU run stays as it is)
+                         pinned memory, crop/flip on the GPU and CUDA graphs (a CPU run stays
+                         as it is)
   --dataset <name>       fashion-mnist | mnist | cifar10 | cifar100 | tiny-imagenet | image-folder | image-list
                          (default: fashion-mnist)
   --data <dir>           the dataset's folder (Fashion-MNIST default: /usr/share/datasets/fashion-mnist;

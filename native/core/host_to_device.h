@@ -17,4 +17,13 @@ inline torch::Tensor to_device_async(const torch::Tensor& t, const torch::Device
   return t.to(device);
 }
 
+// The same into an existing device tensor (a CUDA graph's input buffer).
+inline void copy_to_device_async(torch::Tensor& buffer, const torch::Tensor& host) {
+  if (buffer.is_cuda() && host.is_cpu()) {
+    buffer.copy_(host.pin_memory(), /*non_blocking=*/true);
+  } else {
+    buffer.copy_(host);
+  }
+}
+
 }  // namespace adx

@@ -20,11 +20,6 @@ torch::nn::Conv2d conv1x1(int64_t in, int64_t out, bool bias) {
 
 }  // namespace
 
-torch::Tensor with_lambda_channel(const torch::Tensor& features, double lambda) {
-  auto lam = torch::full({features.size(0), 1, features.size(2), features.size(3)}, lambda, features.options());
-  return torch::cat({features, lam}, 1);
-}
-
 torch::Tensor with_lambda_channel(const torch::Tensor& features, const torch::Tensor& lambda) {
   auto lam = lambda.to(features.scalar_type()).view({1, 1, 1, 1});
   return torch::cat({features, lam.expand({features.size(0), 1, features.size(2), features.size(3)})}, 1);
@@ -52,7 +47,8 @@ torch::Tensor AdaptiveMaskImpl::project(torch::nn::Conv2d& conv, torch::nn::Batc
   return F::relu(bn ? bn(y) : y);
 }
 
-torch::Tensor AdaptiveMaskImpl::forward(const std::vector<torch::Tensor>& sources, const torch::Tensor& lambdas, int64_t scale, UpsampleMode mode, bool summed_keys) {
+torch::Tensor AdaptiveMaskImpl::forward(const std::vector<torch::Tensor>& sources, const torch::Tensor& lambdas,
+                                        int64_t scale, UpsampleMode mode, bool summed_keys) {
   const size_t n = sources.size();
   if (n < 2) throw Error(ErrorCode::Config, "the mask generator mixes at least 2 sources");
   if (options_.lam_concat && (!lambdas.defined() || lambdas.dim() != 1 || lambdas.size(0) != static_cast<int64_t>(n))) {

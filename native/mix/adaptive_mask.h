@@ -33,7 +33,8 @@ class AdaptiveMaskImpl : public torch::nn::Module {
   // device (read only with lam_concat).
   // summed_keys: compute Σ_{j≠i} Q_i·K_j as Q_i·(ΣK − K_i), N matmuls instead of N(N−1); the
   // same value up to float rounding.
-  torch::Tensor forward(const std::vector<torch::Tensor>& sources, const torch::Tensor& lambdas, int64_t scale, UpsampleMode mode, bool summed_keys);
+  torch::Tensor forward(const std::vector<torch::Tensor>& sources, const torch::Tensor& lambdas, int64_t scale,
+                        UpsampleMode mode, bool summed_keys);
 
   int64_t attention_channels() const { return d_; }
 
@@ -49,9 +50,8 @@ class AdaptiveMaskImpl : public torch::nn::Module {
 };
 TORCH_MODULE(AdaptiveMask);
 
-// The constant channel λ appended to a feature map [B,C,h,w] → [B,C+1,h,w]; λ a number, or a
-// 0-dim tensor on the features' device.
-torch::Tensor with_lambda_channel(const torch::Tensor& features, double lambda);
+// The constant channel λ appended to a feature map [B,C,h,w] → [B,C+1,h,w]; λ is a 0-dim tensor
+// on the features' device.
 torch::Tensor with_lambda_channel(const torch::Tensor& features, const torch::Tensor& lambda);
 
 // Clamp ±inf attention logits to ±1e25 as the original does (finite values pass unchanged).

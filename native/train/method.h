@@ -147,10 +147,11 @@ class TrainMethod {
   virtual std::vector<torch::Tensor> generator_parameters() { return {}; }
 
   // x: normalised float NCHW on the device; y: int64 labels on the device; step: global iteration.
+  // By default run_plan_eagerly(plan_step(...)): the methods without a step plan override it.
   virtual MethodOutput loss(const torch::Tensor& x, const torch::Tensor& y, at::Generator& gen,
-                            const ForcedDraws& forced, int64_t step) = 0;
-  // The step split for CUDA graphs (train/step_plan.h), for the methods whose loss() is exactly
-  // run_plan_eagerly(plan_step(...)); nullopt for the others, which always run eagerly.
+                            const ForcedDraws& forced, int64_t step);
+  // The step split for CUDA graphs (train/step_plan.h); nullopt for the methods that override
+  // loss() instead, which always run eagerly.
   virtual std::optional<StepPlan> plan_step(int64_t batch, at::Generator& gen, const ForcedDraws& forced,
                                             int64_t step) {
     return std::nullopt;

@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include "core/host_to_device.h"
 #include "core/precision.h"
 
 namespace adx {
@@ -18,13 +19,18 @@ std::string full_key(const std::string& key, const torch::Tensor& x, const torch
   return out;
 }
 
-// Copies a host tensor into a device buffer without a host-device synchronisation.
-void copy_from_host(torch::Tensor& buffer, const torch::Tensor& host) {
-  if (buffer.is_cuda() && host.is_cpu()) {
-    buffer.copy_(host.pin_memory(), /*non_blocking=*/true);
-  } else {
-    buffer.copy_(host);
+// The device part with its backward pass done, as the graphs capture it: a method that leaves the
+// backward to the caller gets it here (outside autocast), and its loss comes back detached.
+MethodOutput run_with_backward(const StepRun& run, const torch::Tensor& x, const torch::Tensor& y,
+                               const std::vector<torch::Tensor>& inputs) {
+  auto out = run(x, y, inputs);
+  if (!out.backward_done) {
+    Fp32Island no_autocast;  // backward outside the step's autocast, as the trainer runs it
+    out.loss.backward();
+    out.loss = out.loss.detach();
+    out.backward_done = true;
   }
+  return out;
 }
 
 }  // namespace
@@ -38,18 +44,6 @@ const char* graph_use_name(GraphUse use) {
     case GraphUse::Replay: return "replay";
   }
   return "";
-}
-
-MethodOutput run_with_backward(const StepRun& run, const torch::Tensor& x, const torch::Tensor& y,
-                               const std::vector<torch::Tensor>& inputs) {
-  auto out = run(x, y, inputs);
-  if (!out.backward_done) {
-    Fp32Island no_autocast;  // backward outside the step's autocast, as the trainer runs it
-    out.loss.backward();
-    out.loss = out.loss.detach();
-    out.backward_done = true;
-  }
-  return out;
 }
 
 struct StepGraphs::Captured {
@@ -74,9 +68,7 @@ void StepGraphs::clear() {
 MethodOutput StepGraphs::run(const StepPlan& plan, const torch::Tensor& x, const torch::Tensor& y, GraphUse& use) {
   const auto eagerly = [&](GraphUse how) {
     use = how;
-    auto out = run_with_backward(plan.run, x, y, plan_inputs_on(plan, device_));
-    add_plan_summary(plan, out);
-    return out;
+    return run_plan_eagerly(plan, x, y);
   };
   if (plan.key.empty()) return eagerly(GraphUse::Eager);
   const auto key = full_key(plan.key, x, y);
@@ -100,12 +92,9 @@ StepGraphs::Captured& StepGraphs::capture(const std::string& key, const StepPlan
   if (emulate_) {
     c->run = plan.run;
   } else {
-    if (!has_pool_) {
-      pool_ = new_cuda_graph_pool();
-      has_pool_ = true;
-    }
+    if (!pool_) pool_ = new_cuda_graph_pool();
     c->graph = std::make_unique<CudaGraph>(device_);
-    c->graph->capture([&] { c->outputs = run_with_backward(plan.run, c->x, c->y, c->inputs); }, pool_);
+    c->graph->capture([&] { c->outputs = run_with_backward(plan.run, c->x, c->y, c->inputs); }, *pool_);
     for (const auto& p : parameters_) c->grads.push_back(p.grad());
   }
   return *(captured_[key] = std::move(c));
@@ -114,7 +103,7 @@ StepGraphs::Captured& StepGraphs::capture(const std::string& key, const StepPlan
 MethodOutput StepGraphs::replay(Captured& c, const StepPlan& plan, const torch::Tensor& x, const torch::Tensor& y) {
   c.x.copy_(x, /*non_blocking=*/true);
   c.y.copy_(y, /*non_blocking=*/true);
-  for (size_t i = 0; i < c.inputs.size(); ++i) copy_from_host(c.inputs[i], plan.inputs[i]);
+  for (size_t i = 0; i < c.inputs.size(); ++i) copy_to_device_async(c.inputs[i], plan.inputs[i]);
   MethodOutput out;
   if (emulate_) {
     out = run_with_backward(c.run, c.x, c.y, c.inputs);

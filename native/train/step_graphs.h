@@ -18,6 +18,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,7 +41,9 @@ class StepGraphs {
   StepGraphs(const torch::Device& device, bool emulate, std::vector<torch::Tensor> parameters);
   ~StepGraphs();
 
-  // Runs the plan's device part on x, y (backward passes included) and tells how in `use`.
+  // Runs the plan's device part on x, y and tells how in `use`. Captured and replayed steps come
+  // back with their backward passes done (backward_done); warm-up and eager ones as the method
+  // returns them.
   MethodOutput run(const StepPlan& plan, const torch::Tensor& x, const torch::Tensor& y, GraphUse& use);
   // Forgets every graph (the parameters were replaced, e.g. by restore()).
   void clear();
@@ -57,13 +60,7 @@ class StepGraphs {
   std::vector<torch::Tensor> parameters_;
   std::map<std::string, std::unique_ptr<Captured>> captured_;
   std::map<std::string, int64_t> eager_runs_;
-  bool has_pool_ = false;
-  CudaGraphPool pool_{0, 0};
+  std::optional<CudaGraphPool> pool_;  // made at the first capture
 };
-
-// The device part with its backward pass done, as the graphs capture it: a method that leaves the
-// backward to the caller gets it here (outside autocast), and its loss comes back detached.
-MethodOutput run_with_backward(const StepRun& run, const torch::Tensor& x, const torch::Tensor& y,
-                               const std::vector<torch::Tensor>& inputs);
 
 }  // namespace adx

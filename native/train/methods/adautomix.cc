@@ -33,11 +33,6 @@ class AdAutoMix : public LearnedMixMethod {
     replay_ = std::make_unique<BatchNormReplay>(*net()->backbone_k);
   }
 
-  MethodOutput loss(const torch::Tensor& x, const torch::Tensor& y, at::Generator& gen, const ForcedDraws& forced,
-                    int64_t step) override {
-    return run_plan_eagerly(*plan_step(x.size(0), gen, forced, step), x, y);
-  }
-
   bool plans_steps() const override { return true; }
 
   // The host part: §1.4's draws, the switch_off coin, the adversarial phase (§1.8: the original's

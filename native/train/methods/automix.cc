@@ -26,11 +26,6 @@ class AutoMix : public LearnedMixMethod {
     set_generator(mix_block_.ptr());
   }
 
-  MethodOutput loss(const torch::Tensor& x, const torch::Tensor& y, at::Generator& gen, const ForcedDraws& forced,
-                    int64_t step) override {
-    return run_plan_eagerly(*plan_step(x.size(0), gen, forced, step), x, y);
-  }
-
   bool plans_steps() const override { return true; }
 
   // The host part: §2.1's draws, the switch_off coin, the upsampling mode, lam_margin's choice and

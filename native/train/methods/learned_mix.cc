@@ -32,10 +32,6 @@ LearnedMixMethod::StepDraws LearnedMixMethod::step_draws(int64_t batch, at::Gene
   return d;
 }
 
-std::vector<torch::Tensor> LearnedMixMethod::branch_plan_inputs(const StepDraws& d) {
-  return {permutation_matrix(d.mb), lambda_tensor(d.mb.lambdas), permutation_matrix(d.bb), lambda_tensor(d.bb.lambdas)};
-}
-
 std::pair<LearnedMixMethod::BranchInputs, LearnedMixMethod::BranchInputs> LearnedMixMethod::branch_inputs(
     const std::vector<torch::Tensor>& inputs) {
   return {{permutation_rows(inputs.at(0)), inputs.at(1)}, {permutation_rows(inputs.at(2)), inputs.at(3)}};
@@ -49,7 +45,8 @@ LearnedMixMethod::BranchInputs LearnedMixMethod::branch_on(const BranchDraws& dr
 StepPlan LearnedMixMethod::plan_for(const StepDraws& draws, const std::string& method, const std::string& flags,
                                     UpsampleMode mode) const {
   StepPlan plan;
-  plan.inputs = branch_plan_inputs(draws);
+  plan.inputs = {permutation_matrix(draws.mb), lambda_tensor(draws.mb.lambdas), permutation_matrix(draws.bb),
+                 lambda_tensor(draws.bb.lambdas)};
   plan.lambda = draws.bb.lambdas.at(0);
   plan.sources = static_cast<int64_t>(draws.mb.lambdas.size());
   plan.key = method + " n=" + std::to_string(plan.sources) + " " + flags +

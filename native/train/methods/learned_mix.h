@@ -72,10 +72,7 @@ class LearnedMixMethod : public TrainMethod {
     std::vector<torch::Tensor> perms;
     torch::Tensor lambdas;
   };
-  // The draws as StepPlan inputs (host tensors): π_mb [N,B], λ_mb [N], π_bb [N,B], λ_bb [N]. A
-  // method may append its own after them.
-  static std::vector<torch::Tensor> branch_plan_inputs(const StepDraws& draws);
-  // Those inputs, on the device, as the two branches {mb, bb}.
+  // A plan's first four inputs (see plan_for), on the device, as the two branches {mb, bb}.
   static std::pair<BranchInputs, BranchInputs> branch_inputs(const std::vector<torch::Tensor>& inputs);
   // One branch's draws straight onto `device` (outside a planned step).
   static BranchInputs branch_on(const BranchDraws& draws, const torch::Device& device);
@@ -118,8 +115,9 @@ class LearnedMixMethod : public TrainMethod {
   // The mask upsampling factor for these images and features (E_SHAPE when not integral).
   static int64_t mask_scale(const torch::Tensor& x, const torch::Tensor& features);
 
-  // The start of a learned-mixing step's plan: the draws as inputs, λ of the classifier branch,
-  // N, and a key naming the method, N and the structural `flags` (e.g. "skip=0 adv=1").
+  // The start of a learned-mixing step's plan: the draws as its inputs (host tensors π_mb [N,B],
+  // λ_mb [N], π_bb [N,B], λ_bb [N]; a method may append its own), λ of the classifier branch, N,
+  // and a key naming the method, N and the structural `flags` (e.g. "skip=0 adv=1").
   StepPlan plan_for(const StepDraws& draws, const std::string& method, const std::string& flags,
                     UpsampleMode mode) const;
 

@@ -5,6 +5,13 @@
 
 namespace adx {
 
+MethodOutput TrainMethod::loss(const torch::Tensor& x, const torch::Tensor& y, at::Generator& gen,
+                               const ForcedDraws& forced, int64_t step) {
+  const auto plan = plan_step(x.size(0), gen, forced, step);
+  if (!plan) throw Error(ErrorCode::Native, "this training method has neither a loss nor a step plan");
+  return run_plan_eagerly(*plan, x, y);
+}
+
 MixPreview TrainMethod::preview(const torch::Tensor&, at::Generator&, const ForcedDraws&) {
   throw Error(ErrorCode::Config, "vanilla training does not mix; mixers exist for the mixing methods");
 }

@@ -12,11 +12,6 @@ class Vanilla : public SingleClassifierMethod {
  public:
   using SingleClassifierMethod::SingleClassifierMethod;
 
-  MethodOutput loss(const torch::Tensor& x, const torch::Tensor& y, at::Generator& gen, const ForcedDraws& forced,
-                    int64_t step) override {
-    return run_plan_eagerly(*plan_step(x.size(0), gen, forced, step), x, y);
-  }
-
   bool plans_steps() const override { return true; }
 
   // No draws: every step has the same kernels.
