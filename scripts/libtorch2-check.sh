@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Checks the committed code (HEAD) against LibTorch 2.x on a Debian machine without a GPU, using
+# Debian 13 (trixie), whose LibTorch and python3-torch are 2.6. Needs root and debootstrap.
+#
+#   bash scripts/libtorch2-check.sh cuda   compile every translation unit the way a CUDA build
+#                                          does (ADX_WITH_CUDA, ADX_WITH_CUDA_GRAPHS) against
+#                                          trixie's libtorch-cuda-dev 2.6, then link them against its
+#                                          libraries: every symbol but Node-API's must resolve.
+#                                          Needs CUDA toolkit headers: $CUDA_HOME/include
+#                                          (default /usr/local/cuda).
+#   bash scripts/libtorch2-check.sh cpu    scripts/setup.sh and npm test, on a clone of HEAD inside
+#                                          the trixie chroot: the whole suite against LibTorch 2.6.
+#   bash scripts/libtorch2-check.sh        both, cuda first (minutes), then cpu (about 30 minutes
+#                                          on 2 cores the first time).
+#
+# The chroot (${ADX_CHROOT:-/var/tmp/adx-trixie}) is kept, with its clone, node_modules and build,
+# so later runs are incremental. The host's extra CA certificates and ~/.npmrc are copied in, so npm
+# reaches the registry the way it does here.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+root=${ADX_CHROOT:-/var/tmp/adx-trixie}
+cuda_home=${CUDA_HOME:-/usr/local/cuda}
+mirror=http://deb.debian.org/debian
+what=${1:-all}
+case "$what" in cpu | cuda | all) ;; *) echo "usage: $0 [cpu|cuda|all]" >&2; exit 2 ;; esac
+[ "$(id -u)" -eq 0 ] || { echo "libtorch2-check: needs root (debootstrap, chroot)" >&2; exit 1; }
+
+in_root() { chroot "$root" env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin CI=true \
+  NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt bash -c "$1"; }
+
+unmount() { umount -R "$root/dev" "$root/sys" "$root/proc" 2>/dev/null || true; }
+
+make_root() {
+  command -v debootstrap >/dev/null || apt-get install -y -q debootstrap
+  if [ ! -x "$root/usr/bin/apt-get" ]; then
+    echo "libtorch2-check: creating the trixie chroot in $root"
+    debootstrap --variant=minbase --include=ca-certificates trixie "$root" "$mirror"
+  fi
+  mountpoint -q "$root/proc" || mount -t proc proc "$root/proc"
+  mountpoint -q "$root/dev" || mount --rbind /dev "$root/dev"
+  mountpoint -q "$root/sys" || mount --rbind /sys "$root/sys"
+  trap unmount EXIT
+  cp /etc/resolv.conf "$root/etc/resolv.conf"
+  if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+    cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+    in_root 'update-ca-certificates >/dev/null'
+  fi
+  [ ! -f "$HOME/.npmrc" ] || cp "$HOME/.npmrc" "$root/root/.npmrc"
+  echo "deb $mirror trixie main contrib" > "$root/etc/apt/sources.list"
+  in_root 'apt-get update -q >/dev/null'
+}
+
+# The clone inside the chroot follows the host repository's HEAD.
+sync_clone() {
+  [ -d "$root/root/adx/.git" ] || git clone -q "$repo" "$root/root/adx"
+  git -C "$root/root/adx" fetch -q "$repo" HEAD
+  git -C "$root/root/adx" checkout -q -f FETCH_HEAD
+  echo "libtorch2-check: testing $(git -C "$root/root/adx" log -1 --format='%h %s' | cut -c1-80)"
+}
+
+check_cpu() {
+  # setup.sh installs its Debian packages itself; node and git it expects to find.
+  in_root 'command -v node >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nodejs npm git'
+  sync_clone
+  in_root 'cd /root/adx && bash scripts/setup.sh && node bin/adautomix.js info | head -8 && npm test'
+}
+
+check_cuda() {
+  [ -f "$cuda_home/include/cuda_runtime_api.h" ] ||
+    { echo "libtorch2-check: no CUDA headers in $cuda_home/include (set CUDA_HOME)" >&2; exit 1; }
+  local torch=/opt/libtorch-cuda-2.6
+  if [ ! -d "$root$torch/usr/include/ATen/cuda" ]; then
+    in_root "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends g++ git nodejs npm >/dev/null &&
+      mkdir -p /tmp/debs $torch && cd /tmp/debs && apt-get download libtorch-cuda-dev libtorch-cuda-2.6 2>/dev/null &&
+      for d in *.deb; do dpkg -x \$d $torch; done && rm -rf /tmp/debs"
+  fi
+  mkdir -p "$root/opt/cuda"
+  rm -rf "$root/opt/cuda/include" && cp -r "$cuda_home/include" "$root/opt/cuda/include"
+  sync_clone
+  [ -d "$root/root/adx/node_modules/node-addon-api" ] ||
+    in_root 'cd /root/adx && (npm ci --ignore-scripts --no-audit --no-fund || npm install --ignore-scripts --no-audit --no-fund) >/dev/null'
+  in_root "cd /root/adx && bash scripts/check-cuda-build.sh $torch/usr /opt/cuda/include"
+}
+
+make_root
+case "$what" in
+  cuda) check_cuda ;;
+  cpu) check_cpu ;;
+  all) check_cuda && check_cpu ;;
+esac
