@@ -5,20 +5,24 @@
 # (provided by node at load time) may stay unresolved. Catches what CMake's CUDA build would hit
 # (API drift in the CUDA-only parts, symbols a LibTorch does not export) before a GPU session.
 #
-#   bash scripts/check-cuda-build.sh TORCH_PREFIX CUDA_INCLUDE_DIR
+#   bash scripts/check-cuda-build.sh TORCH_PREFIX CUDA_HOME
 #
 # TORCH_PREFIX holds include/ and lib/ (a pip PyTorch's torch/ directory) or
-# lib/x86_64-linux-gnu/ (Debian's libtorch-cuda-dev, unpacked). Run from the repository root after
-# npm ci (the Node-API headers come from node_modules). scripts/libtorch2-check.sh cuda runs it
-# against Debian 13's LibTorch 2.6. Objects and logs go to ${ADX_CHECK_DIR:-/tmp/adx-cuda-check}.
+# lib/x86_64-linux-gnu/ (Debian's libtorch-cuda-dev, unpacked); CUDA_HOME holds the CUDA toolkit's
+# include/ and lib64/libcudart.so (the CUDA headers call the runtime directly). Run from the
+# repository root after npm ci (the Node-API headers come from node_modules).
+# scripts/libtorch2-check.sh cuda runs it against Debian 13's LibTorch 2.6. Objects and logs go to
+# ${ADX_CHECK_DIR:-/tmp/adx-cuda-check}.
 set -euo pipefail
-[ $# -eq 2 ] || { echo "usage: $0 TORCH_PREFIX CUDA_INCLUDE_DIR" >&2; exit 2; }
+[ $# -eq 2 ] || { echo "usage: $0 TORCH_PREFIX CUDA_HOME" >&2; exit 2; }
 prefix=$1
-cuda_include=$2
+cuda_home=$2
 work=${ADX_CHECK_DIR:-/tmp/adx-cuda-check}
 lib=$prefix/lib
 [ -e "$lib/libtorch_cuda.so" ] || lib=$prefix/lib/x86_64-linux-gnu
 [ -e "$lib/libtorch_cuda.so" ] || { echo "check-cuda-build: no libtorch_cuda.so under $prefix" >&2; exit 1; }
+[ -f "$cuda_home/include/cuda_runtime_api.h" ] && [ -e "$cuda_home/lib64/libcudart.so" ] ||
+  { echo "check-cuda-build: no CUDA toolkit (include/cuda_runtime_api.h, lib64/libcudart.so) in $cuda_home" >&2; exit 1; }
 [ -d node_modules/node-addon-api ] || { echo "check-cuda-build: run npm ci first" >&2; exit 1; }
 
 # The same flags as CMakeLists.txt gives the CUDA build; -O0 because only errors are wanted.
@@ -26,7 +30,7 @@ flags=(-std=c++17 -fPIC -O0 -Wall -Wno-unused-parameter -Wno-sign-compare -D_GLI
   -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED -DBUILDING_NODE_EXTENSION
   -DADX_WITH_CUDA=1 -DADX_WITH_CUDA_GRAPHS=1
   -Inative -Inode_modules/node-addon-api -Inode_modules/node-api-headers/include
-  -isystem "$prefix/include" -isystem "$prefix/include/torch/csrc/api/include" -isystem "$cuda_include")
+  -isystem "$prefix/include" -isystem "$prefix/include/torch/csrc/api/include" -isystem "$cuda_home/include")
 
 rm -rf "$work" && mkdir -p "$work/obj" "$work/logs"
 cp native/pch.h "$work/pch.h"
@@ -54,6 +58,7 @@ echo "check-cuda-build: compiled $(echo "$sources" | wc -l) translation units"
 # linker error, is a real failure. (Warnings about the CUDA runtime libraries that LibTorch itself
 # needs are not: this machine need not have them.)
 g++ -shared -o "$work/adautomix.node" "$work"/obj/*.o -L"$lib" -ltorch -ltorch_cpu -ltorch_cuda -lc10 -lc10_cuda \
+  -L"$cuda_home/lib64" -lcudart \
   -Wl,--no-undefined -Wl,--allow-shlib-undefined > "$work/logs/link.log" 2>&1 || true
 problems=$(grep -v -E "in function|(undefined reference to|more undefined references to) \`(napi_|node_api_)|collect2: error: ld returned|warning:" \
   "$work/logs/link.log" | sed 's/.*undefined reference to //' | sort -u || true)

@@ -6,8 +6,8 @@
 #                                          does (ADX_WITH_CUDA, ADX_WITH_CUDA_GRAPHS) against
 #                                          trixie's libtorch-cuda-dev 2.6, then link them against its
 #                                          libraries: every symbol but Node-API's must resolve.
-#                                          Needs CUDA toolkit headers: $CUDA_HOME/include
-#                                          (default /usr/local/cuda).
+#                                          Needs a CUDA toolkit's headers and libcudart.so in
+#                                          $CUDA_HOME (default /usr/local/cuda).
 #   bash scripts/libtorch2-check.sh cpu    scripts/setup.sh and npm test, on a clone of HEAD inside
 #                                          the trixie chroot: the whole suite against LibTorch 2.6.
 #   bash scripts/libtorch2-check.sh        both, cuda first (minutes), then cpu (about 30 minutes
@@ -67,19 +67,20 @@ check_cpu() {
 
 check_cuda() {
   [ -f "$cuda_home/include/cuda_runtime_api.h" ] ||
-    { echo "libtorch2-check: no CUDA headers in $cuda_home/include (set CUDA_HOME)" >&2; exit 1; }
+    { echo "libtorch2-check: no CUDA toolkit in $cuda_home (set CUDA_HOME)" >&2; exit 1; }
   local torch=/opt/libtorch-cuda-2.6
   if [ ! -d "$root$torch/usr/include/ATen/cuda" ]; then
     in_root "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends g++ git nodejs npm >/dev/null &&
       mkdir -p /tmp/debs $torch && cd /tmp/debs && apt-get download libtorch-cuda-dev libtorch-cuda-2.6 2>/dev/null &&
       for d in *.deb; do dpkg -x \$d $torch; done && rm -rf /tmp/debs"
   fi
-  mkdir -p "$root/opt/cuda"
-  rm -rf "$root/opt/cuda/include" && cp -r "$cuda_home/include" "$root/opt/cuda/include"
+  rm -rf "$root/opt/cuda" && mkdir -p "$root/opt/cuda/lib64"
+  cp -r "$cuda_home/include" "$root/opt/cuda/include"
+  cp -L "$cuda_home"/lib64/libcudart.so* "$root/opt/cuda/lib64/"
   sync_clone
   [ -d "$root/root/adx/node_modules/node-addon-api" ] ||
     in_root 'cd /root/adx && (npm ci --ignore-scripts --no-audit --no-fund || npm install --ignore-scripts --no-audit --no-fund) >/dev/null'
-  in_root "cd /root/adx && bash scripts/check-cuda-build.sh $torch/usr /opt/cuda/include"
+  in_root "cd /root/adx && bash scripts/check-cuda-build.sh $torch/usr /opt/cuda"
 }
 
 make_root
