@@ -67,3 +67,11 @@ if(NOT ADX_C10_LIBRARY)
   find_library(ADX_C10_LIBRARY c10)
 endif()
 get_filename_component(ADX_TORCH_LIB_DIR "${ADX_C10_LIBRARY}" DIRECTORY)
+
+# The C++ standard LibTorch's headers need is a property of its `torch` target: 14 in 1.13, 17 in
+# 2.6, 20 in newer 2.x (2.14's headers stop with "#error C++20 or later ... is required" below it).
+# A target property does not reach the targets that link torch, so raise ours to it here.
+get_target_property(ADX_TORCH_CXX_STANDARD torch CXX_STANDARD)
+if(ADX_TORCH_CXX_STANDARD AND ADX_TORCH_CXX_STANDARD GREATER CMAKE_CXX_STANDARD)
+  set(CMAKE_CXX_STANDARD ${ADX_TORCH_CXX_STANDARD})
+endif()

@@ -25,8 +25,11 @@ lib=$prefix/lib
   { echo "check-cuda-build: no CUDA toolkit (include/cuda_runtime_api.h, lib64/libcudart.so) in $cuda_home" >&2; exit 1; }
 [ -d node_modules/node-addon-api ] || { echo "check-cuda-build: run npm ci first" >&2; exit 1; }
 
+# The C++ standard as cmake/LocateLibTorch.cmake picks it: LibTorch's own when above 17.
+std=$(grep -ohE 'CXX_STANDARD [0-9]+' $(find "$prefix" -name TorchConfig.cmake) 2>/dev/null | grep -oE '[0-9]+$' | head -1 || true)
+[ -n "$std" ] && [ "$std" -gt 17 ] || std=17
 # The same flags as CMakeLists.txt gives the CUDA build; -O0 because only errors are wanted.
-flags=(-std=c++17 -fPIC -O0 -Wall -Wno-unused-parameter -Wno-sign-compare -D_GLIBCXX_USE_CXX11_ABI=1
+flags=(-std=c++$std -fPIC -O0 -Wall -Wno-unused-parameter -Wno-sign-compare -D_GLIBCXX_USE_CXX11_ABI=1
   -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED -DBUILDING_NODE_EXTENSION
   -DADX_WITH_CUDA=1 -DADX_WITH_CUDA_GRAPHS=1
   -Inative -Inode_modules/node-addon-api -Inode_modules/node-api-headers/include
@@ -38,7 +41,7 @@ g++ "${flags[@]}" -x c++-header "$work/pch.h" -o "$work/pch.h.gch" 2> "$work/log
   { head -40 "$work/logs/pch.log"; echo "check-cuda-build: LibTorch's headers do not compile" >&2; exit 1; }
 version=$(printf '#include <torch/version.h>\nTORCH_VERSION_MAJOR.TORCH_VERSION_MINOR.TORCH_VERSION_PATCH\n' |
   g++ "${flags[@]}" -E -P -x c++ - | tail -1 | tr -d ' ')
-echo "check-cuda-build: LibTorch $version (CUDA) from $prefix, $(g++ -dumpfullversion)"
+echo "check-cuda-build: LibTorch $version (CUDA) from $prefix, C++$std, g++ $(g++ -dumpfullversion)"
 
 export work
 compile_one() {

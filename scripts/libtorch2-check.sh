@@ -1,24 +1,28 @@
 #!/usr/bin/env bash
-# Checks the committed code (HEAD) against LibTorch 2.x on a Debian machine without a GPU, using
-# Debian 13 (trixie), whose LibTorch and python3-torch are 2.6. Needs root and debootstrap.
+# Checks the committed code (HEAD) against LibTorch 2.x on a Debian machine without a GPU, in a
+# chroot of a newer Debian: Debian 13 (trixie, LibTorch and python3-torch 2.6) by default, or with
+# ADX_DEBIAN_SUITE=sid Debian unstable (2.14 in November 2026, which needs C++20). Needs root and
+# debootstrap.
 #
 #   bash scripts/libtorch2-check.sh cuda   compile every translation unit the way a CUDA build
 #                                          does (ADX_WITH_CUDA, ADX_WITH_CUDA_GRAPHS) against
-#                                          trixie's libtorch-cuda-dev 2.6, then link them against its
-#                                          libraries: every symbol but Node-API's must resolve.
+#                                          Debian's libtorch-cuda-dev (2.6 in both suites), then
+#                                          link them against its libraries: every symbol but
+#                                          Node-API's must resolve.
 #                                          Needs a CUDA toolkit's headers and libcudart.so in
 #                                          $CUDA_HOME (default /usr/local/cuda).
 #   bash scripts/libtorch2-check.sh cpu    scripts/setup.sh and npm test, on a clone of HEAD inside
-#                                          the trixie chroot: the whole suite against LibTorch 2.6.
+#                                          the chroot: the whole suite against its LibTorch.
 #   bash scripts/libtorch2-check.sh        both, cuda first (minutes), then cpu (about 30 minutes
 #                                          on 2 cores the first time).
 #
-# The chroot (${ADX_CHROOT:-/var/tmp/adx-trixie}) is kept, with its clone, node_modules and build,
+# The chroot (${ADX_CHROOT:-/var/tmp/adx-SUITE}) is kept, with its clone, node_modules and build,
 # so later runs are incremental. The host's extra CA certificates and ~/.npmrc are copied in, so npm
 # reaches the registry the way it does here.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-root=${ADX_CHROOT:-/var/tmp/adx-trixie}
+suite=${ADX_DEBIAN_SUITE:-trixie}
+root=${ADX_CHROOT:-/var/tmp/adx-$suite}
 cuda_home=${CUDA_HOME:-/usr/local/cuda}
 mirror=http://deb.debian.org/debian
 what=${1:-all}
@@ -33,8 +37,8 @@ unmount() { umount -R "$root/dev" "$root/sys" "$root/proc" 2>/dev/null || true; 
 make_root() {
   command -v debootstrap >/dev/null || apt-get install -y -q debootstrap
   if [ ! -x "$root/usr/bin/apt-get" ]; then
-    echo "libtorch2-check: creating the trixie chroot in $root"
-    debootstrap --variant=minbase --include=ca-certificates trixie "$root" "$mirror"
+    echo "libtorch2-check: creating the $suite chroot in $root"
+    debootstrap --variant=minbase --include=ca-certificates "$suite" "$root" "$mirror"
   fi
   mountpoint -q "$root/proc" || mount -t proc proc "$root/proc"
   mountpoint -q "$root/dev" || mount --rbind /dev "$root/dev"
@@ -46,7 +50,7 @@ make_root() {
     in_root 'update-ca-certificates >/dev/null'
   fi
   [ ! -f "$HOME/.npmrc" ] || cp "$HOME/.npmrc" "$root/root/.npmrc"
-  echo "deb $mirror trixie main contrib" > "$root/etc/apt/sources.list"
+  echo "deb $mirror $suite main contrib" > "$root/etc/apt/sources.list"
   in_root 'apt-get update -q >/dev/null'
 }
 
