@@ -81,6 +81,17 @@ describe('CIFAR layouts and errors', () => {
     expect(() => readPickle(new Uint8Array([0x80, 0x02, 0x7d]), 'short.pickle')).toThrow(/empty stack|ends early/);
   });
 
+  // Protocol 0 writes bytes as latin-1 text. A windows-1252 decode (what TextDecoder('latin1') is
+  // on Node 24) changes 0x80-0x9F, so this fails there unless the reader decodes real latin-1.
+  it('reads every byte value of a protocol-0 pickle as Python wrote it', () => {
+    const script = 'import pickle, sys; sys.stdout.buffer.write(pickle.dumps({b"k\\x80\\x9f\\xff": bytes(range(256))}, 0))';
+    const value = readPickle(new Uint8Array(execFileSync(python, ['-c', script])), 'bytes.pickle');
+    expect(value instanceof Map).toBe(true);
+    const map = value as Map<string, unknown>;
+    expect([...map.keys()]).toEqual(['k\x80\x9f\xff']);
+    expect(Array.from(map.get('k\x80\x9f\xff') as Uint8Array)).toEqual(Array.from({ length: 256 }, (_, i) => i));
+  });
+
   it("has the published CIFAR-100 presets, which ask for the user's data", () => {
     expect(() => resolveConfig({ preset: 'cifar100-r18-adautomix-800e' })).toThrow('dataset.dir (--data) is required for cifar100');
     const r18 = resolveConfig({ preset: 'cifar100-r18-adautomix-800e', dataset: { dir: root } });

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AdautomixError } from '../errors.js';
 import type { DatasetSplits, ImageDataset } from './dataset.js';
-import { type PickleValue, readPickle } from './pickle.js';
+import { latin1Text, type PickleValue, readPickle } from './pickle.js';
 
 export type CifarName = 'cifar10' | 'cifar100';
 
@@ -140,7 +140,7 @@ async function readClassNames(layout: Layout, name: CifarName): Promise<string[]
   const meta = readPickle(bytes, path);
   const names = meta instanceof Map ? meta.get(name === 'cifar10' ? 'label_names' : 'fine_label_names') : undefined;
   if (!Array.isArray(names)) return undefined;
-  return names.map((n) => (n instanceof Uint8Array ? new TextDecoder('latin1').decode(n) : String(n)));
+  return names.map((n) => (n instanceof Uint8Array ? latin1Text(n) : String(n)));
 }
 
 async function readSplit(name: CifarName, layout: Layout, files: string[], split: 'train' | 'test'): Promise<ImageDataset> {

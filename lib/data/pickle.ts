@@ -51,12 +51,20 @@ const ALLOWED_GLOBALS = new Set([
   '_codecs.encode',
 ]);
 
-const latin1 = new TextDecoder('latin1');
 const utf8 = new TextDecoder('utf-8');
+
+/**
+ * Bytes as ISO-8859-1 text, one character per byte, as Python's 'latin1' codec reads them. Not
+ * TextDecoder('latin1'): WHATWG makes that label windows-1252, which maps 0x80-0x9F elsewhere
+ * (Node 24 does; Node 20 did not), and so corrupted image bytes in protocol-0 pickles.
+ */
+export function latin1Text(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+}
 
 function dictKey(key: Item, fail: (m: string) => never): string {
   if (typeof key === 'string') return key;
-  if (key instanceof Uint8Array) return latin1.decode(key);
+  if (key instanceof Uint8Array) return latin1Text(key);
   if (typeof key === 'number' || typeof key === 'bigint') return String(key);
   return fail('a dict key that is not a string, bytes or number');
 }
@@ -126,7 +134,7 @@ export function readPickle(bytes: Uint8Array, what: string): PickleValue {
   const line = () => {
     const end = bytes.indexOf(10, pos);
     if (end < 0) fail('a text argument without its newline');
-    const text = latin1.decode(bytes.subarray(pos, end));
+    const text = latin1Text(bytes.subarray(pos, end));
     pos = end + 1;
     return text;
   };
