@@ -13,7 +13,7 @@
 #                                          $CUDA_HOME (default /usr/local/cuda).
 #   bash scripts/libtorch2-check.sh cpu    scripts/setup.sh and npm test, on a clone of HEAD inside
 #                                          the chroot: the whole suite against its LibTorch.
-#   bash scripts/libtorch2-check.sh        both, cuda first (minutes), then cpu (about 30 minutes
+#   bash scripts/libtorch2-check.sh        both, cuda first (minutes), then cpu (about 15 minutes
 #                                          on 2 cores the first time).
 #
 # The chroot (${ADX_CHROOT:-/var/tmp/adx-SUITE}) is kept, with its clone, node_modules and build,
