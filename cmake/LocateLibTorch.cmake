@@ -22,6 +22,11 @@ elseif(Torch_DIR OR CMAKE_PREFIX_PATH OR DEFINED ENV{Torch_DIR} OR DEFINED ENV{C
   find_package(Torch CONFIG QUIET)
   if(Torch_FOUND)
     set(ADX_TORCH_SOURCE "Torch_DIR/CMAKE_PREFIX_PATH")
+    # find_package caches Torch_DIR, so a re-configure lands here whichever way the first found
+    # it: keep the first way's name for the same folder.
+    if(ADX_TORCH_FIRST_SOURCE AND Torch_DIR STREQUAL ADX_TORCH_FIRST_DIR)
+      set(ADX_TORCH_SOURCE "${ADX_TORCH_FIRST_SOURCE}")
+    endif()
   endif()
 endif()
 
@@ -59,6 +64,11 @@ if(NOT Torch_FOUND)
     "  1. name it: LIBTORCH_DIR=/path/to/libtorch (or -DTorch_DIR=/path/share/cmake/Torch, or CMAKE_PREFIX_PATH);\n"
     "  2. install PyTorch for python3 (pip install torch); its bundled LibTorch is used;\n"
     "  3. install the system package: apt-get install libtorch-dev libgloo-dev libopenblas0-openmp (Debian/Ubuntu).")
+endif()
+
+if(NOT ADX_TORCH_FIRST_SOURCE OR NOT Torch_DIR STREQUAL ADX_TORCH_FIRST_DIR)
+  set(ADX_TORCH_FIRST_SOURCE "${ADX_TORCH_SOURCE}" CACHE INTERNAL "how LibTorch was first found")
+  set(ADX_TORCH_FIRST_DIR "${Torch_DIR}" CACHE INTERNAL "where LibTorch was first found")
 endif()
 
 # The folder holding libc10.so: the addon's RPATH points there.
