@@ -66,10 +66,9 @@ if(NOT Torch_FOUND)
     "  3. install the system package: apt-get install libtorch-dev libgloo-dev libopenblas0-openmp (Debian/Ubuntu).")
 endif()
 
-if(NOT ADX_TORCH_FIRST_SOURCE OR NOT Torch_DIR STREQUAL ADX_TORCH_FIRST_DIR)
-  set(ADX_TORCH_FIRST_SOURCE "${ADX_TORCH_SOURCE}" CACHE INTERNAL "how LibTorch was first found")
-  set(ADX_TORCH_FIRST_DIR "${Torch_DIR}" CACHE INTERNAL "where LibTorch was first found")
-endif()
+# For the next configure (see above); unchanged when it reused these for the same folder.
+set(ADX_TORCH_FIRST_SOURCE "${ADX_TORCH_SOURCE}" CACHE INTERNAL "how LibTorch was first found")
+set(ADX_TORCH_FIRST_DIR "${Torch_DIR}" CACHE INTERNAL "where LibTorch was first found")
 
 # The folder holding libc10.so: the addon's RPATH points there.
 find_library(ADX_C10_LIBRARY c10 PATHS "${TORCH_INSTALL_PREFIX}/lib" NO_DEFAULT_PATH)

@@ -25,11 +25,15 @@ lib=$prefix/lib
   { echo "check-cuda-build: no CUDA toolkit (include/cuda_runtime_api.h, lib64/libcudart.so) in $cuda_home" >&2; exit 1; }
 [ -d node_modules/node-addon-api ] || { echo "check-cuda-build: run npm ci first" >&2; exit 1; }
 
-# The C++ standard as cmake/LocateLibTorch.cmake picks it: LibTorch's own when above 17.
-std=$(grep -ohE 'CXX_STANDARD [0-9]+' $(find "$prefix" -name TorchConfig.cmake) 2>/dev/null | grep -oE '[0-9]+$' | head -1 || true)
+# What CMake takes from LibTorch's TorchConfig.cmake: the C++ standard (cmake/LocateLibTorch.cmake
+# uses it when above 17) and the C++ ABI flag (pip wheels before 2.7 use the old ABI).
+config=$(find "$prefix" -name TorchConfig.cmake | head -1)
+[ -n "$config" ] || { echo "check-cuda-build: no TorchConfig.cmake under $prefix" >&2; exit 1; }
+std=$(grep -oE 'CXX_STANDARD [0-9]+' "$config" | grep -oE '[0-9]+$' | head -1 || true)
 [ -n "$std" ] && [ "$std" -gt 17 ] || std=17
+abi=$(grep -oE '_GLIBCXX_USE_CXX11_ABI=[01]' "$config" | head -1 || true)
 # The same flags as CMakeLists.txt gives the CUDA build; -O0 because only errors are wanted.
-flags=(-std=c++$std -fPIC -O0 -Wall -Wno-unused-parameter -Wno-sign-compare -D_GLIBCXX_USE_CXX11_ABI=1
+flags=(-std=c++$std -fPIC -O0 -Wall -Wno-unused-parameter -Wno-sign-compare ${abi:+-D$abi}
   -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED -DBUILDING_NODE_EXTENSION
   -DADX_WITH_CUDA=1 -DADX_WITH_CUDA_GRAPHS=1
   -Inative -Inode_modules/node-addon-api -Inode_modules/node-api-headers/include

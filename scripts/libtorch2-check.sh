@@ -72,8 +72,9 @@ check_cpu() {
 }
 
 check_cuda() {
-  [ -f "$cuda_home/include/cuda_runtime_api.h" ] ||
-    { echo "libtorch2-check: no CUDA toolkit in $cuda_home (set CUDA_HOME)" >&2; exit 1; }
+  # What check-cuda-build.sh needs of the toolkit, checked before the 480 MB download.
+  [ -f "$cuda_home/include/cuda_runtime_api.h" ] && [ -e "$cuda_home/lib64/libcudart.so" ] ||
+    { echo "libtorch2-check: no CUDA toolkit (include/cuda_runtime_api.h, lib64/libcudart.so) in $cuda_home (set CUDA_HOME)" >&2; exit 1; }
   local torch=/opt/libtorch-cuda-2.6
   if [ ! -d "$root$torch/usr/include/ATen/cuda" ]; then
     in_root "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends g++ git nodejs npm >/dev/null &&
