@@ -10,6 +10,7 @@
 //                            [--device cpu|cuda] [--precision fp32|bf16] [--channels-last]
 //                            [--cudnn-benchmark] [--pinned-memory] [--device-augment] [--fast]
 //                            [--no-multi-tensor] [--cuda-graphs] [--no-cuda-graphs]
+//                            [--tf32 off|convolutions|all]
 //
 // --arch picks the backbone (default width: the architecture's). --torchvision makes the
 // reference torchvision's model of that name (CIFAR stem swapped in for *_cifar; see
@@ -19,8 +20,8 @@
 //
 // On CUDA both sides report the peak GPU memory of live tensors (the caching allocator's peak:
 // our cudaMemory(), the reference's torch.cuda.max_memory_allocated()) over the whole run.
-// --precision, --channels-last and --cudnn-benchmark apply to both sides (the reference with
-// PyTorch's own switches); --pinned-memory, --device-augment, --no-multi-tensor (LibTorch's
+// --precision, --channels-last, --cudnn-benchmark and --tf32 (default convolutions, PyTorch's own
+// default) apply to both sides (the reference with PyTorch's own switches); --pinned-memory, --device-augment, --no-multi-tensor (LibTorch's
 // per-parameter optimizer and EMA loops), --cuda-graphs and --no-cuda-graphs (--fast without them) are ours
 // alone; --fast turns on every speed option (lib/config/speed.ts SPEED_FAST) and the reference's
 // three equivalents. With CUDA graphs, each step structure's first three steps are warm-up and
@@ -55,7 +56,7 @@ function usage(message) {
       '         [--alpha 1.0] [--sources 3] [--no-fast-path] [--json] [--no-reference]\n' +
       '         [--arch resnet18_cifar] [--torchvision] [--device cpu|cuda] [--precision fp32|bf16]\n' +
       '         [--channels-last] [--cudnn-benchmark] [--pinned-memory] [--device-augment] [--fast]\n' +
-      '         [--no-multi-tensor] [--cuda-graphs] [--no-cuda-graphs]\n',
+      '         [--no-multi-tensor] [--cuda-graphs] [--no-cuda-graphs] [--tf32 off|convolutions|all]\n',
   );
   process.exit(2);
 }
@@ -93,6 +94,7 @@ function readOptions(argv) {
         'no-multi-tensor': { type: 'boolean', default: false },
         'cuda-graphs': { type: 'boolean', default: false },
         'no-cuda-graphs': { type: 'boolean', default: false },
+        tf32: { type: 'string', default: 'convolutions' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -134,8 +136,10 @@ function readOptions(argv) {
       deviceAugment: parsed.fast || parsed['device-augment'],
       multiTensor: !parsed['no-multi-tensor'],
       cudaGraphs: (parsed.fast || parsed['cuda-graphs']) && !parsed['no-cuda-graphs'],
+      tf32: parsed.tf32,
     },
   };
+  if (!['off', 'convolutions', 'all'].includes(parsed.tf32)) usage('--tf32 must be off, convolutions or all');
   if (!['fp32', 'bf16'].includes(parsed.precision)) usage('--precision must be fp32 or bf16');
   if (!/^(cpu|cuda(:\d+)?)$/.test(o.device)) usage('--device must be cpu, cuda or cuda:N');
   if (!['vanilla', 'mixup', 'automix', 'adautomix'].includes(o.method)) usage('--method must be vanilla, mixup, automix or adautomix');
@@ -300,6 +304,7 @@ function sharedArgs(o) {
     '--precision', o.speed.precision,
     ...(o.speed.channelsLast ? ['--channels-last'] : []),
     ...(o.speed.cudnnBenchmark ? ['--cudnn-benchmark'] : []),
+    '--tf32', o.speed.tf32,
   ];
 }
 

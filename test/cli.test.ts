@@ -51,7 +51,8 @@ describe.runIf(hasFashionMnist)('adautomix CLI', () => {
     expect(config.method).toMatchObject({ name: 'mixup', alpha: 1, learned: null, modes: [{ name: 'mixup', alpha: 1, probability: 1 }] });
     expect(config.epochs).toBe(2);
     expect(config.resolved.device).toBe(testDevice === 'cuda' ? 'cuda:0' : testDevice);
-    expect(config.resolved.speed).toEqual({ precision: 'fp32', channelsLast: false, cudnnBenchmark: false, pinnedMemory: false, deviceAugment: false, multiTensor: true, cudaGraphs: false, gpuOnly: false });
+    expect(config.resolved.speed).toEqual({ precision: 'fp32', channelsLast: false, cudnnBenchmark: false, pinnedMemory: false, deviceAugment: false, multiTensor: true, cudaGraphs: false, gpuOnly: false, tf32: testDevice === 'cpu' ? 'off' : 'convolutions' });
+    expect(config.speed.tf32).toBe('convolutions');
   });
 
   it('Ctrl-C stops at a step boundary with a checkpoint, and --resume finishes the run', async () => {

@@ -7,6 +7,7 @@ import { loadFashionMnist } from '../lib/data/fashion-mnist.js';
 import { AdautomixError, type ErrorCode } from '../lib/errors.js';
 import { createTrainer } from '../lib/index.js';
 import { loadNative, type NativeTrainer, type NativeTrainerOptions } from '../lib/native.js';
+import { SPEED_DEFAULTS } from '../lib/config/speed.js';
 import { bandSplits, tinyConfig, testDevice } from './helpers.js';
 
 async function expectCode(promise: Promise<unknown> | (() => unknown), code: ErrorCode): Promise<AdautomixError> {
@@ -78,6 +79,8 @@ describe('error codes', () => {
     await expectCode(() => new NativeTrainer({ ...nativeOptions(), threads: -3 }), 'E_CONFIG');
     await expectCode(() => new NativeTrainer({ ...nativeOptions(), augment: { ...nativeOptions().augment, std: [0] } }).init(), 'E_CONFIG');
     await expectCode(() => new (NativeTrainer as unknown as new (o: unknown) => unknown)(42), 'E_CONFIG');
+    const tf32 = await expectCode(() => new NativeTrainer({ ...nativeOptions(), speed: { ...SPEED_DEFAULTS, tf32: 'some' as 'all' } }), 'E_CONFIG');
+    expect(tf32.message).toContain("speed.tf32 must be 'off', 'convolutions' or 'all'");
   });
 
   it('learned mixing: E_CONFIG for bad forced draws and mixers without a generator, E_SHAPE for bad weights', async () => {

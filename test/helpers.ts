@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { expect } from 'vitest';
 import type { DatasetSplits, ImageDataset } from '../lib/data/dataset.js';
+import { SPEED_DEFAULTS } from '../lib/config/speed.js';
 import { DEFAULT_FASHION_MNIST_DIR } from '../lib/data/fashion-mnist.js';
 import type { TensorRecord } from '../lib/native.js';
 
@@ -41,6 +42,12 @@ export function bandSplits(trainCount = 64, testCount = 32, size = 12): DatasetS
  * CUDA run of the suite: ADX_TEST_DEVICE=cuda; see scripts/gpu-run.sh).
  */
 export const testDevice = (process.env.ADX_TEST_DEVICE ?? 'cpu') as 'cpu' | 'cuda' | `cuda:${number}`;
+
+/**
+ * The speed options of the parity tests against benchmarks/reference: IEEE fp32, no TF32 on a GPU
+ * (the reference's check_device.py does the same on its side), so fp32 tolerances hold on CUDA.
+ */
+export const PARITY_SPEED = { ...SPEED_DEFAULTS, tf32: 'off' } as const;
 
 /** A small, fast config for tests. */
 export const tinyConfig = {

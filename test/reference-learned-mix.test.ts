@@ -4,7 +4,8 @@
  * the same forced draws. Three consecutive steps cover an adversarial and a cooperative AdAutoMix
  * step, N = 2 and N = 3, and lamMargin active and inactive; every loss term agrees at every step
  * and, after the steps, every parameter and buffer (online, EMA and generator) agrees, with the
- * exact fast path on and off.
+ * exact fast path on and off. Under ADX_TEST_DEVICE=cuda both sides run on the GPU, in IEEE fp32
+ * (PARITY_SPEED).
  */
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ import type { ResolvedLearnedMix } from '../lib/config/types.js';
 import { readSafetensors, writeSafetensors } from '../lib/io/safetensors.js';
 import { type BranchDraws, loadNative, type NativeTrainerOptions } from '../lib/native.js';
 import { hasReferenceTorch, runReference } from './reference.js';
-import { relative, testDevice } from './helpers.js';
+import { PARITY_SPEED, relative, testDevice } from './helpers.js';
 
 const [n, h, w, c] = [12, 16, 16, 3];
 const classes = 5;
@@ -102,7 +103,7 @@ function nativeOptions(k: Case, learned: ResolvedLearnedMix): NativeTrainerOptio
     model: { arch: 'resnet18_cifar', inChannels: c, numClasses: classes, baseWidth: width },
     augment: { cropPadding: 0, flip: false, mean, std },
     method: { name: k.method, alpha: 1, learned },
-    optimizer, epochs: 1, stepsPerEpoch, nanPolicy: 'error',
+    optimizer, epochs: 1, stepsPerEpoch, nanPolicy: 'error', speed: PARITY_SPEED,
   };
 }
 
@@ -144,7 +145,7 @@ describe.runIf(hasReferenceTorch)('AutoMix and AdAutoMix steps match plain PyTor
         });
       }
     }
-    const config = { threads: 1, shape: [n, h, w, c], classes, width, mean, std, cases: referenceCases };
+    const config = { threads: 1, device: testDevice, shape: [n, h, w, c], classes, width, mean, std, cases: referenceCases };
     await writeFile(join(dir, 'cases.json'), JSON.stringify(config));
     const reference = JSON.parse(runReference('learned_mix_reference.py', ['--config', join(dir, 'cases.json')])) as {
       cases: Record<string, { terms: Record<string, number>[] }>;

@@ -1,7 +1,8 @@
 /**
  * One step of the addon against the same step written in plain PyTorch (benchmarks/reference),
  * from the same weights, batch and forced draws. Debian's python3-torch is the same LibTorch
- * 1.13 as the CPU build, so the loss and every updated tensor agree to float rounding.
+ * 1.13 as the CPU build, so the loss and every updated tensor agree to float rounding. Under
+ * ADX_TEST_DEVICE=cuda both sides run on the GPU, in IEEE fp32 (PARITY_SPEED).
  */
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { readSafetensors, writeSafetensors } from '../lib/io/safetensors.js';
 import { loadNative, type NativeTrainerOptions } from '../lib/native.js';
 import { hasReferenceTorch, runReference } from './reference.js';
-import { testDevice } from './helpers.js';
+import { PARITY_SPEED, testDevice } from './helpers.js';
 
 const [n, h, w, c] = [12, 16, 16, 3];
 const classes = 5;
@@ -34,6 +35,7 @@ function options(method: string, optimizer?: typeof adamw): NativeTrainerOptions
     epochs: 1,
     stepsPerEpoch: 100,
     nanPolicy: 'error',
+    speed: PARITY_SPEED,
   };
 }
 
@@ -76,7 +78,7 @@ describe.runIf(hasReferenceTorch)('a training step matches plain PyTorch', () =>
     );
     const o = options(method, optimizer);
     const config = {
-      threads: 1, shape: [n, h, w, c], classes, width: o.model.baseWidth, method, steps: stepFiles,
+      threads: 1, device: testDevice, shape: [n, h, w, c], classes, width: o.model.baseWidth, method, steps: stepFiles,
       mean: o.augment.mean, std: o.augment.std, lr: o.optimizer.lr, momentum: o.optimizer.momentum,
       weightDecay: o.optimizer.weightDecay, nesterov: o.optimizer.nesterov,
       weights: join(dir, 'before.safetensors'), out: join(dir, 'after.safetensors'), optimizer,

@@ -79,6 +79,8 @@ describe('speed options: configuration', () => {
     expect(() => resolveConfig({ speed: { multiTensor: 'yes' as unknown as boolean } })).toThrow('speed.multiTensor must be true or false');
     expect(() => resolveConfig({ speed: { cudaGraph: true } as never })).toThrow(/speed.*cudaGraph/);
     expect(resolveConfig({ speed: { gpuOnly: true } }).speed.gpuOnly).toBe(true);
+    expect(resolveConfig({ speed: { tf32: 'all' } }).speed).toEqual({ ...SPEED_DEFAULTS, tf32: 'all' });
+    expect(() => resolveConfig({ speed: { tf32: true as unknown as 'all' } })).toThrow("speed.tf32 must be one of 'off', 'convolutions', 'all', got true");
     expect(() => resolveConfig({ speed: 'faster' as 'fast' })).toThrow("speed must be 'fast' or an object of speed options, got 'faster'");
   });
 
@@ -94,9 +96,9 @@ describe('speed options: steps', () => {
   it('the trainer reports what is in effect: the CUDA-only options are off on the CPU, and all with gpuOnly', async () => {
     const on = { ...SPEED_FAST, gpuOnly: false };
     const info = await withTrainer({ ...options('vanilla', on), device: 'cpu' }, (t) => t.init());
-    expect(info.speed).toEqual({ ...on, cudnnBenchmark: false, pinnedMemory: false, deviceAugment: false, cudaGraphs: false });
+    expect(info.speed).toEqual({ ...on, cudnnBenchmark: false, pinnedMemory: false, deviceAugment: false, cudaGraphs: false, tf32: 'off' });
     const fast = await withTrainer({ ...options('vanilla', SPEED_FAST), device: 'cpu' }, (t) => t.init());
-    expect(fast.speed).toEqual({ ...SPEED_DEFAULTS, gpuOnly: true });
+    expect(fast.speed).toEqual({ ...SPEED_DEFAULTS, gpuOnly: true, tf32: 'off' });
   });
 
   for (const method of ['vanilla', 'cutmix', 'automix', 'adautomix'] as const) {
@@ -168,6 +170,17 @@ describe('speed options: steps', () => {
     const plain = await twoSteps(options('cutmix', {}));
     const moved = await twoSteps(options('cutmix', { pinnedMemory: true, deviceAugment: true, cudnnBenchmark: true }));
     plain.losses.forEach((terms, i) => expect(relative(moved.losses[i]!.loss!, terms.loss!), `step ${i}`).toBeLessThan(1e-3));
+  }, 60_000);
+
+  it.runIf(onCuda)("tf32: 'off' steps agree with the CPU's, 'all' rounds differently (CUDA)", async () => {
+    // The crops and flips come from the seeded CPU generator on every device: the same batches.
+    const cpu = await twoSteps(options('vanilla', {}, 'resnet18_cifar', 'cpu'));
+    const ieee = await twoSteps(options('vanilla', { tf32: 'off' }));
+    const tf32 = await twoSteps(options('vanilla', { tf32: 'all' }));
+    const exact = worstTensorError(ieee.state, cpu.state);
+    expect(exact.error, exact.name).toBeLessThan(1e-4);
+    // TF32 rounds inputs to 10 mantissa bits: far more than fp32 rounding (H100: ~1e-3).
+    expect(worstTensorError(tf32.state, ieee.state).error).toBeGreaterThan(10 * exact.error);
   }, 60_000);
 
   it('GPU memory counters: E_DEVICE without CUDA, a peak after a CUDA step', async () => {

@@ -7,7 +7,7 @@ separately as the original code has them. No exact-math shortcut is taken here, 
 path is checked against the plain sequence of operations.
 
 Usage: learned_mix_reference.py --config cases.json
-  cases.json: {"threads", "shape": [n,h,w,c], "classes", "width", "mean", "std", "cases": [
+  cases.json: {"threads", "device" (optional, default "cpu"), "shape": [n,h,w,c], "classes", "width", "mean", "std", "cases": [
     {"name", "method": "adautomix"|"automix", "weights", "out", "options": {...}, "optimizer": {...},
      "totalSteps", "steps": [{"images", "labels", "generator": {lambdas, permutations},
                               "classifier": {lambdas, permutations}}]}]}
@@ -27,6 +27,7 @@ from torch import nn
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import resnet_cifar  # noqa: E402
 import safetensors_f32  # noqa: E402
+from check_device import check_device  # noqa: E402
 
 
 def with_lambda(f, lam):
@@ -274,14 +275,14 @@ def automix_loss(net, x, y, step, o, iteration, total):
     return mix_q + one + loss_k + weight * mask, terms
 
 
-def run_case(cfg, case):
+def run_case(cfg, case, device):
     n, h, w, c = cfg["shape"]
     o = case["options"]
     net = Networks(case["method"], c, cfg["classes"], cfg["width"], o["lamConcat"], o.get("attentionNorm", "none"))
     state = safetensors_f32.load(case["weights"])
     own = net.state_dict()
     net.load_state_dict({k: v.to(own[k].dtype) for k, v in state.items()}, strict=True)
-    net.train()
+    net.to(device).train()
     opt, g = case["optimizer"], o["generator"]
     sgd = torch.optim.SGD(
         [
@@ -290,14 +291,14 @@ def run_case(cfg, case):
         ],
         lr=opt["lr"],
     )
-    mean = torch.tensor(cfg["mean"]).view(1, c, 1, 1)
-    std = torch.tensor(cfg["std"]).view(1, c, 1, 1)
+    mean = torch.tensor(cfg["mean"], device=device).view(1, c, 1, 1)
+    std = torch.tensor(cfg["std"], device=device).view(1, c, 1, 1)
     counter = 0
     out_terms = []
     for i, step in enumerate(case["steps"]):
         images = torch.frombuffer(bytearray(open(step["images"], "rb").read()), dtype=torch.uint8)
-        y = torch.frombuffer(bytearray(open(step["labels"], "rb").read()), dtype=torch.int32).long()
-        x = (images.reshape(n, h, w, c).permute(0, 3, 1, 2).float().contiguous() * (1.0 / 255.0) - mean) / std
+        y = torch.frombuffer(bytearray(open(step["labels"], "rb").read()), dtype=torch.int32).long().to(device)
+        x = (images.reshape(n, h, w, c).permute(0, 3, 1, 2).float().contiguous().to(device) * (1.0 / 255.0) - mean) / std
         sgd.zero_grad(set_to_none=True)
         if case["method"] == "adautomix":
             adversarial = counter % o["advInterval"] == 0
@@ -326,7 +327,8 @@ def main():
     parser.add_argument("--config", required=True)
     cfg = json.load(open(parser.parse_args().config))
     torch.set_num_threads(cfg["threads"])
-    results = {case["name"]: run_case(cfg, case) for case in cfg["cases"]}
+    device = check_device(cfg)
+    results = {case["name"]: run_case(cfg, case, device) for case in cfg["cases"]}
     print(json.dumps({"cases": results, "torch": torch.__version__}))
 
 

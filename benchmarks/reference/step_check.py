@@ -8,6 +8,8 @@ The optimizer is SGD, or with "optimizer": {...} AdamW with OpenMixup's no-decay
 parameters), mmcv's linear warm-up (closed form, on a constant base lr), global-norm gradient
 clipping and gradient accumulation (loss / k, one step every k iterations).
 
+With "device": "cuda" the steps run on the GPU in IEEE fp32 (check_device.py).
+
 Usage: step_check.py --config step.json   (see test/reference-step.test.ts for the fields)
 """
 
@@ -21,6 +23,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import resnet_cifar  # noqa: E402
+from check_device import check_device  # noqa: E402
 import safetensors_f32  # noqa: E402
 
 
@@ -29,6 +32,7 @@ def main():
     parser.add_argument("--config", required=True)
     cfg = json.load(open(parser.parse_args().config))
     torch.set_num_threads(cfg["threads"])
+    device = check_device(cfg)
 
     n, h, w, c = cfg["shape"]
     model = resnet_cifar.build(c, cfg["classes"], cfg["width"])
@@ -36,10 +40,10 @@ def main():
     # num_batches_tracked is int64 in PyTorch; the file stores every tensor as float32.
     own = model.state_dict()
     model.load_state_dict({k: v.to(own[k].dtype) for k, v in state.items()}, strict=True)
-    model.train()
+    model.to(device).train()
 
-    mean = torch.tensor(cfg["mean"], dtype=torch.float32).view(1, c, 1, 1)
-    std = torch.tensor(cfg["std"], dtype=torch.float32).view(1, c, 1, 1)
+    mean = torch.tensor(cfg["mean"], dtype=torch.float32, device=device).view(1, c, 1, 1)
+    std = torch.tensor(cfg["std"], dtype=torch.float32, device=device).view(1, c, 1, 1)
     o = cfg.get("optimizer")
     if o is None:
         opt = torch.optim.SGD(
@@ -65,14 +69,14 @@ def main():
             for group in opt.param_groups:
                 group["lr"] = cfg["lr"]
         images = torch.frombuffer(bytearray(open(step["images"], "rb").read()), dtype=torch.uint8)
-        labels = torch.frombuffer(bytearray(open(step["labels"], "rb").read()), dtype=torch.int32).long()
-        x = images.reshape(n, h, w, c).permute(0, 3, 1, 2).float().contiguous()
+        labels = torch.frombuffer(bytearray(open(step["labels"], "rb").read()), dtype=torch.int32).long().to(device)
+        x = images.reshape(n, h, w, c).permute(0, 3, 1, 2).float().contiguous().to(device)
         x = (x * (1.0 / 255.0) - mean) / std
         if cfg["method"] == "vanilla":
             loss = F.cross_entropy(model(x), labels)
         elif cfg["method"] == "mixup":
             lam = step["lambda"]
-            perm = torch.tensor(step["permutation"], dtype=torch.long)
+            perm = torch.tensor(step["permutation"], dtype=torch.long, device=device)
             mixed = x * lam + x.index_select(0, perm) * (1.0 - lam)
             z = model(mixed).float()
             loss = F.cross_entropy(z, labels) * lam + F.cross_entropy(z, labels.index_select(0, perm)) * (1.0 - lam)

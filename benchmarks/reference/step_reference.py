@@ -15,8 +15,9 @@ The batch and labels are random and generated once, outside the timed loop. On C
 (--device cuda) the crop runs on the CPU as in a usual DataLoader, the batch is copied to the GPU,
 the timer stops after a synchronisation, and the peak is torch.cuda.max_memory_allocated() over
 the whole run. --precision bf16 runs the forward passes under torch.autocast (the mask
-generators' attention stays fp32, as in the original); --channels-last and --cudnn-benchmark are
-PyTorch's own switches.
+generators' attention stays fp32, as in the original); --channels-last, --cudnn-benchmark and
+--tf32 (off: cudnn.allow_tf32 off; convolutions: PyTorch's default; all: matmul.allow_tf32 on too)
+are PyTorch's own switches.
 Prints one JSON line on stdout.
 """
 
@@ -60,6 +61,7 @@ def parse_args(argv=None):
     p.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
     p.add_argument("--channels-last", action="store_true")
     p.add_argument("--cudnn-benchmark", action="store_true")
+    p.add_argument("--tf32", choices=["off", "convolutions", "all"], default="convolutions")
     args = p.parse_args(argv)
     for name in ("batch", "size", "channels", "classes", "width", "threads", "steps"):
         if getattr(args, name) < 1:
@@ -146,6 +148,8 @@ def main(argv=None):
     device = torch.device(args.device)
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = args.cudnn_benchmark
+        torch.backends.cudnn.allow_tf32 = args.tf32 != "off"
+        torch.backends.cuda.matmul.allow_tf32 = args.tf32 == "all"
         torch.cuda.reset_peak_memory_stats(device)
     layout = torch.channels_last if args.channels_last else torch.contiguous_format
     model.to(device=device, memory_format=layout)
@@ -234,6 +238,7 @@ def main(argv=None):
         "device": str(device),
         "precision": args.precision,
         "channels_last": args.channels_last,
+        "tf32": args.tf32 if device.type == "cuda" else "off",
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,
         "batch": n,

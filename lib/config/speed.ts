@@ -17,6 +17,7 @@ export const SPEED_DEFAULTS: ResolvedConfig['speed'] = {
   multiTensor: true,
   cudaGraphs: false,
   gpuOnly: false,
+  tf32: 'convolutions',
 };
 
 export const SPEED_FAST: ResolvedConfig['speed'] = {
@@ -28,6 +29,8 @@ export const SPEED_FAST: ResolvedConfig['speed'] = {
   multiTensor: true,
   cudaGraphs: true,
   gpuOnly: true,
+  // Not 'all': the fp32 islands of the bf16 forward (attention logits, softmaxes) stay IEEE fp32.
+  tf32: 'convolutions',
 };
 
 export function resolveSpeed(input: SpeedConfig | 'fast' | undefined): ResolvedConfig['speed'] {
@@ -47,6 +50,7 @@ export function resolveSpeed(input: SpeedConfig | 'fast' | undefined): ResolvedC
     multiTensor: bool('speed.multiTensor', input.multiTensor ?? d.multiTensor),
     cudaGraphs: bool('speed.cudaGraphs', input.cudaGraphs ?? d.cudaGraphs),
     gpuOnly: bool('speed.gpuOnly', input.gpuOnly ?? d.gpuOnly),
+    tf32: oneOf('speed.tf32', input.tf32 ?? d.tf32, ['off', 'convolutions', 'all'] as const),
   };
 }
 
@@ -60,6 +64,7 @@ export function speedSummary(s: ResolvedConfig['speed']): string {
     s.deviceAugment && 'crop/flip on the device',
     s.multiTensor && 'multi-tensor updates',
     s.cudaGraphs && 'CUDA graphs',
+    s.tf32 === 'all' && 'TF32 matmuls',
   ].filter((x): x is string => typeof x === 'string');
   return on.length > 0 ? on.join(', ') : 'none';
 }

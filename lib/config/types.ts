@@ -189,6 +189,13 @@ export interface SpeedConfig {
    * CUDA options are off on the CPU anyway, and multiTensor stays as set. 'fast' sets it. Default false.
    */
   gpuOnly?: boolean;
+  /**
+   * CUDA, Ampere and newer: where fp32 work may run as TensorFloat-32 (inputs rounded to a 10-bit
+   * mantissa, fp32 accumulation). 'convolutions' (default, LibTorch's and PyTorch's own default):
+   * cuDNN convolutions only; 'all': matmuls and linear layers too; 'off': IEEE fp32 everywhere
+   * (what the parity tests use on CUDA). Process-wide: the last trainer created on a GPU sets it.
+   */
+  tf32?: 'off' | 'convolutions' | 'all';
 }
 /** Names of the model zoo (`adautomix models` lists them with their defaults). */
 export type ModelArch =

@@ -147,6 +147,7 @@ Napi::Value TrainerBinding::init(const Napi::CallbackInfo& info) {
     speed.Set("multiTensor", i.speed.multi_tensor);
     speed.Set("cudaGraphs", i.speed.cuda_graphs);
     speed.Set("gpuOnly", i.speed.gpu_only);
+    speed.Set("tf32", tf32_name(i.speed.tf32));
     o.Set("speed", speed);
     return o;
   };

@@ -265,6 +265,14 @@ ModelOptions read_model_options(const Napi::Object& model) {
   return m;
 }
 
+Tf32 tf32_field(const Napi::Object& o) {
+  const auto value = string_field(o, "tf32");
+  for (const Tf32 t : {Tf32::Off, Tf32::Convolutions, Tf32::All}) {
+    if (value == tf32_name(t)) return t;
+  }
+  config_error("speed.tf32 must be 'off', 'convolutions' or 'all'");
+}
+
 SpeedOptions read_speed_options(const Napi::Object& o) {
   SpeedOptions s;
   s.bf16 = second_choice(o, "precision", "speed.precision", "fp32", "bf16");
@@ -275,6 +283,7 @@ SpeedOptions read_speed_options(const Napi::Object& o) {
   if (present(o, "multiTensor")) s.multi_tensor = bool_field(o, "multiTensor");
   if (present(o, "cudaGraphs")) s.cuda_graphs = bool_field(o, "cudaGraphs");
   if (present(o, "gpuOnly")) s.gpu_only = bool_field(o, "gpuOnly");
+  if (present(o, "tf32")) s.tf32 = tf32_field(o);
   return s;
 }
 

@@ -73,9 +73,19 @@ SpeedOptions effective_speed(SpeedOptions s, const TrainerConfig& c, const torch
   if (c.optimizer.accumulate > 1 || drop_path > 0) s.cuda_graphs = false;
   if (device.is_cuda()) return s;
   s.cudnn_benchmark = s.pinned_memory = s.device_augment = false;
+  s.tf32 = Tf32::Off;
   s.cuda_graphs = s.cuda_graphs && emulate_cuda_graphs();
   if (s.gpu_only) s.bf16 = s.channels_last = false;
   return s;
+}
+
+// cuDNN autotuning and TF32 are process-wide in LibTorch: the last trainer created on a CUDA
+// device sets them.
+void apply_process_wide_cuda_options(const SpeedOptions& s) {
+  auto& context = at::globalContext();
+  context.setBenchmarkCuDNN(s.cudnn_benchmark);
+  context.setAllowTF32CuDNN(s.tf32 != Tf32::Off);
+  context.setAllowTF32CuBLAS(s.tf32 == Tf32::All);
 }
 
 }  // namespace
@@ -84,8 +94,7 @@ Trainer::Trainer(const TrainerConfig& config)
     : config_(config), device_(resolve_device(config.device)), gen_(compat::make_cpu_generator(config.seed)) {
   check_config(config_);
   config_.speed = effective_speed(config_.speed, config_, device_.device);
-  // Process-wide in LibTorch: the last trainer created on a CUDA device sets it.
-  if (device_.device.is_cuda()) at::globalContext().setBenchmarkCuDNN(config_.speed.cudnn_benchmark);
+  if (device_.device.is_cuda()) apply_process_wide_cuda_options(config_.speed);
   // Per-thread setting under OpenMP: this constructor runs on the worker thread that does the work.
   if (config_.threads > 0) at::set_num_threads(static_cast<int>(config_.threads));
   threads_ = at::get_num_threads();
