@@ -4,6 +4,27 @@
 #   3. the system's (Debian: `apt-get install libtorch-dev`).
 # If none is found, one error lists the three ways to provide it.
 
+# A CUDA LibTorch's config finds the toolkit (its FindCUDA) through the `nvcc` on PATH, two folders
+# up; a wrapper script such as /usr/local/bin/nvcc sends it to /usr/local, which holds no toolkit,
+# and the configure fails with "Your installed Caffe2 version uses CUDA but I cannot find the CUDA
+# libraries". Name the root for it, unless the user did: CUDA_HOME, CUDA_PATH, the nvcc's own
+# folder when it is a toolkit, else /usr/local/cuda; the first that holds the runtime's header.
+if(NOT CUDA_TOOLKIT_ROOT_DIR)
+  find_program(ADX_NVCC nvcc)
+  set(_adx_cuda_roots "$ENV{CUDA_HOME}" "$ENV{CUDA_PATH}")
+  if(ADX_NVCC)
+    get_filename_component(_adx_nvcc_root "${ADX_NVCC}" DIRECTORY)
+    get_filename_component(_adx_nvcc_root "${_adx_nvcc_root}" DIRECTORY)
+    list(APPEND _adx_cuda_roots "${_adx_nvcc_root}")
+  endif()
+  foreach(_adx_root IN LISTS _adx_cuda_roots ITEMS /usr/local/cuda)
+    if(_adx_root AND EXISTS "${_adx_root}/include/cuda_runtime_api.h" AND EXISTS "${_adx_root}/bin/nvcc")
+      set(CUDA_TOOLKIT_ROOT_DIR "${_adx_root}")
+      break()
+    endif()
+  endforeach()
+endif()
+
 if(NOT LIBTORCH_DIR AND DEFINED ENV{LIBTORCH_DIR})
   set(LIBTORCH_DIR "$ENV{LIBTORCH_DIR}")
 endif()
@@ -65,6 +86,30 @@ if(NOT Torch_FOUND)
     "  2. install PyTorch for python3 (pip install torch); its bundled LibTorch is used;\n"
     "  3. install the system package: apt-get install libtorch-dev libgloo-dev libopenblas0-openmp (Debian/Ubuntu).")
 endif()
+
+# A CUDA LibTorch lists the toolkit's libnvrtc among TORCH_LIBRARIES. A toolkit assembled from
+# NVIDIA's pip wheels (nvcc and the runtime only) has none: PyTorch's own copy sits beside it in
+# site-packages/nvidia/cu13/lib, and the generate step would stop on CUDA_nvrtc_LIBRARY-NOTFOUND.
+# The addon calls no NVRTC function (LibTorch loads its copy itself), so such an entry is left out.
+if(TORCH_LIBRARIES MATCHES "-NOTFOUND")
+  set(_adx_missing "${TORCH_LIBRARIES}")
+  list(FILTER _adx_missing INCLUDE REGEX "-NOTFOUND$")
+  list(FILTER TORCH_LIBRARIES EXCLUDE REGEX "-NOTFOUND$")
+  message(STATUS "adautomix: not linking what LibTorch's config could not find: ${_adx_missing}")
+endif()
+
+# TorchConfig.cmake looks for libc10 in the system's folders before its own, so with Debian's
+# libtorch-dev installed beside a pip PyTorch it links /usr/lib's libc10 of another version. Each
+# library that LibTorch's own lib/ also holds is taken from there.
+set(_adx_torch_libraries "")
+foreach(_adx_lib IN LISTS TORCH_LIBRARIES)
+  get_filename_component(_adx_name "${_adx_lib}" NAME)
+  if(IS_ABSOLUTE "${_adx_lib}" AND EXISTS "${TORCH_INSTALL_PREFIX}/lib/${_adx_name}")
+    set(_adx_lib "${TORCH_INSTALL_PREFIX}/lib/${_adx_name}")
+  endif()
+  list(APPEND _adx_torch_libraries "${_adx_lib}")
+endforeach()
+set(TORCH_LIBRARIES "${_adx_torch_libraries}")
 
 # For the next configure (see above); unchanged when it reused these for the same folder.
 set(ADX_TORCH_FIRST_SOURCE "${ADX_TORCH_SOURCE}" CACHE INTERNAL "how LibTorch was first found")

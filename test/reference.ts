@@ -5,8 +5,11 @@ import { packageRoot } from '../lib/native.js';
 
 export const referencePython = process.env.ADX_PYTHON ?? '/usr/bin/python3';
 
-export const hasReferenceTorch =
-  spawnSync(referencePython, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+/** Whether the reference Python can import these modules (e.g. 'torch', 'PIL, numpy'). */
+export const referenceCanImport = (modules: string) =>
+  spawnSync(referencePython, ['-c', `import ${modules}`], { stdio: 'ignore' }).status === 0;
+
+export const hasReferenceTorch = referenceCanImport('torch');
 
 export function runReference(script: string, args: string[]): string {
   const result = spawnSync(referencePython, [join(packageRoot, 'benchmarks', 'reference', script), ...args], {
