@@ -29,5 +29,7 @@ if ! build -DADX_CUDA_GRAPHS=ON > "$out/build.log" 2>&1; then
     { tail -40 "$out/build-no-graphs.log"; echo "gpu-run: build failed (log: $out/build-no-graphs.log)" >&2; exit 1; }
 fi
 echo "gpu-run: built in $(( $(date +%s) - started )) s"
-node -e "const b = require('node-gyp-build')('.').buildInfo(); console.log('gpu-run: addon', JSON.stringify(b))"
+# LD_BIND_NOW: every symbol the addon needs from LibTorch and CUDA resolves here, or the load
+# fails naming it (Node loads addons lazily: a missing one would otherwise fail at its first call).
+LD_BIND_NOW=1 node -e "const b = require('node-gyp-build')('.').buildInfo(); console.log('gpu-run: addon', JSON.stringify(b))"
 [ $# -eq 0 ] || "$@"
