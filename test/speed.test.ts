@@ -9,6 +9,7 @@ import { resolveLearnedMix } from '../lib/config/learned-mix.js';
 import { resolveConfig } from '../lib/config/resolve.js';
 import { SPEED_DEFAULTS, SPEED_FAST } from '../lib/config/speed.js';
 import type { ResolvedConfig } from '../lib/config/types.js';
+import { upgradeResolvedConfig } from '../lib/config/upgrade.js';
 import { parseTrainArgs } from '../lib/cli/args.js';
 import { loadNative, type NativeTrainer, type NativeTrainerOptions } from '../lib/native.js';
 import { relative, testDevice, worstTensorError } from './helpers.js';
@@ -82,6 +83,12 @@ describe('speed options: configuration', () => {
     expect(resolveConfig({ speed: { tf32: 'all' } }).speed).toEqual({ ...SPEED_DEFAULTS, tf32: 'all' });
     expect(() => resolveConfig({ speed: { tf32: true as unknown as 'all' } })).toThrow("speed.tf32 must be one of 'off', 'convolutions', 'all', got true");
     expect(() => resolveConfig({ speed: 'faster' as 'fast' })).toThrow("speed must be 'fast' or an object of speed options, got 'faster'");
+  });
+
+  it('a run saved before an option existed gets its default, keeping the saved ones', () => {
+    const saved = resolveConfig({ speed: { channelsLast: true } }) as unknown as { speed: Record<string, unknown> };
+    delete saved.speed.tf32;
+    expect(upgradeResolvedConfig(saved).speed).toEqual({ ...SPEED_DEFAULTS, channelsLast: true });
   });
 
   it('CLI: --fast, --precision and --channels-last, also with --resume', async () => {
