@@ -24,7 +24,11 @@ const mode = (r) => {
   const all = s.channelsLast && s.cudnnBenchmark && s.pinnedMemory && s.deviceAugment;
   const base = all ? `${s.precision}, every speed option` : s.precision ?? 'fp32';
   const graphs = all && !s.cudaGraphs ? ', no CUDA graphs' : '';
-  return s.multiTensor === false ? `${base}${graphs}, per-parameter updates` : `${base}${graphs}`;
+  // TF32 at its default (cuDNN convolutions in TF32 on both sides) goes unsaid; the footnote says it.
+  // (On the CPU info.speed says 'off': there is no TF32 there.)
+  const onCuda = String(r.device ?? '').startsWith('cuda');
+  const tf32 = !onCuda ? '' : s.tf32 === 'off' ? ', no TF32' : s.tf32 === 'all' ? ', TF32 matmuls too' : '';
+  return s.multiTensor === false ? `${base}${graphs}${tf32}, per-parameter updates` : `${base}${graphs}${tf32}`;
 };
 const method = (r) => (r.method === 'adautomix' ? `AdAutoMix N=${r.sources}` : r.method === 'automix' ? 'AutoMix' : r.method);
 
@@ -41,4 +45,7 @@ for (const r of runs) {
 }
 const first = runs[0] ?? {};
 lines.push('', `Batch ${first.batch}, ${first.size}x${first.size}x${first.channels}, ${first.classes} classes; ${first.device ?? '?'}; LibTorch ${first.torch ?? '?'}, reference torch ${first.reference?.torch ?? '?'}.`);
+if (String(first.device ?? '').startsWith('cuda')) {
+  lines.push('On CUDA, fp32 convolutions run as TF32 on both sides unless the mode says otherwise (PyTorch\'s default, speed.tf32 \'convolutions\').');
+}
 process.stdout.write(`${lines.join('\n')}\n`);
