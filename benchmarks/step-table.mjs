@@ -19,6 +19,7 @@ const runs = files.flatMap((f) =>
 
 const fixed = (x, d) => (x == null || !Number.isFinite(x) ? '–' : x.toFixed(d));
 const times = (x) => (x == null || !Number.isFinite(x) ? '–' : `${x.toFixed(2)}×`);
+const onCuda = (r) => String(r.device ?? '').startsWith('cuda');
 const mode = (r) => {
   const s = r.speed ?? {};
   const all = s.channelsLast && s.cudnnBenchmark && s.pinnedMemory && s.deviceAugment;
@@ -26,8 +27,7 @@ const mode = (r) => {
   const graphs = all && !s.cudaGraphs ? ', no CUDA graphs' : '';
   // TF32 at its default (cuDNN convolutions in TF32 on both sides) goes unsaid; the footnote says it.
   // (On the CPU info.speed says 'off': there is no TF32 there.)
-  const onCuda = String(r.device ?? '').startsWith('cuda');
-  const tf32 = !onCuda ? '' : s.tf32 === 'off' ? ', no TF32' : s.tf32 === 'all' ? ', TF32 matmuls too' : '';
+  const tf32 = !onCuda(r) ? '' : s.tf32 === 'off' ? ', no TF32' : s.tf32 === 'all' ? ', TF32 matmuls too' : '';
   return s.multiTensor === false ? `${base}${graphs}${tf32}, per-parameter updates` : `${base}${graphs}${tf32}`;
 };
 const method = (r) => (r.method === 'adautomix' ? `AdAutoMix N=${r.sources}` : r.method === 'automix' ? 'AutoMix' : r.method);
@@ -45,7 +45,7 @@ for (const r of runs) {
 }
 const first = runs[0] ?? {};
 lines.push('', `Batch ${first.batch}, ${first.size}x${first.size}x${first.channels}, ${first.classes} classes; ${first.device ?? '?'}; LibTorch ${first.torch ?? '?'}, reference torch ${first.reference?.torch ?? '?'}.`);
-if (String(first.device ?? '').startsWith('cuda')) {
+if (onCuda(first)) {
   lines.push('On CUDA, fp32 convolutions run as TF32 on both sides unless the mode says otherwise (PyTorch\'s default, speed.tf32 \'convolutions\').');
 }
 process.stdout.write(`${lines.join('\n')}\n`);

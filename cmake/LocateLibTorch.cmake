@@ -87,29 +87,30 @@ if(NOT Torch_FOUND)
     "  3. install the system package: apt-get install libtorch-dev libgloo-dev libopenblas0-openmp (Debian/Ubuntu).")
 endif()
 
-# A CUDA LibTorch lists the toolkit's libnvrtc among TORCH_LIBRARIES. A toolkit assembled from
-# NVIDIA's pip wheels (nvcc and the runtime only) has none: PyTorch's own copy sits beside it in
-# site-packages/nvidia/cu13/lib, and the generate step would stop on CUDA_nvrtc_LIBRARY-NOTFOUND.
-# The addon calls no NVRTC function (LibTorch loads its copy itself), so such an entry is left out.
-if(TORCH_LIBRARIES MATCHES "-NOTFOUND")
-  set(_adx_missing "${TORCH_LIBRARIES}")
-  list(FILTER _adx_missing INCLUDE REGEX "-NOTFOUND$")
-  list(FILTER TORCH_LIBRARIES EXCLUDE REGEX "-NOTFOUND$")
-  message(STATUS "adautomix: not linking what LibTorch's config could not find: ${_adx_missing}")
-endif()
-
-# TorchConfig.cmake looks for libc10 in the system's folders before its own, so with Debian's
-# libtorch-dev installed beside a pip PyTorch it links /usr/lib's libc10 of another version. Each
-# library that LibTorch's own lib/ also holds is taken from there.
+# TORCH_LIBRARIES, mended in one pass:
+# - A CUDA LibTorch lists the toolkit's libnvrtc. A toolkit assembled from NVIDIA's pip wheels
+#   (nvcc and the runtime only) has none: PyTorch's own copy sits in site-packages/nvidia/cu13/lib,
+#   and the generate step would stop on CUDA_nvrtc_LIBRARY-NOTFOUND. The addon calls no NVRTC
+#   function (LibTorch loads its copy itself), so such an entry is left out.
+# - TorchConfig.cmake looks for libc10 in the system's folders before its own, so with Debian's
+#   libtorch-dev installed beside a pip PyTorch it links /usr/lib's libc10 of another version. Each
+#   library that LibTorch's own lib/ also holds is taken from there.
 set(_adx_torch_libraries "")
+set(_adx_missing "")
 foreach(_adx_lib IN LISTS TORCH_LIBRARIES)
   get_filename_component(_adx_name "${_adx_lib}" NAME)
-  if(IS_ABSOLUTE "${_adx_lib}" AND EXISTS "${TORCH_INSTALL_PREFIX}/lib/${_adx_name}")
+  if(_adx_lib MATCHES "-NOTFOUND$")
+    list(APPEND _adx_missing "${_adx_lib}")
+    continue()
+  elseif(IS_ABSOLUTE "${_adx_lib}" AND EXISTS "${TORCH_INSTALL_PREFIX}/lib/${_adx_name}")
     set(_adx_lib "${TORCH_INSTALL_PREFIX}/lib/${_adx_name}")
   endif()
   list(APPEND _adx_torch_libraries "${_adx_lib}")
 endforeach()
 set(TORCH_LIBRARIES "${_adx_torch_libraries}")
+if(NOT _adx_missing STREQUAL "")  # (plain if(_adx_missing) is false: "...-NOTFOUND" reads as false)
+  message(STATUS "adautomix: not linking what LibTorch's config could not find: ${_adx_missing}")
+endif()
 
 # For the next configure (see above); unchanged when it reused these for the same folder.
 set(ADX_TORCH_FIRST_SOURCE "${ADX_TORCH_SOURCE}" CACHE INTERNAL "how LibTorch was first found")

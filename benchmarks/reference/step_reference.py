@@ -34,6 +34,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from resnet_cifar import build  # noqa: E402
 import learned_mix_reference as learned  # noqa: E402
+from check_device import TF32_MODES, set_tf32  # noqa: E402
 
 CIFAR_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR_STD = (0.2023, 0.1994, 0.2010)
@@ -61,7 +62,7 @@ def parse_args(argv=None):
     p.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
     p.add_argument("--channels-last", action="store_true")
     p.add_argument("--cudnn-benchmark", action="store_true")
-    p.add_argument("--tf32", choices=["off", "convolutions", "all"], default="convolutions")
+    p.add_argument("--tf32", choices=TF32_MODES, default="convolutions")
     args = p.parse_args(argv)
     for name in ("batch", "size", "channels", "classes", "width", "threads", "steps"):
         if getattr(args, name) < 1:
@@ -148,8 +149,7 @@ def main(argv=None):
     device = torch.device(args.device)
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = args.cudnn_benchmark
-        torch.backends.cudnn.allow_tf32 = args.tf32 != "off"
-        torch.backends.cuda.matmul.allow_tf32 = args.tf32 == "all"
+        set_tf32(args.tf32)
         torch.cuda.reset_peak_memory_stats(device)
     layout = torch.channels_last if args.channels_last else torch.contiguous_format
     model.to(device=device, memory_format=layout)
