@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Turns the JSON lines of benchmarks/step.mjs --json (e.g. benchmarks/gpu-steps.sh's steps.jsonl)
-// into a Markdown table: img/s and peak GPU memory of ours and the reference, and their ratios.
+// into Markdown: a table of img/s and peak GPU memory of ours and the reference with their
+// ratios, and, for the runs made without the reference (gpu-steps.sh --ablations), a table of what
+// each speed option is worth: --fast less that option against the full --fast run.
 //
 //   node benchmarks/step-table.mjs steps.jsonl [more.jsonl ...] > table.md
 import { readFileSync } from 'node:fs';
@@ -17,34 +19,85 @@ const runs = files.flatMap((f) =>
     .map((l) => JSON.parse(l)),
 );
 
+// What --fast turns on (lib/config/speed.ts SPEED_FAST), and each option's name in a table.
+const FAST = { precision: 'bf16', channelsLast: true, cudnnBenchmark: true, pinnedMemory: true, deviceAugment: true, cudaGraphs: true, multiTensor: true };
+const OPTION_NAMES = {
+  precision: 'bf16',
+  channelsLast: 'channels-last',
+  cudnnBenchmark: 'cuDNN autotuning',
+  pinnedMemory: 'pinned memory',
+  deviceAugment: 'crop/flip on the GPU',
+  cudaGraphs: 'CUDA graphs',
+  multiTensor: 'multi-tensor updates',
+};
+const lacking = (r) => Object.keys(FAST).filter((k) => (r.speed ?? {})[k] !== FAST[k]);
+const listed = (keys) => {
+  const names = keys.map((k) => OPTION_NAMES[k]);
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+};
+
 const fixed = (x, d) => (x == null || !Number.isFinite(x) ? '–' : x.toFixed(d));
 const times = (x) => (x == null || !Number.isFinite(x) ? '–' : `${x.toFixed(2)}×`);
 const onCuda = (r) => String(r.device ?? '').startsWith('cuda');
+// TF32 at its default (cuDNN convolutions in TF32 on both sides) goes unsaid; the footnote says it.
+// (On the CPU info.speed says 'off': there is no TF32 there.)
+const tf32 = (r) => (!onCuda(r) ? '' : r.speed?.tf32 === 'off' ? ', no TF32' : r.speed?.tf32 === 'all' ? ', TF32 matmuls too' : '');
 const mode = (r) => {
-  const s = r.speed ?? {};
-  const all = s.channelsLast && s.cudnnBenchmark && s.pinnedMemory && s.deviceAugment;
-  const base = all ? `${s.precision}, every speed option` : s.precision ?? 'fp32';
-  const graphs = all && !s.cudaGraphs ? ', no CUDA graphs' : '';
-  // TF32 at its default (cuDNN convolutions in TF32 on both sides) goes unsaid; the footnote says it.
-  // (On the CPU info.speed says 'off': there is no TF32 there.)
-  const tf32 = !onCuda(r) ? '' : s.tf32 === 'off' ? ', no TF32' : s.tf32 === 'all' ? ', TF32 matmuls too' : '';
-  return s.multiTensor === false ? `${base}${graphs}${tf32}, per-parameter updates` : `${base}${graphs}${tf32}`;
+  const less = lacking(r);
+  const base =
+    less.length === 0
+      ? 'every speed option'
+      : less.length <= 2
+        ? `every speed option but ${listed(less)}`
+        : `${r.speed?.precision ?? 'fp32'}${r.speed?.multiTensor === false ? ', per-parameter updates' : ''}`;
+  return base + tf32(r);
 };
 const method = (r) => (r.method === 'adautomix' ? `AdAutoMix N=${r.sources}` : r.method === 'automix' ? 'AutoMix' : r.method);
+const sameStep = (a, b) => a.arch === b.arch && a.method === b.method && a.sources === b.sources;
 
-const lines = [
-  '| model | method | mode | ours img/s | reference img/s | speed ratio | ours peak GPU MiB | reference peak GPU MiB | memory ratio |',
-  '|---|---|---|---|---|---|---|---|---|',
-];
-for (const r of runs) {
-  const ref = r.reference ?? {};
+const compared = runs.filter((r) => r.with_reference !== false);
+const ablations = runs.filter((r) => r.with_reference === false);
+
+const lines = [];
+if (compared.length > 0) {
   lines.push(
-    `| ${r.arch} | ${method(r)} | ${mode(r)} | ${fixed(r.img_per_s, 0)} | ${fixed(ref.img_per_s, 0)} | ${times(r.ratio)} | ` +
-      `${fixed(r.peak_gpu_mb, 0)} | ${fixed(ref.peak_gpu_mb, 0)} | ${times(r.memory_ratio)} |`,
+    '| model | method | mode | ours img/s | reference img/s | speed ratio | ours peak GPU MiB | reference peak GPU MiB | memory ratio |',
+    '|---|---|---|---|---|---|---|---|---|',
   );
+  for (const r of compared) {
+    const ref = r.reference ?? {};
+    lines.push(
+      `| ${r.arch} | ${method(r)} | ${mode(r)} | ${fixed(r.img_per_s, 0)} | ${fixed(ref.img_per_s, 0)} | ${times(r.ratio)} | ` +
+        `${fixed(r.peak_gpu_mb, 0)} | ${fixed(ref.peak_gpu_mb, 0)} | ${times(r.memory_ratio)} |`,
+    );
+  }
+}
+if (ablations.length > 0) {
+  if (lines.length > 0) lines.push('');
+  lines.push(
+    'What each speed option is worth (ours only): `--fast` less one option, against the full `--fast` run of the same step.',
+    '',
+    '| model | method | without | img/s | vs. every option | peak GPU MiB | vs. every option |',
+    '|---|---|---|---|---|---|---|',
+  );
+  for (const r of ablations) {
+    const full = ablations.find((f) => sameStep(f, r) && lacking(f).length === 0);
+    const less = lacking(r);
+    lines.push(
+      `| ${r.arch} | ${method(r)} | ${less.length === 0 ? '(nothing: every option)' : listed(less)}${tf32(r)} | ` +
+        `${fixed(r.img_per_s, 0)} | ${times(full ? r.img_per_s / full.img_per_s : null)} | ` +
+        `${fixed(r.peak_gpu_mb, 0)} | ${times(full && full.peak_gpu_mb > 0 ? r.peak_gpu_mb / full.peak_gpu_mb : null)} |`,
+    );
+  }
 }
 const first = runs[0] ?? {};
-lines.push('', `Batch ${first.batch}, ${first.size}x${first.size}x${first.channels}, ${first.classes} classes; ${first.device ?? '?'}; LibTorch ${first.torch ?? '?'}, reference torch ${first.reference?.torch ?? '?'}.`);
+lines.push(
+  '',
+  `Batch ${first.batch}, ${first.size}x${first.size}x${first.channels}, ${first.classes} classes; ${first.device ?? '?'}; ` +
+    `LibTorch ${first.torch ?? '?'}, reference torch ${compared[0]?.reference?.torch ?? '?'}.`,
+  'Every speed option (`--fast`): bf16 autocast, channels-last, cuDNN autotuning, pinned memory, crop/flip on the GPU, ' +
+    'CUDA graphs and multi-tensor updates; the reference gets bf16, channels_last and cudnn.benchmark.',
+);
 if (onCuda(first)) {
   lines.push('On CUDA, fp32 convolutions run as TF32 on both sides unless the mode says otherwise (PyTorch\'s default, speed.tf32 \'convolutions\').');
 }

@@ -10,7 +10,8 @@
 //                            [--device cpu|cuda] [--precision fp32|bf16] [--channels-last]
 //                            [--cudnn-benchmark] [--pinned-memory] [--device-augment] [--fast]
 //                            [--no-multi-tensor] [--cuda-graphs] [--no-cuda-graphs]
-//                            [--tf32 off|convolutions|all]
+//                            [--tf32 off|convolutions|all] [--no-channels-last]
+//                            [--no-cudnn-benchmark] [--no-pinned-memory] [--no-device-augment]
 //
 // --arch picks the backbone (default width: the architecture's). --torchvision makes the
 // reference torchvision's model of that name (CIFAR stem swapped in for *_cifar; see
@@ -24,7 +25,8 @@
 // default) apply to both sides (the reference with PyTorch's own switches); --pinned-memory, --device-augment, --no-multi-tensor (LibTorch's
 // per-parameter optimizer and EMA loops), --cuda-graphs and --no-cuda-graphs (--fast without them) are ours
 // alone; --fast turns on every speed option (lib/config/speed.ts SPEED_FAST) and the reference's
-// three equivalents. With CUDA graphs, each step structure's first three steps are warm-up and
+// three equivalents. After --fast, a --no-X flag (or an explicit --precision fp32) takes one
+// option back, so each option's share of --fast can be timed (gpu-steps.sh --ablations). With CUDA graphs, each step structure's first three steps are warm-up and
 // capture: keep --warmup above 3 × the structures (AdAutoMix N=3 has 2); the JSON's `graph_uses`
 // counts how the timed steps ran.
 //
@@ -56,7 +58,8 @@ function usage(message) {
       '         [--alpha 1.0] [--sources 3] [--no-fast-path] [--json] [--no-reference]\n' +
       '         [--arch resnet18_cifar] [--torchvision] [--device cpu|cuda] [--precision fp32|bf16]\n' +
       '         [--channels-last] [--cudnn-benchmark] [--pinned-memory] [--device-augment] [--fast]\n' +
-      '         [--no-multi-tensor] [--cuda-graphs] [--no-cuda-graphs] [--tf32 off|convolutions|all]\n',
+      '         [--no-multi-tensor] [--cuda-graphs] [--no-cuda-graphs] [--tf32 off|convolutions|all]\n' +
+      '         [--no-channels-last] [--no-cudnn-benchmark] [--no-pinned-memory] [--no-device-augment]\n',
   );
   process.exit(2);
 }
@@ -85,11 +88,15 @@ function readOptions(argv) {
         'no-reference': { type: 'boolean', default: false },
         child: { type: 'boolean', default: false },
         device: { type: 'string', default: 'cpu' },
-        precision: { type: 'string', default: 'fp32' },
+        precision: { type: 'string' },
         'channels-last': { type: 'boolean', default: false },
         'cudnn-benchmark': { type: 'boolean', default: false },
         'pinned-memory': { type: 'boolean', default: false },
         'device-augment': { type: 'boolean', default: false },
+        'no-channels-last': { type: 'boolean', default: false },
+        'no-cudnn-benchmark': { type: 'boolean', default: false },
+        'no-pinned-memory': { type: 'boolean', default: false },
+        'no-device-augment': { type: 'boolean', default: false },
         fast: { type: 'boolean', default: false },
         'no-multi-tensor': { type: 'boolean', default: false },
         'cuda-graphs': { type: 'boolean', default: false },
@@ -109,6 +116,8 @@ function readOptions(argv) {
     if (!Number.isInteger(v) || v < min) usage(`--${name} must be an integer >= ${min}`);
     return v;
   };
+  // --fast turns an option on, its own flag too; --no-X wins over both.
+  const on = (name) => (parsed.fast || parsed[name]) && !parsed[`no-${name}`];
   const o = {
     method: parsed.method,
     batch: int('batch', 1),
@@ -129,18 +138,18 @@ function readOptions(argv) {
     child: parsed.child,
     device: parsed.device,
     speed: {
-      precision: parsed.fast ? 'bf16' : parsed.precision,
-      channelsLast: parsed.fast || parsed['channels-last'],
-      cudnnBenchmark: parsed.fast || parsed['cudnn-benchmark'],
-      pinnedMemory: parsed.fast || parsed['pinned-memory'],
-      deviceAugment: parsed.fast || parsed['device-augment'],
+      precision: parsed.precision ?? (parsed.fast ? 'bf16' : 'fp32'),
+      channelsLast: on('channels-last'),
+      cudnnBenchmark: on('cudnn-benchmark'),
+      pinnedMemory: on('pinned-memory'),
+      deviceAugment: on('device-augment'),
       multiTensor: !parsed['no-multi-tensor'],
-      cudaGraphs: (parsed.fast || parsed['cuda-graphs']) && !parsed['no-cuda-graphs'],
+      cudaGraphs: on('cuda-graphs'),
       tf32: parsed.tf32,
     },
   };
   if (!['off', 'convolutions', 'all'].includes(parsed.tf32)) usage('--tf32 must be off, convolutions or all');
-  if (!['fp32', 'bf16'].includes(parsed.precision)) usage('--precision must be fp32 or bf16');
+  if (!['fp32', 'bf16'].includes(o.speed.precision)) usage('--precision must be fp32 or bf16');
   if (!/^(cpu|cuda(:\d+)?)$/.test(o.device)) usage('--device must be cpu, cuda or cuda:N');
   if (!['vanilla', 'mixup', 'automix', 'adautomix'].includes(o.method)) usage('--method must be vanilla, mixup, automix or adautomix');
   if (!(o.alpha > 0) || !Number.isFinite(o.alpha)) usage('--alpha must be a number > 0');
@@ -393,6 +402,7 @@ async function main() {
     device: ours.device,
     speed: ours.speed,
     peak_gpu_mb: ours.peak_gpu_mb,
+    with_reference: o.reference,
     reference,
     ratio: reference && reference.img_per_s > 0 ? ours.img_per_s / reference.img_per_s : null,
     memory_ratio: reference?.peak_gpu_mb > 0 && ours.peak_gpu_mb != null ? ours.peak_gpu_mb / reference.peak_gpu_mb : null,
