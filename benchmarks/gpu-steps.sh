@@ -12,7 +12,9 @@
 #
 #   bash benchmarks/gpu-steps.sh [--ablations] [arch ...]
 # Env: ADX_STEPS (timed steps, default 50), ADX_WARMUP (default 10), ADX_BUDGET_S (no new run
-# starts after this many seconds, default 500: a device command has 600).
+# starts after this many seconds, default 500: a device command has 600), ADX_STEP_FLAGS (flags
+# appended to every step.mjs run, where they win: a rehearsal on the CPU can run the whole script
+# with ADX_STEPS=1 ADX_WARMUP=1 ADX_STEP_FLAGS="--device cpu --width 4 --batch 8").
 set -uo pipefail
 out=${OUT:-.}
 ablations=0
@@ -36,10 +38,12 @@ step() {
   fi
   local extra=()
   [ "$method" = vanilla ] && [ "$arch" != resnet18_cifar ] && extra+=(--torchvision)
+  # shellcheck disable=SC2086  # ADX_STEP_FLAGS is a list of flags
   if ! node benchmarks/step.mjs --json --device cuda --arch "$arch" --method "$method" --sources 3 \
       --batch 100 --size 32 --channels 3 --classes 100 --threads "$(nproc)" \
-      --warmup "$warmup" --steps "$steps" "$@" "${extra[@]}" >> "$out/steps.jsonl"; then
+      --warmup "$warmup" --steps "$steps" "$@" "${extra[@]}" ${ADX_STEP_FLAGS:-} >> "$out/steps.jsonl"; then
     echo "gpu-steps: $arch $method $* failed" >&2
+    return
   fi
   tail -1 "$out/steps.jsonl" | cut -c1-400
 }

@@ -130,6 +130,20 @@ describe('speed options: steps', () => {
     }, 60_000);
   }
 
+  // oneDNN's strided 1x1 weight gradient under NHWC breaks with fewer input channels than its
+  // block (native/models/strided_pointwise.h): wrong gradients, a hang or a heap corruption. At
+  // width 4 every ResNet/WRN downsampling shortcut has 4 or 8 input channels.
+  for (const [method, arch] of [['vanilla', 'resnet18_cifar'], ['adautomix', 'resnet18_cifar'], ['vanilla', 'wrn28_8']] as const) {
+    it(`channels-last at width 4 computes the same ${method} ${arch} steps as NCHW (the narrow strided shortcuts)`, async () => {
+      const narrow = (o: NativeTrainerOptions) => ({ ...o, model: { ...o.model, baseWidth: 4 } });
+      const nchw = await twoSteps(narrow(options(method, {}, arch)));
+      const nhwc = await twoSteps(narrow(options(method, { channelsLast: true }, arch)));
+      const worst = worstTensorError(nhwc.state, nchw.state);
+      expect(worst.error, `worst tensor ${worst.name}`).toBeLessThan(onCuda ? 1e-2 : 1e-4);
+      expect(relative(nhwc.losses[1]!.loss!, nchw.losses[1]!.loss!)).toBeLessThan(1e-4);
+    }, 60_000);
+  }
+
   it('bf16 rounds the convolutions but keeps the mask attention in fp32: the masks still sum to 1', async () => {
     const mix = (precision: 'fp32' | 'bf16') => withTrainer(options('adautomix', { precision }), (t) => t.mix(images[0]!, shape, 5));
     const [full, half] = [await mix('fp32'), await mix('bf16')];

@@ -5,6 +5,7 @@
 
 #include "core/errors.h"
 #include "models/init.h"
+#include "models/strided_pointwise.h"
 
 namespace adx {
 
@@ -20,6 +21,11 @@ torch::nn::Conv2d conv(int64_t in, int64_t out, int64_t kernel, int64_t stride, 
 // torchvision's shortcut: strided 1x1 conv + BN, registered as downsample.0 / downsample.1.
 torch::nn::Sequential shortcut(int64_t in, int64_t out, int64_t stride) {
   return torch::nn::Sequential(conv(in, out, 1, stride), torch::nn::BatchNorm2d(out));
+}
+
+torch::Tensor shortcut_forward(torch::nn::Sequential& shortcut, const torch::Tensor& x) {
+  auto* bn = shortcut[1]->as<torch::nn::BatchNorm2d>();
+  return bn->forward(strided_pointwise_conv(*shortcut[0]->as<torch::nn::Conv2d>(), x));
 }
 
 std::vector<int64_t> blocks_per_stage(int64_t depth) {
@@ -48,7 +54,7 @@ BasicBlockImpl::BasicBlockImpl(int64_t in_planes, int64_t planes, int64_t stride
 torch::Tensor BasicBlockImpl::forward(const torch::Tensor& x) {
   auto out = relu_inplace(bn1(conv1(x)));
   out = bn2(conv2(out));
-  out += downsample ? downsample->forward(x) : x;
+  out += downsample ? shortcut_forward(downsample, x) : x;
   return relu_inplace(out);
 }
 
@@ -69,7 +75,7 @@ torch::Tensor BottleneckImpl::forward(const torch::Tensor& x) {
   auto out = relu_inplace(bn1(conv1(x)));
   out = relu_inplace(bn2(conv2(out)));
   out = bn3(conv3(out));
-  out += downsample ? downsample->forward(x) : x;
+  out += downsample ? shortcut_forward(downsample, x) : x;
   return relu_inplace(out);
 }
 

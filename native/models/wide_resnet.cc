@@ -4,6 +4,7 @@
 
 #include "core/errors.h"
 #include "models/init.h"
+#include "models/strided_pointwise.h"
 
 namespace adx {
 
@@ -43,7 +44,7 @@ torch::Tensor WideBasicBlockImpl::forward(const torch::Tensor& x) {
   const auto activated = leaky(bn1(x));
   auto out = conv2(leaky(bn2(conv1(activated))));
   if (!convShortcut) return out + x;
-  return out + convShortcut(activate_shortcut_ ? activated : x);
+  return out + strided_pointwise_conv(*convShortcut, activate_shortcut_ ? activated : x);
 }
 
 WideResNetImpl::WideResNetImpl(const WideResNetOptions& options) : options_(options) {
