@@ -25,7 +25,7 @@ torch::Tensor strided_pointwise_conv(torch::nn::Conv2dImpl& conv, const torch::T
   const auto& o = conv.options;
   if (!reaches_onednn_strided_1x1_bug(o, x)) return conv.forward(x);
   const auto& stride = *o.stride();
-  const auto pixels = x.slice(2, 0, c10::nullopt, stride[0]).slice(3, 0, c10::nullopt, stride[1]);
+  const auto pixels = x.slice(2, 0, x.size(2), stride[0]).slice(3, 0, x.size(3), stride[1]);
   return torch::nn::functional::conv2d(
       pixels, conv.weight, torch::nn::functional::Conv2dFuncOptions().bias(conv.bias).groups(o.groups()));
 }
