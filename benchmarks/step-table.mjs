@@ -6,6 +6,8 @@
 //
 //   node benchmarks/step-table.mjs steps.jsonl [more.jsonl ...] > table.md
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const files = process.argv.slice(2);
 if (files.length === 0) {
@@ -19,8 +21,8 @@ const runs = files.flatMap((f) =>
     .map((l) => JSON.parse(l)),
 );
 
-// What --fast turns on (lib/config/speed.ts SPEED_FAST), and each option's name in a table.
-const FAST = { precision: 'bf16', channelsLast: true, cudnnBenchmark: true, pinnedMemory: true, deviceAugment: true, cudaGraphs: true, multiTensor: true };
+// Each speed option's name in a table; what --fast sets it to is the library's SPEED_FAST (from
+// dist/: run `npm run build:ts` first).
 const OPTION_NAMES = {
   precision: 'bf16',
   channelsLast: 'channels-last',
@@ -30,6 +32,9 @@ const OPTION_NAMES = {
   cudaGraphs: 'CUDA graphs',
   multiTensor: 'multi-tensor updates',
 };
+const speedModule = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'config', 'speed.js');
+const { SPEED_FAST } = await import(pathToFileURL(speedModule).href);
+const FAST = Object.fromEntries(Object.keys(OPTION_NAMES).map((k) => [k, SPEED_FAST[k]]));
 const lacking = (r) => Object.keys(FAST).filter((k) => (r.speed ?? {})[k] !== FAST[k]);
 const listed = (keys) => {
   const names = keys.map((k) => OPTION_NAMES[k]);

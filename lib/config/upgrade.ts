@@ -7,21 +7,21 @@ import { configError } from '../errors.js';
 import { resolveLearnedMix } from './learned-mix.js';
 import { resolveConfig } from './resolve.js';
 import type { ResolvedConfig } from './types.js';
+import { isPlainObject } from './validate.js';
 
 type Loose = Record<string, unknown>;
-const isObject = (v: unknown): v is Loose => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** `saved` over `defaults`: objects merge key by key at every depth; any other saved value wins. */
 function withDefaults(defaults: unknown, saved: unknown): unknown {
   if (saved === undefined) return defaults;
-  if (!isObject(defaults) || !isObject(saved)) return saved;
+  if (!isPlainObject(defaults) || !isPlainObject(saved)) return saved;
   const out: Loose = { ...defaults };
   for (const [key, value] of Object.entries(saved)) out[key] = withDefaults(defaults[key], value);
   return out;
 }
 
 export function upgradeResolvedConfig(saved: unknown): ResolvedConfig {
-  if (!isObject(saved) || !isObject(saved.dataset) || !isObject(saved.method) || !isObject(saved.optimizer)) {
+  if (!isPlainObject(saved) || !isPlainObject(saved.dataset) || !isPlainObject(saved.method) || !isPlainObject(saved.optimizer)) {
     throw configError('the saved config is not an adautomix run configuration');
   }
   const dataset = saved.dataset as ResolvedConfig['dataset'];

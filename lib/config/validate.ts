@@ -45,9 +45,12 @@ export function checkKeys(name: string, value: object, allowed: readonly string[
   }
 }
 
+/** A config section: an object with named fields, not null and not an array. */
+export const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 export function section<T extends object>(name: string, value: unknown): Partial<T> {
   if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  if (!isPlainObject(value)) {
     throw configError(`${name} must be an object, got ${describe(value)}`);
   }
   return value as Partial<T>;

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { open, readdir, readFile, rename, rm, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ResolvedConfig } from '../config/types.js';
+import { isPlainObject } from '../config/validate.js';
 import { AdautomixError } from '../errors.js';
 import { attempt, readBytes } from '../io/attempt.js';
 import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
@@ -222,8 +223,7 @@ const FREE_TO_CHANGE = new Set([
 /** The dotted paths where two configs differ (none for a resumable pair). */
 export function configDifferences(saved: unknown, current: unknown, path = ''): string[] {
   if (FREE_TO_CHANGE.has(path)) return [];
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (isObject(saved) && isObject(current)) {
+  if (isPlainObject(saved) && isPlainObject(current)) {
     const keys = new Set([...Object.keys(saved), ...Object.keys(current)]);
     return [...keys].flatMap((k) => configDifferences(saved[k], current[k], path ? `${path}.${k}` : k));
   }
