@@ -14,7 +14,8 @@
 # Env: ADX_STEPS (timed steps, default 50), ADX_WARMUP (default 10), ADX_BUDGET_S (no new run
 # starts after this many seconds, default 500: a device command has 600), ADX_STEP_FLAGS (flags
 # appended to every step.mjs run, where they win: a rehearsal on the CPU can run the whole script
-# with ADX_STEPS=1 ADX_WARMUP=1 ADX_STEP_FLAGS="--device cpu --width 4 --batch 8").
+# with ADX_STEPS=1 ADX_WARMUP=1 ADX_STEP_FLAGS="--device cpu --width 16 --batch 8").
+# Below --width 16 step.mjs refuses a CPU channels-last run with the reference (oneDNN #6035).
 set -uo pipefail
 out=${OUT:-.}
 ablations=0

@@ -156,6 +156,13 @@ function readOptions(argv) {
   if (o.method !== 'vanilla' && o.method !== 'mixup' && !/^(resnet|resnext)\w*_cifar$/.test(o.arch) && o.reference) {
     usage('the automix/adautomix reference runs on the ResNet/ResNeXt CIFAR variants only (or pass --no-reference)');
   }
+  // oneDNN #6035: on the CPU its channels-last strided 1x1 weight gradient with fewer input channels
+  // than its channel block (8 with AVX2, 16 with AVX-512) gives wrong gradients, hangs or corrupts
+  // the heap. Our addon steers clear of it (native/models/strided_pointwise.h); the plain PyTorch
+  // reference does not, and a narrow ResNet/WRN's first strided shortcut reaches it.
+  if (o.reference && o.speed.channelsLast && o.device === 'cpu' && o.width > 0 && o.width < 16) {
+    usage('--channels-last on the CPU below --width 16 would run the reference into oneDNN bug #6035 (hang or heap corruption); pass --no-reference or a width of 16 or more');
+  }
   if (CROP_PADDING >= o.size) usage(`--size must be larger than the crop padding (${CROP_PADDING})`);
   return o;
 }

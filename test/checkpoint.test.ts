@@ -144,7 +144,7 @@ describe('checkpoints and exact resume', () => {
     // A flipped byte in the tensor file fails the checksum before anything is read from it.
     const file = join(folder, 'state.safetensors');
     const bytes = await readFile(file);
-    bytes[bytes.length - 3] ^= 0x40;
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 3) ^ 0x40, bytes.length - 3);
     await writeFile(file, bytes);
     const damaged = await code(trainer.resume(folder));
     expect(damaged.code).toBe('E_CHECKPOINT');

@@ -37,12 +37,17 @@ const addon = require('node-gyp-build')(process.argv[1]);
 
 type CacheInfo = BuildInfo['cpuBlockCache'];
 
-function runChild(cacheMB?: string): { losses: number[]; after: CacheInfo[]; disposed: CacheInfo } {
+/** The child's three steps: the cache's counters after each. */
+type ThreeSteps = [CacheInfo, CacheInfo, CacheInfo];
+
+function runChild(cacheMB?: string): { losses: number[]; after: ThreeSteps; disposed: CacheInfo } {
   const env = { ...process.env };
   delete env.ADX_CPU_CACHE_MB;
   if (cacheMB !== undefined) env.ADX_CPU_CACHE_MB = cacheMB;
   const out = execFileSync(process.execPath, ['-e', CHILD, packageRoot], { env, encoding: 'utf8' });
-  return JSON.parse(out.trim().split('\n').pop() as string);
+  const result = JSON.parse(out.trim().split('\n').pop() as string);
+  expect(result.after).toHaveLength(3);
+  return result;
 }
 
 describe('CPU block cache', () => {

@@ -28,7 +28,7 @@ const nativeOptions = (): NativeTrainerOptions => ({
   seed: 0,
   model: { arch: 'resnet18_cifar', inChannels: 1, numClasses: 4, baseWidth: 4 },
   augment: { cropPadding: 0, flip: false, mean: [0.5], std: [0.5] },
-  method: { name: 'vanilla', alpha: 1 },
+  method: { name: 'vanilla', alpha: 1, learned: null },
   optimizer: { lr: 0.1, minLr: 0, momentum: 0.9, weightDecay: 0, nesterov: false, lrStepping: 'epoch' },
   epochs: 1,
   stepsPerEpoch: 10,

@@ -116,7 +116,7 @@ np.save(d + '/c/labels.npy', np.concatenate([labels.astype(np.int64)] * 5))
     const shape = [2, 1, 8, 8];
     const input = { shape, values: new Float32Array(128).fill(1) };
     const out = occlude(input, 0.25, 2, new Rng(1)); // 16 cells of 2×2, 4 drawn
-    const zeros = (b: number) => Array.from(out.values.subarray(b * 64, (b + 1) * 64)).map((v) => (v === 0 ? 1 : 0));
+    const zeros = (b: number) => Array.from(out.values.subarray(b * 64, (b + 1) * 64)).map((v): number => (v === 0 ? 1 : 0));
     expect(zeros(0).reduce((a, v) => a + v, 0)).toBe(16);
     expect(zeros(0)).toEqual(zeros(1));
     expect(Array.from(input.values).every((v) => v === 1)).toBe(true); // the input is not changed

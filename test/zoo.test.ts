@@ -171,7 +171,10 @@ describe('pretrained weights', () => {
     const trainer = await target(5);
     try {
       const before = await trainer.state();
-      const error = await trainer.loadPretrained(broken, false).catch((e: unknown) => e as Error & { code: string });
+      const error = await trainer.loadPretrained(broken, false).then(
+        () => { throw new Error('loadPretrained accepted broken weights'); },
+        (e: unknown) => e as Error & { code: string },
+      );
       expect(error).toMatchObject({ code: 'E_SHAPE' });
       expect(error.message).toContain('layer2.0.bn1.running_var');
       expect(error.message).toContain('layer9.extra.weight');

@@ -26,10 +26,13 @@ export function learnedMixConfig(name: 'automix' | 'adautomix', alpha: number, r
   return { ...options, name, alpha };
 }
 
+/** The main optimizer's settings that the generator's group falls back on. */
+type MainGroup = Pick<ResolvedConfig['optimizer'], 'lr' | 'minLr' | 'momentum' | 'weightDecay' | 'nesterov'>;
+
 export function resolveLearnedMix(
   name: 'automix' | 'adautomix',
   input: Partial<MethodConfig>,
-  optimizer: ResolvedConfig['optimizer'],
+  optimizer: MainGroup,
 ): ResolvedLearnedMix {
   const wrongKeys = (name === 'automix' ? ADAUTOMIX_ONLY : AUTOMIX_ONLY).filter((k) => k in input);
   if (wrongKeys.length > 0) {
