@@ -198,6 +198,10 @@ export interface BuildInfo {
   cudaBuild: boolean;
   /** CUDA graphs compiled in (a CUDA build, unless built with -DADX_CUDA_GRAPHS=OFF): speed.cudaGraphs can run. */
   cudaGraphs: boolean;
+  /**
+   * LibTorch's own intra-op thread count before adautomix sets one (Debian's LibTorch: half the
+   * cores). A trainer uses its `threads` option instead, every core by default.
+   */
   defaultThreads: number;
   /**
    * The cache of large CPU tensor blocks that replaces LibTorch's CPU allocator (see

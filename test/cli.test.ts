@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../lib/native.js';
@@ -128,5 +128,18 @@ describe.runIf(hasFashionMnist)('adautomix CLI', () => {
     expect(run.stderr).toContain('batchSize must be an integer in [1, 65536], got 0 [E_CONFIG]');
     const unknown = await runCli(['train', '--bogus']);
     expect(unknown.code).toBe(2);
+  });
+});
+
+describe('adautomix info', () => {
+  it('prints the version, the build and the threads train uses by default', async () => {
+    const run = await runCli(['info']);
+    expect(run.code).toBe(0);
+    const info = JSON.parse(run.stdout);
+    const pkg = JSON.parse(await readFile(join(packageRoot, 'package.json'), 'utf8'));
+    expect(info.version).toBe(pkg.version);
+    expect(info.torchVersion).toMatch(/^\d+\.\d+\.\d+/);
+    expect(info.trainThreads).toBe(availableParallelism());
+    expect(info.defaultThreads).toBeGreaterThanOrEqual(1);
   });
 });

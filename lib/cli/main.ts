@@ -1,5 +1,6 @@
 /** The `adautomix` command. */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { resolveConfig } from '../config/resolve.js';
 import type { ResolvedConfig } from '../config/types.js';
@@ -28,7 +29,7 @@ Commands:
   report    an HTML and Markdown report of runs against the published numbers (adautomix report --help)
   presets   list the named presets (adautomix presets tiny adautomix: those whose names hold both)
   models    list the model architectures and their defaults
-  info      LibTorch version, devices and threads of this build
+  info      version, LibTorch, devices and the threads train uses by default
   --version print the version`;
 
 function defaultOutDir(preset: string | null): string {
@@ -205,7 +206,8 @@ function listModelsCommand(): number {
 
 function info(): number {
   const build = loadNative().buildInfo();
-  console.log(JSON.stringify(build, null, 2));
+  // trainThreads: what `train` uses without --threads, which is not LibTorch's defaultThreads.
+  console.log(JSON.stringify({ version: version(), ...build, trainThreads: availableParallelism() }, null, 2));
   return 0;
 }
 
