@@ -7,6 +7,7 @@ import { loadFashionMnist } from '../lib/data/fashion-mnist.js';
 import { AdautomixError, type ErrorCode } from '../lib/errors.js';
 import { createTrainer } from '../lib/index.js';
 import { loadNative, type NativeTrainer, type NativeTrainerOptions } from '../lib/native.js';
+import { resolveLearnedMix } from '../lib/config/learned-mix.js';
 import { SPEED_DEFAULTS } from '../lib/config/speed.js';
 import { bandSplits, tinyConfig, testDevice } from './helpers.js';
 
@@ -81,6 +82,17 @@ describe('error codes', () => {
     await expectCode(() => new (NativeTrainer as unknown as new (o: unknown) => unknown)(42), 'E_CONFIG');
     const tf32 = await expectCode(() => new NativeTrainer({ ...nativeOptions(), speed: { ...SPEED_DEFAULTS, tf32: 'some' as 'all' } }), 'E_CONFIG');
     expect(tf32.message).toContain("speed.tf32 must be 'off', 'convolutions' or 'all'");
+    // LibTorch's SGD would refuse these in its own words (E_NATIVE); the generator's group would take them.
+    const optimizer = nativeOptions().optimizer;
+    await expectCode(() => new NativeTrainer({ ...nativeOptions(), optimizer: { ...optimizer, lr: -1 } }).init(), 'E_CONFIG');
+    await expectCode(() => new NativeTrainer({ ...nativeOptions(), optimizer: { ...optimizer, momentum: -0.5 } }).init(), 'E_CONFIG');
+    const learned = resolveLearnedMix('adautomix', {}, optimizer);
+    const uphill = { ...learned, generator: { ...learned.generator, lr: -0.1 } };
+    const generator = await expectCode(
+      () => new NativeTrainer({ ...nativeOptions(), method: { name: 'adautomix', alpha: 1, learned: uphill } }).init(),
+      'E_CONFIG',
+    );
+    expect(generator.message).toContain('method.generator');
   });
 
   it('learned mixing: E_CONFIG for bad forced draws and mixers without a generator, E_SHAPE for bad weights', async () => {

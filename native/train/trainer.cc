@@ -45,6 +45,18 @@ void check_config(const TrainerConfig& c) {
       !(o.eps > 0) || !(c.schedule.warmup_ratio >= 0 && c.schedule.warmup_ratio <= 1) || c.schedule.warmup_steps < 0) {
     throw Error(ErrorCode::Config, "optimizer options out of range (accumulate ≥ 1, gradClip ≥ 0, betas in [0, 1), eps > 0, warmupRatio in [0, 1])");
   }
+  // LibTorch's SGD would name a negative lr or momentum in its own words (E_NATIVE); the
+  // generator's group, which bypasses that check, would step uphill.
+  const auto group_in_range = [](double lr, double min_lr, double momentum, double weight_decay) {
+    return lr >= 0 && min_lr >= 0 && min_lr <= lr && momentum >= 0 && momentum <= 1 && weight_decay >= 0;
+  };
+  if (!group_in_range(c.schedule.base_lr, c.schedule.min_lr, o.momentum, o.weight_decay)) {
+    throw Error(ErrorCode::Config, "optimizer options out of range (0 ≤ minLr ≤ lr, momentum in [0, 1], weightDecay ≥ 0)");
+  }
+  const auto& g = c.method.learned.generator;
+  if (!group_in_range(g.lr, g.min_lr, g.momentum, g.weight_decay)) {
+    throw Error(ErrorCode::Config, "method.generator options out of range (0 ≤ minLr ≤ lr, momentum in [0, 1], weightDecay ≥ 0)");
+  }
 }
 
 // NHWC memory order for every 4-D parameter and buffer. set_data keeps each tensor's identity,
