@@ -1,7 +1,20 @@
 /** Validators shared by the config resolvers: each names the option and what it got. */
 import { configError } from '../errors.js';
 
-export const describe = (v: unknown) => (typeof v === 'string' ? `'${v}'` : Array.isArray(v) ? `[${v.join(', ')}]` : String(v));
+/** A value as an error message shows it; never throws, whatever the value (symbols, cycles, bigints). */
+export function describe(v: unknown, depth = 0): string {
+  if (typeof v === 'string') return `'${v}'`;
+  if (Array.isArray(v)) return depth > 3 ? '[…]' : `[${v.map((x) => describe(x, depth + 1)).join(', ')}]`;
+  if (typeof v === 'function') return 'a function';
+  if (typeof v === 'object' && v !== null) {
+    try {
+      return JSON.stringify(v) ?? 'an object';
+    } catch {
+      return 'an object';
+    }
+  }
+  return String(v);
+}
 
 export function int(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
