@@ -6,12 +6,14 @@ export function describe(v: unknown, depth = 0): string {
   if (typeof v === 'string') return `'${v}'`;
   if (Array.isArray(v)) return depth > 3 ? '[…]' : `[${v.map((x) => describe(x, depth + 1)).join(', ')}]`;
   if (typeof v === 'function') return 'a function';
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
   if (typeof v === 'object' && v !== null) {
+    let text: string | undefined;
     try {
-      return JSON.stringify(v) ?? 'an object';
-    } catch {
-      return 'an object';
-    }
+      text = JSON.stringify(v);
+    } catch {}
+    if (text === undefined) return 'an object';
+    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
   }
   return String(v);
 }

@@ -1,6 +1,7 @@
 /** File-system calls whose failures reach the user as coded errors that say what was being done. */
 import { readFile } from 'node:fs/promises';
-import { AdautomixError, type ErrorCode } from '../errors.js';
+import { describe } from '../config/validate.js';
+import { AdautomixError, configError, type ErrorCode } from '../errors.js';
 
 /** Runs `action`; any failure becomes `code` (default E_IO) with "cannot <what>: <reason>". */
 export async function attempt<T>(what: string, action: () => Promise<T>, code: ErrorCode = 'E_IO'): Promise<T> {
@@ -11,7 +12,14 @@ export async function attempt<T>(what: string, action: () => Promise<T>, code: E
   }
 }
 
+/** E_CONFIG unless `path` is a non-empty string (a caller from plain JS may pass anything). */
+export function checkPath(path: unknown, what = 'a file path'): string {
+  if (typeof path !== 'string' || path === '') throw configError(`${what} must be a non-empty string, got ${describe(path)}`);
+  return path;
+}
+
 /** A whole file's bytes, or `code` naming the file. */
-export function readBytes(path: string, code: ErrorCode = 'E_IO'): Promise<Buffer> {
+export async function readBytes(path: string, code: ErrorCode = 'E_IO'): Promise<Buffer> {
+  checkPath(path);
   return attempt(`read ${path}`, () => readFile(path), code);
 }

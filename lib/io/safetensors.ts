@@ -4,7 +4,7 @@
  * every numeric dtype into float32.
  */
 import { rename, writeFile } from 'node:fs/promises';
-import { readBytes } from './attempt.js';
+import { checkPath, readBytes } from './attempt.js';
 import { AdautomixError } from '../errors.js';
 
 export interface HostTensor {
@@ -114,7 +114,7 @@ export function decodeSafetensors(bytes: Buffer, source = 'safetensors data'): T
 
 /** Atomic: written to a temporary file, then renamed over the target. */
 export async function writeSafetensors(path: string, tensors: TensorMap, metadata?: Record<string, string>): Promise<void> {
-  const tmp = `${path}.tmp`;
+  const tmp = `${checkPath(path)}.tmp`;
   try {
     await writeFile(tmp, encodeSafetensors(tensors, metadata));
     await rename(tmp, path);

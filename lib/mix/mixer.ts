@@ -7,6 +7,7 @@
  */
 import { readSafetensors } from '../io/safetensors.js';
 import { resolveConfig } from '../config/resolve.js';
+import { describe } from '../config/validate.js';
 import { nativeMethodOptions } from '../config/classic-mix.js';
 import { nativeModelOptions } from '../config/model.js';
 import type { DeviceRequest, MethodConfig, MethodName, ModelArch } from '../config/types.js';
@@ -42,8 +43,9 @@ export class Mixer implements AsyncDisposable {
     this.nextSeed = seed;
   }
 
-  async mix(images: Uint8Array, shape: BatchShape, options: MixOptions = {}): Promise<MixResult> {
+  async mix(images: Uint8Array, shape: BatchShape, options: MixOptions | null = {}): Promise<MixResult> {
     if (this.disposed) throw new AdautomixError('this mixer was disposed', 'E_DISPOSED');
+    options ??= {};
     this.usable();
     const seed = options.seed ?? this.nextSeed++;
     const forced = options.forced && { generator: options.forced.generator, classifier: options.forced.classifier ?? options.forced.generator };
@@ -97,11 +99,17 @@ export interface CreateMixerOptions {
 }
 
 export async function createMixer(options: CreateMixerOptions): Promise<Mixer> {
+  if (typeof options !== 'object' || options === null) {
+    throw configError(`createMixer needs { method, channels, classes, mean, std }, got ${describe(options)}`);
+  }
   const method = typeof options.method === 'string' ? { name: options.method } : options.method;
+  if (typeof method !== 'object' || method === null) {
+    throw configError(`createMixer needs method: a mixing method's name or its options, got ${describe(options.method)}`);
+  }
   if ((method.name as string) === 'vanilla') throw configError(`createMixer needs a mixing method, got 'vanilla'`);
   const c = resolveConfig({ method, model: options.model, seed: options.seed, threads: options.threads, device: options.device });
-  if (!Number.isInteger(options.channels) || options.channels < 1) throw configError(`channels must be a positive integer, got ${options.channels}`);
-  if (!Number.isInteger(options.classes) || options.classes < 2) throw configError(`classes must be an integer ≥ 2, got ${options.classes}`);
+  if (!Number.isInteger(options.channels) || options.channels < 1) throw configError(`channels must be a positive integer, got ${describe(options.channels)}`);
+  if (!Number.isInteger(options.classes) || options.classes < 2) throw configError(`classes must be an integer ≥ 2, got ${describe(options.classes)}`);
   if (options.mean?.length !== options.channels || options.std?.length !== options.channels) {
     throw configError(`mean and std need ${options.channels} value(s), one per channel`);
   }

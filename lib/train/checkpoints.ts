@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { ResolvedConfig } from '../config/types.js';
 import { isPlainObject } from '../config/validate.js';
 import { AdautomixError } from '../errors.js';
-import { attempt, readBytes } from '../io/attempt.js';
+import { attempt, checkPath, readBytes } from '../io/attempt.js';
 import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
 import type { NativeCheckpoint } from '../native.js';
 import type { EpochMetrics } from './events.js';
@@ -100,7 +100,9 @@ export class CheckpointStore {
   constructor(
     readonly dir: string,
     readonly keep = 2,
-  ) {}
+  ) {
+    checkPath(dir, 'a checkpoint folder');
+  }
 
   /** Writes a checkpoint and prunes all but the newest `keep`; returns its folder. */
   async save(checkpoint: TrainerCheckpoint, torchVersion: string): Promise<string> {
@@ -174,7 +176,7 @@ export class CheckpointStore {
 
 /** Reads one checkpoint folder completely and checks it, before anything is loaded from it. */
 export async function readCheckpoint(path: string): Promise<TrainerCheckpoint & { torchVersion: string }> {
-  const metaPath = join(path, META);
+  const metaPath = join(checkPath(path, 'a checkpoint folder'), META);
   const text = await attempt(`read ${metaPath}`, () => readFile(metaPath, 'utf8'));
   let meta: CheckpointJson;
   try {
@@ -232,6 +234,9 @@ export function configDifferences(saved: unknown, current: unknown, path = ''): 
 
 /** E_CHECKPOINT naming what differs when a checkpoint does not belong to this run's config and data. */
 export function checkResumable(saved: TrainerCheckpoint, config: ResolvedConfig, data: DataFingerprint, source: string): void {
+  if (typeof saved !== 'object' || saved === null || typeof saved.config !== 'object' || typeof saved.native !== 'object') {
+    throw checkpointError(`${source} is not a checkpoint (trainer.checkpoint() or readCheckpoint() make one)`);
+  }
   const differences = configDifferences(saved.config, config);
   if (differences.length > 0) {
     const shown = differences.slice(0, 5).map((d) => `${d} (checkpoint ${JSON.stringify(pick(saved.config, d))}, now ${JSON.stringify(pick(config, d))})`);

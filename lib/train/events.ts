@@ -1,3 +1,5 @@
+import { describe } from '../config/validate.js';
+import { configError } from '../errors.js';
 import type { ReportedAccuracy } from '../eval/reported.js';
 import type { CheckpointStore } from './checkpoints.js';
 
@@ -82,4 +84,23 @@ export interface FitOptions {
   checkpoints?: CheckpointStore;
   /** Called with each checkpoint's folder once it is on disk. */
   onCheckpoint?: (path: string) => void | Promise<void>;
+}
+
+/** fit()'s options as given from plain JS: E_CONFIG naming a field of the wrong kind, before any step. */
+export function checkFitOptions(options: unknown): FitOptions {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object') throw configError(`fit() takes { signal, onProgress, onEpochEnd, checkpoints, onCheckpoint }, got ${describe(options)}`);
+  const o = options as Record<string, unknown>;
+  const signal = o.signal;
+  if (signal !== undefined && (typeof signal !== 'object' || signal === null || typeof (signal as AbortSignal).aborted !== 'boolean')) {
+    throw configError(`fit({ signal }) must be an AbortSignal, got ${describe(signal)}`);
+  }
+  for (const name of ['onProgress', 'onEpochEnd', 'onCheckpoint']) {
+    if (o[name] !== undefined && typeof o[name] !== 'function') throw configError(`fit({ ${name} }) must be a function, got ${describe(o[name])}`);
+  }
+  const store = o.checkpoints;
+  if (store !== undefined && (typeof store !== 'object' || store === null || typeof (store as CheckpointStore).save !== 'function')) {
+    throw configError(`fit({ checkpoints }) must be a CheckpointStore, got ${describe(store)}`);
+  }
+  return o as FitOptions;
 }

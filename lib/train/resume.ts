@@ -10,6 +10,7 @@ import { resolveConfig } from '../config/resolve.js';
 import { upgradeResolvedConfig } from '../config/upgrade.js';
 import type { DatasetSplits } from '../data/dataset.js';
 import { AdautomixError } from '../errors.js';
+import { checkPath } from '../io/attempt.js';
 import { CheckpointStore, readCheckpoint } from './checkpoints.js';
 import { createResolvedTrainer, type Trainer } from './trainer.js';
 
@@ -33,6 +34,7 @@ const exists = (path: string) => access(path).then(() => true, () => false);
  * folder (its checkpoints/ folder's newest), or a folder of checkpoints (its newest).
  */
 export async function findCheckpoint(path: string): Promise<string> {
+  checkPath(path, 'a run or checkpoint folder');
   if (await exists(join(path, 'checkpoint.json'))) return path;
   for (const dir of [join(path, 'checkpoints'), path]) {
     const latest = await new CheckpointStore(dir).latest();
@@ -45,7 +47,8 @@ export async function findCheckpoint(path: string): Promise<string> {
 }
 
 /** A trainer that continues the checkpointed run in `path`; its next fit() goes on where it stopped. */
-export async function resumeTrainer(path: string, options: ResumeOptions = {}): Promise<{ trainer: Trainer; checkpoint: string }> {
+export async function resumeTrainer(path: string, options: ResumeOptions | null = {}): Promise<{ trainer: Trainer; checkpoint: string }> {
+  options ??= {};
   const folder = await findCheckpoint(path);
   const saved = await readCheckpoint(folder);
   // A checkpoint of an earlier version gains the defaults of settings added since.

@@ -9,6 +9,7 @@ import { nativeMethodOptions } from '../config/classic-mix.js';
 import { nativeModelOptions } from '../config/model.js';
 import type { ResolvedConfig, TrainConfig } from '../config/types.js';
 import { BatchRing } from '../data/batcher.js';
+import { checkImageDataset, checkSplits } from '../data/check-splits.js';
 import type { DatasetSplits, ImageDataset } from '../data/dataset.js';
 import { loadDataset } from '../data/load.js';
 import { epochOrder } from '../data/sampler.js';
@@ -29,7 +30,7 @@ import {
 import { reportedAccuracy } from '../eval/reported.js';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import { Mixer } from '../mix/mixer.js';
-import type { EpochMetrics, EvalMetrics, FitOptions, FitSummary, HeadMetrics } from './events.js';
+import { checkFitOptions, type EpochMetrics, type EvalMetrics, type FitOptions, type FitSummary, type HeadMetrics } from './events.js';
 import { Throughput } from './throughput.js';
 import { checkResumable, CheckpointStore, type DataFingerprint, readCheckpoint, type TrainerCheckpoint } from './checkpoints.js';
 
@@ -61,7 +62,8 @@ export async function createResolvedTrainer(
   resolved: ResolvedConfig,
   options: CreateTrainerOptions & { skipPretrained?: boolean } = {},
 ): Promise<Trainer> {
-  const data = options.data ?? (await loadDataset(resolved.dataset, { onProgress: options.onDataProgress }));
+  options ??= {};
+  const data = options.data !== undefined ? checkSplits(options.data) : await loadDataset(resolved.dataset, { onProgress: options.onDataProgress });
   const native = loadNative();
   const nativeOptions = { ...toNativeOptions(resolved, data), method: await nativeMethodOptions(resolved.method) };
   const handle = new native.NativeTrainer(nativeOptions);
@@ -203,12 +205,13 @@ export class Trainer implements AsyncDisposable {
   }
 
   /** Trains until config.epochs are done; a second call after an abort resumes where it stopped. */
-  async fit(options: FitOptions = {}): Promise<FitSummary> {
+  async fit(options: FitOptions | null = {}): Promise<FitSummary> {
     this.assertUsable();
     if (this.state === 'fitting') throw new AdautomixError('fit() is already running on this trainer', 'E_BUSY');
+    const checked = checkFitOptions(options);
     this.state = 'fitting';
     try {
-      return await this.runEpochs(options);
+      return await this.runEpochs(checked);
     } finally {
       if (this.state === 'fitting') this.state = 'idle';
     }
@@ -217,6 +220,7 @@ export class Trainer implements AsyncDisposable {
   /** Top-1/top-5 (percent) and mean loss of every head on a dataset (default: the test split), normalisation only. */
   async evaluate(dataset: ImageDataset = this.data.test, signal?: AbortSignal): Promise<EvalMetrics> {
     this.assertUsable();
+    if (dataset !== this.data.test) checkImageDataset(dataset, 'dataset');
     const batchSize = this.config.evalBatchSize;
     const ring = new BatchRing(dataset, batchSize, PIPELINE_DEPTH + 1);
     let count = 0;
@@ -333,9 +337,9 @@ export class Trainer implements AsyncDisposable {
    * float32, normalised), and with `stages: true` the online backbone's stage outputs. Runs
    * between training steps and changes nothing.
    */
-  async forward(input: { shape: number[]; values: Float32Array }, options: { stages?: boolean } = {}): Promise<NativeForwardResult> {
+  async forward(input: { shape: number[]; values: Float32Array }, options: { stages?: boolean } | null = {}): Promise<NativeForwardResult> {
     this.assertUsable();
-    return this.native.forward(input, options.stages ?? false);
+    return this.native.forward(input, options?.stages ?? false);
   }
 
   async dispose(): Promise<void> {

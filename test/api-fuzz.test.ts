@@ -1,0 +1,122 @@
+/**
+ * The public API called from plain JavaScript with values of the wrong kind: every failure is an
+ * AdautomixError with a code (E_CONFIG, E_DATA, E_SHAPE, E_CHECKPOINT...), never a TypeError from
+ * inside the library. Covers createTrainer's in-memory data, fit() options, the trainer's methods,
+ * resumeTrainer, createMixer and mix().
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AdautomixError } from '../lib/errors.js';
+import { createMixer, createTrainer, resumeTrainer, type Trainer } from '../lib/index.js';
+
+const WRONG: [string, unknown][] = [
+  ['missing', undefined], ['null', null], ['a string', 'x'], ['NaN', NaN], ['-1', -1], ['{}', {}], ['[]', []],
+  ['true', true], ['a symbol', Symbol('x')], ['a function', () => 1], ['a Float32Array', new Float32Array(4)],
+];
+const size = 8;
+const split = (count: number) => ({
+  images: new Uint8Array(count * size * size).map((_, i) => i % 251),
+  labels: Int32Array.from({ length: count }, (_, i) => i % 4),
+  count, height: size, width: size, channels: 1, numClasses: 4, source: 'test',
+});
+const data = { train: split(32), test: split(16), stats: { mean: [0.5], std: [0.5] } };
+const config = { epochs: 1, batchSize: 16, threads: 1, model: { baseWidth: 4 } };
+const input = { shape: [1, 1, size, size], values: new Float32Array(size * size) };
+
+/** Runs `call` for each wrong value; returns what failed otherwise than with an AdautomixError. */
+async function misuses(cases: [string, (value: unknown) => unknown][]): Promise<string[]> {
+  const wrong: string[] = [];
+  for (const [name, call] of cases) {
+    for (const [label, value] of WRONG) {
+      try {
+        await call(value);
+      } catch (error) {
+        if (!(error instanceof AdautomixError)) wrong.push(`${name} with ${label}: ${String(error)}`);
+      }
+    }
+  }
+  return wrong;
+}
+
+/** As `any`: these calls deliberately break the declared types. */
+const loose = (f: unknown) => f as (...args: unknown[]) => Promise<unknown>;
+
+describe('the public API given wrong values', () => {
+  let trainer: Trainer;
+  let folder: string;
+  const inTemp = (v: unknown) => (typeof v === 'string' ? join(folder, v) : v);
+  beforeAll(async () => {
+    trainer = await createTrainer(config, { data });
+    folder = await mkdtemp(join(tmpdir(), 'adx-api-fuzz-'));
+  });
+  afterAll(async () => {
+    await trainer.dispose();
+  });
+
+  it('createTrainer and resumeTrainer answer with coded errors', async () => {
+    const create = async (c: unknown, o: unknown) => (await loose(createTrainer)(c, o) as Trainer).dispose();
+    const cases: [string, (v: unknown) => unknown][] = [
+      ['createTrainer(v, { data })', (v) => create(v, { data })],
+      ['createTrainer(config, v)', (v) => create(config, v)],
+      ['createTrainer(config, { data: v })', (v) => create(config, { data: v })],
+      ['resumeTrainer(v)', (v) => loose(resumeTrainer)(typeof v === 'string' ? join(tmpdir(), 'adx-no-such-run', v) : v)],
+    ];
+    for (const key of ['train', 'test', 'stats'] as const) cases.push([`data.${key}`, (v) => create(config, { data: { ...data, [key]: v } })]);
+    for (const key of Object.keys(data.train)) {
+      cases.push([`data.train.${key}`, (v) => create(config, { data: { ...data, train: { ...data.train, [key]: v } } })]);
+    }
+    for (const key of ['mean', 'std'] as const) cases.push([`data.stats.${key}`, (v) => create(config, { data: { ...data, stats: { ...data.stats, [key]: v } } })]);
+    expect(await misuses(cases)).toEqual([]);
+  });
+
+  it('a trainer answers with coded errors and keeps working', async () => {
+    const t = trainer as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    const cases: [string, (v: unknown) => unknown][] = [
+      ['fit(v)', (v) => t.fit!(v)],
+      ['evaluate(v)', (v) => t.evaluate!(v)],
+      ['restore(v)', (v) => t.restore!(v)],
+      // A string is a valid path: kept inside a temporary folder.
+      ['saveWeights(v)', (v) => t.saveWeights!(inTemp(v))],
+      ['loadWeights(v)', (v) => t.loadWeights!(inTemp(v))],
+      ['resume(v)', (v) => t.resume!(inTemp(v))],
+      ['forward(v)', (v) => t.forward!(v)],
+      ['forward(input, v)', (v) => t.forward!(input, v)],
+      ['inputGradient(v, labels, head)', (v) => t.inputGradient!(v, new Int32Array(1), 'one')],
+      ['inputGradient(input, v, head)', (v) => t.inputGradient!(input, v, 'one')],
+      ['inputGradient(input, labels, v)', (v) => t.inputGradient!(input, new Int32Array(1), v)],
+    ];
+    for (const key of ['signal', 'onProgress', 'onEpochEnd', 'checkpoints', 'onCheckpoint']) cases.push([`fit({ ${key}: v })`, (v) => t.fit!({ [key]: v })]);
+    for (const key of Object.keys(data.test)) cases.push([`evaluate dataset.${key}`, (v) => t.evaluate!({ ...data.test, [key]: v })]);
+    expect(await misuses(cases)).toEqual([]);
+    // The wrong calls changed nothing: it still trains and evaluates.
+    expect((await trainer.fit()).epochsCompleted).toBe(1);
+    expect((await trainer.evaluate()).count).toBe(16);
+  });
+
+  it('createMixer and mix() answer with coded errors', async () => {
+    const base = { method: 'cutmix', channels: 1, classes: 4, mean: [0.5], std: [0.5], model: { baseWidth: 4 }, threads: 1 };
+    const create = async (o: unknown) => (await loose(createMixer)(o) as { dispose(): Promise<void> }).dispose();
+    const cases: [string, (v: unknown) => unknown][] = [['createMixer(v)', (v) => create(v)]];
+    for (const key of [...Object.keys(base), 'weights', 'imageSize', 'device', 'seed']) cases.push([`createMixer ${key}`, (v) => create({ ...base, [key]: v })]);
+    const mixer = await createMixer({ ...base, method: 'adautomix' });
+    const m = mixer as unknown as { mix: (...args: unknown[]) => Promise<unknown> };
+    const shape = [4, size, size, 1];
+    const images = new Uint8Array(4 * size * size);
+    cases.push(
+      ['mix(v, shape)', (v) => m.mix(v, shape)],
+      ['mix(images, v)', (v) => m.mix(images, v)],
+      ['mix(images, shape, v)', (v) => m.mix(images, shape, v)],
+      ['mix labels', (v) => m.mix(images, shape, { labels: v })],
+      ['mix seed', (v) => m.mix(images, shape, { seed: v })],
+      ['mix forced', (v) => m.mix(images, shape, { forced: v })],
+      ['mix forced.generator', (v) => m.mix(images, shape, { forced: { generator: v } })],
+    );
+    try {
+      expect(await misuses(cases)).toEqual([]);
+    } finally {
+      await mixer.dispose();
+    }
+  });
+});
