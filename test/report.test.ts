@@ -76,3 +76,12 @@ describe('run report', () => {
     if (process.env.ADX_KEEP_SHOT) await writeFile(process.env.ADX_KEEP_SHOT, await readFile(shot));
   }, 120_000);
 });
+
+describe('a folder that is no run', () => {
+  it('is named as such by readRun, whether missing or without config.json', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'adx-not-a-run-'));
+    await expect(readRun(empty)).rejects.toMatchObject({ code: 'E_IO', message: expect.stringContaining(`${empty} is not a run folder`) });
+    const missing = join(empty, 'missing');
+    await expect(readRun(missing)).rejects.toMatchObject({ code: 'E_IO', message: expect.stringContaining(`${missing} does not exist`) });
+  });
+});

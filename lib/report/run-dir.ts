@@ -3,10 +3,20 @@
  * weights.safetensors (every parameter and buffer, written when training ends or is interrupted)
  * and checkpoints/ (see train/checkpoints.ts).
  */
-import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AdautomixError } from '../errors.js';
 import { attempt } from '../io/attempt.js';
+
+async function notARun(dir: string): Promise<AdautomixError> {
+  const isFolder = await stat(dir).then((s) => s.isDirectory(), () => false);
+  return new AdautomixError(
+    isFolder
+      ? `${dir} is not a run folder: it has no config.json (adautomix train --out DIR writes one)`
+      : `${dir} does not exist (a run folder written by adautomix train was expected)`,
+    'E_IO',
+  );
+}
 
 export class RunDir {
   readonly metricsPath: string;
@@ -24,7 +34,14 @@ export class RunDir {
   /** The config.json of an existing run. */
   static async readConfig(dir: string): Promise<unknown> {
     const path = join(dir, 'config.json');
-    const text = await attempt(`read ${path}`, () => readFile(path, 'utf8'));
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      // The usual mistake is a folder that is no run at all (or the runs/ folder above one): say so.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw await notARun(dir);
+      throw new AdautomixError(`cannot read ${path}: ${(error as Error).message}`, 'E_IO', undefined, { cause: error });
+    }
     try {
       return JSON.parse(text) as unknown;
     } catch (error) {
