@@ -83,6 +83,23 @@ describe.runIf(hasFashionMnist)('adautomix CLI', () => {
     expect(lines.map((l) => l.epoch)).toEqual([1, 2, 3]);
   });
 
+  it('SIGTERM (a scheduler, docker stop) stops like Ctrl-C: a checkpoint at the step boundary, exit 143', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'adx-cli-'));
+    let sent = false;
+    const run = await runCli(['train', '--epochs', '3', ...small, '--out', out], (text, child) => {
+      if (!sent && text.includes('epoch 1:')) {
+        sent = true;
+        child.kill('SIGTERM');
+      }
+    });
+    expect(sent).toBe(true);
+    expect(run.code, run.stderr).toBe(143);
+    expect(run.stderr).toContain('SIGTERM: stopping at the next step boundary with a checkpoint');
+    expect(run.stderr).toContain(`continue with: adautomix train --resume ${out}`);
+    const checkpoints = await readdir(join(out, 'checkpoints'));
+    expect(checkpoints.some((c) => c.startsWith('step-'))).toBe(true);
+  });
+
   it('trains AdAutoMix, saves its weights, and draws its masks with samples --run', async () => {
     const out = await mkdtemp(join(tmpdir(), 'adx-cli-'));
     const run = await runCli(['train', '--method', 'adautomix', '--epochs', '1', ...small, '--out', out]);

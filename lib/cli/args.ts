@@ -58,9 +58,9 @@ Trains an image classifier and evaluates it on the test split after every epoch.
                          --checkpoint-every and --keep-checkpoints may be given with it
   -h, --help             this help
 
-Ctrl-C stops at the next step boundary and writes a checkpoint there (--resume continues from
-it); the finished epochs stay in metrics.jsonl and the weights at that step in
-weights.safetensors.`;
+Ctrl-C, SIGTERM (kill, docker stop, Slurm) and SIGHUP stop at the next step boundary and write
+a checkpoint there (--resume continues from it); the finished epochs stay in metrics.jsonl and
+the weights at that step in weights.safetensors. A second signal quits at once.`;
 
 /** The flags that may accompany --resume: where and how fast the run continues, not what it trains. */
 const RESUME_FLAGS = new Set(['resume', 'threads', 'device', 'precision', 'channels-last', 'fast', 'data', 'data-dir', 'checkpoint-every', 'keep-checkpoints', 'out']);

@@ -1,6 +1,6 @@
 /** The `adautomix` command. */
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, constants as osConstants } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { resolveConfig } from '../config/resolve.js';
 import type { ResolvedConfig } from '../config/types.js';
@@ -36,6 +36,9 @@ function defaultOutDir(preset: string | null): string {
   const stamp = new Date().toISOString().replace(/[:T]/g, '-').replace(/\..*$/, '');
   return join('runs', `${preset ?? 'run'}-${stamp}`);
 }
+
+/** The signals that stop training gracefully. */
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 interface Session {
   trainer: Trainer;
@@ -130,15 +133,22 @@ async function train(argv: string[]): Promise<number> {
     }
     printer.line(`adautomix: writing ${run.configPath}, ${run.metricsPath} and checkpoints in ${run.checkpointsDir}`);
 
+    // Ctrl-C, and the SIGTERM a scheduler or `docker stop` sends before killing (SIGHUP: the
+    // terminal went away), stop at the next step boundary with a checkpoint; a second one quits.
     const controller = new AbortController();
-    let interrupts = 0;
-    const onSigint = () => {
-      interrupts += 1;
-      if (interrupts > 1) process.exit(130);
-      printer.line('adautomix: stopping at the next step boundary (Ctrl-C again to quit at once)');
+    let stoppedBy: NodeJS.Signals | null = null;
+    const exitCode = (signal: NodeJS.Signals) => 128 + (osConstants.signals[signal] ?? 2);
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stoppedBy !== null) process.exit(exitCode(signal));
+      stoppedBy = signal;
+      printer.line(
+        signal === 'SIGINT'
+          ? 'adautomix: stopping at the next step boundary (Ctrl-C again to quit at once)'
+          : `adautomix: ${signal}: stopping at the next step boundary with a checkpoint (a second signal quits at once)`,
+      );
       controller.abort();
     };
-    process.on('SIGINT', onSigint);
+    for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
     let lastCheckpoint: string | null = null;
     const log = await RunLogger.open(run, config.log);
     try {
@@ -177,11 +187,11 @@ async function train(argv: string[]): Promise<number> {
             `finished epoch(s) in ${run.metricsPath}, the weights at that step in ${run.weightsPath}` +
             (lastCheckpoint ? ` and a checkpoint in ${lastCheckpoint}; continue with: adautomix train --resume ${run.dir}` : ''),
         );
-        return 130;
+        return exitCode(stoppedBy ?? 'SIGINT');
       }
       throw error;
     } finally {
-      process.off('SIGINT', onSigint);
+      for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
     }
   } finally {
     await trainer.dispose();
