@@ -53,6 +53,7 @@ describe('the addon', () => {
     const last = started[outcomes.length] ?? '';
     expect(child.status, `the child ended in ${last} with ${child.signal ?? child.status}: ${child.stderr.slice(-500)}`).toBe(0);
     expect(started.length).toBeGreaterThan(800);
+    if (process.env.ADX_DEBUG) console.log(`${started.length} cases: ${[...new Set(outcomes)].map((o) => `${o} ${outcomes.filter((x) => x === o).length}`).join(', ')}`);
     expect(outcomes.length).toBe(started.length);
     const allowed = (line: string, o: string) =>
       o === 'ok' || o === 'E_CONFIG' ||
