@@ -53,6 +53,13 @@ describe.runIf(hasFashionMnist)('adautomix CLI', () => {
     expect(config.resolved.device).toBe(testDevice === 'cuda' ? 'cuda:0' : testDevice);
     expect(config.resolved.speed).toEqual({ precision: 'fp32', channelsLast: false, cudnnBenchmark: false, pinnedMemory: false, deviceAugment: false, multiTensor: true, cudaGraphs: false, gpuOnly: false, tf32: testDevice === 'cpu' ? 'off' : 'convolutions' });
     expect(config.speed.tf32).toBe('convolutions');
+
+    // A second fresh run into the same folder is refused before any work, and the first run's files stay.
+    const metrics = await readFile(join(out, 'metrics.jsonl'), 'utf8');
+    const again = await runCli(['train', '--epochs', '1', ...small, '--out', out]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain(`${out} already holds a run (config.json, metrics.jsonl, checkpoints): continue it with 'adautomix train --resume ${out}'`);
+    expect(await readFile(join(out, 'metrics.jsonl'), 'utf8')).toBe(metrics);
   });
 
   it('Ctrl-C stops at a step boundary with a checkpoint, and --resume finishes the run', async () => {

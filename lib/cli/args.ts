@@ -46,7 +46,8 @@ Trains an image classifier and evaluates it on the test split after every epoch.
   --train-limit <n>      use only the first n training images
   --test-limit <n>       use only the first n test images
   --out <dir>            where to write config.json, metrics.jsonl, weights.safetensors and
-                         checkpoints/ (default: runs/<preset>-<time>)
+                         checkpoints/ (default: runs/<preset>-<time>); not a folder that already
+                         holds a run (continue that with --resume)
   --checkpoint-every <n> write a checkpoint every n epochs (default 1; 0: only at the end and
                          when interrupted)
   --keep-checkpoints <k> keep the newest k checkpoints (default 2)

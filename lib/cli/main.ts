@@ -61,13 +61,23 @@ function decodeProgress(printer: ProgressPrinter): (done: number, total: number)
 /** A fresh run: resolve the config, create the trainer and the run folder. */
 async function startRun(command: TrainCommand, printer: ProgressPrinter): Promise<Session> {
   const config = resolveConfig(command.config);
+  const out = command.out ?? defaultOutDir(config.preset);
+  // A second run into a run's folder would overwrite its config and metrics and mix its
+  // checkpoints with the new run's (a later --resume could pick the old run's).
+  const existing = await RunDir.runFiles(out);
+  if (existing.length > 0) {
+    throw configError(
+      `${out} already holds a run (${existing.join(', ')}): continue it with 'adautomix train --resume ${out}', ` +
+        'or give another --out (or delete the folder) to start afresh',
+    );
+  }
   printer.line(`adautomix: loading ${config.dataset.name} from ${config.dataset.dir}`);
   const trainer = await createTrainer(command.config, { onDataProgress: decodeProgress(printer) });
   try {
     for (const split of [trainer.data.train, trainer.data.test]) {
       if (split.lazy) printer.line(`adautomix: ${split.source}`);
     }
-    const run = await RunDir.create(command.out ?? defaultOutDir(config.preset));
+    const run = await RunDir.create(out);
     await run.writeConfig({ ...config, resolved: { ...trainer.info } });
     return { trainer, run, config };
   } catch (error) {

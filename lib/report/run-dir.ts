@@ -3,7 +3,7 @@
  * weights.safetensors (every parameter and buffer, written when training ends or is interrupted)
  * and checkpoints/ (see train/checkpoints.ts).
  */
-import { appendFile, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AdautomixError } from '../errors.js';
 import { attempt } from '../io/attempt.js';
@@ -47,6 +47,12 @@ export class RunDir {
     } catch (error) {
       throw new AdautomixError(`${path} is not valid JSON: ${(error as Error).message}`, 'E_IO');
     }
+  }
+
+  /** What of a run `dir` already holds (config.json, metrics.jsonl, checkpoints), or [] for none. */
+  static async runFiles(dir: string): Promise<string[]> {
+    const entries = await readdir(dir).catch(() => [] as string[]);
+    return ['config.json', 'metrics.jsonl', 'checkpoints'].filter((name) => entries.includes(name));
   }
 
   /** Creates the folder and starts a fresh metrics.jsonl. */
