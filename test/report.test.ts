@@ -11,6 +11,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../lib/config/resolve.js';
 import { encodePng } from '../lib/report/png.js';
+import { RunDir } from '../lib/report/run-dir.js';
 import { readRun, renderReport } from '../lib/report/run-report.js';
 
 const chromium = ['chromium', 'chromium-browser'].find((c) => spawnSync(c, ['--version'], { stdio: 'ignore' }).status === 0);
@@ -83,5 +84,19 @@ describe('a folder that is no run', () => {
     await expect(readRun(empty)).rejects.toMatchObject({ code: 'E_IO', message: expect.stringContaining(`${empty} is not a run folder`) });
     const missing = join(empty, 'missing');
     await expect(readRun(missing)).rejects.toMatchObject({ code: 'E_IO', message: expect.stringContaining(`${missing} does not exist`) });
+  });
+});
+
+describe('RunDir.claimFresh', () => {
+  it('gives each caller its own new folder: base, then base-2, base-3, also when called at once', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'adx-claim-'));
+    const base = join(root, 'runs', 'fmnist-quick-2026-11-22-23-00-00');
+    expect(await RunDir.claimFresh(base)).toBe(base);
+    expect(await RunDir.claimFresh(base)).toBe(`${base}-2`);
+    const together = join(root, 'runs', 'same-second');
+    const claimed = await Promise.all([1, 2, 3, 4].map(() => RunDir.claimFresh(together)));
+    expect(new Set(claimed).size).toBe(4);
+    expect(claimed.sort()).toEqual([together, `${together}-2`, `${together}-3`, `${together}-4`]);
+    expect(await readdir(claimed[0]!)).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 /** The `adautomix` command. */
 import { readFileSync } from 'node:fs';
+import { rmdir } from 'node:fs/promises';
 import { availableParallelism, constants as osConstants } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { resolveConfig } from '../config/resolve.js';
@@ -61,18 +62,27 @@ function decodeProgress(printer: ProgressPrinter): (done: number, total: number)
 /** A fresh run: resolve the config, create the trainer and the run folder. */
 async function startRun(command: TrainCommand, printer: ProgressPrinter): Promise<Session> {
   const config = resolveConfig(command.config);
-  const out = command.out ?? defaultOutDir(config.preset);
   // A second run into a run's folder would overwrite its config and metrics and mix its
   // checkpoints with the new run's (a later --resume could pick the old run's).
-  const existing = await RunDir.runFiles(out);
-  if (existing.length > 0) {
-    throw configError(
-      `${out} already holds a run (${existing.join(', ')}): continue it with 'adautomix train --resume ${out}', ` +
-        'or give another --out (or delete the folder) to start afresh',
-    );
+  if (command.out !== undefined) {
+    const existing = await RunDir.runFiles(command.out);
+    if (existing.length > 0) {
+      throw configError(
+        `${command.out} already holds a run (${existing.join(', ')}): continue it with 'adautomix train --resume ${command.out}', ` +
+          'or give another --out (or delete the folder) to start afresh',
+      );
+    }
   }
+  const out = command.out ?? (await RunDir.claimFresh(defaultOutDir(config.preset)));
   printer.line(`adautomix: loading ${config.dataset.name} from ${config.dataset.dir}`);
-  const trainer = await createTrainer(command.config, { onDataProgress: decodeProgress(printer) });
+  let trainer: Trainer;
+  try {
+    trainer = await createTrainer(command.config, { onDataProgress: decodeProgress(printer) });
+  } catch (error) {
+    // The default folder was made above; leave nothing behind (rmdir keeps a non-empty one).
+    if (command.out === undefined) await rmdir(out).catch(() => undefined);
+    throw error;
+  }
   try {
     for (const split of [trainer.data.train, trainer.data.test]) {
       if (split.lazy) printer.line(`adautomix: ${split.source}`);

@@ -4,7 +4,7 @@
  * and checkpoints/ (see train/checkpoints.ts).
  */
 import { appendFile, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { AdautomixError } from '../errors.js';
 import { attempt } from '../io/attempt.js';
 
@@ -53,6 +53,26 @@ export class RunDir {
   static async runFiles(dir: string): Promise<string[]> {
     const entries = await readdir(dir).catch(() => [] as string[]);
     return ['config.json', 'metrics.jsonl', 'checkpoints'].filter((name) => entries.includes(name));
+  }
+
+  /**
+   * Makes a new, empty folder named `base`, or `base-2`, `base-3`... when that is taken, and
+   * returns its path. mkdir fails for a name that exists, so runs started in the same second (the
+   * default name's resolution) each get their own folder, even in parallel.
+   */
+  static async claimFresh(base: string): Promise<string> {
+    await attempt(`create ${dirname(base)}`, () => mkdir(dirname(base), { recursive: true }));
+    for (let k = 1; ; k++) {
+      const dir = k === 1 ? base : `${base}-${k}`;
+      try {
+        await mkdir(dir);
+        return dir;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+          throw new AdautomixError(`cannot create ${dir}: ${(error as Error).message}`, 'E_IO', undefined, { cause: error });
+        }
+      }
+    }
   }
 
   /** Creates the folder and starts a fresh metrics.jsonl. */
