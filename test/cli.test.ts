@@ -105,6 +105,19 @@ describe.runIf(hasFashionMnist)('adautomix CLI', () => {
     expect(run.stderr).toContain(`continue with: adautomix train --resume ${out}`);
     const checkpoints = await readdir(join(out, 'checkpoints'));
     expect(checkpoints.some((c) => c.startsWith('step-'))).toBe(true);
+
+    // Continued into a new folder: its metrics.jsonl starts with the epochs the interrupted run
+    // finished and goes on from there; a folder holding another run is refused.
+    const finished = (await readFile(join(out, 'metrics.jsonl'), 'utf8')).split('\n').filter((l) => l.includes('"kind":"epoch"'));
+    expect(finished.length).toBeLessThan(3);
+    const elsewhere = join(await mkdtemp(join(tmpdir(), 'adx-cli-')), 'continued');
+    const other = await runCli(['train', '--resume', out, '--out', elsewhere]);
+    expect(other.code, other.stderr).toBe(0);
+    const epochs = (await readFile(join(elsewhere, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.kind === 'epoch');
+    expect(epochs.map((l) => l.epoch)).toEqual([1, 2, 3]);
+    const clash = await runCli(['train', '--resume', out, '--out', elsewhere]);
+    expect(clash.code).toBe(2);
+    expect(clash.stderr).toContain(`${elsewhere} already holds a run`);
   });
 
   it('trains AdAutoMix, saves its weights, and draws its masks with samples --run', async () => {

@@ -56,7 +56,8 @@ Trains an image classifier and evaluates it on the test split after every epoch.
   --resume <dir>         continue a run exactly where its newest checkpoint left it: a run folder,
                          its checkpoints/ folder or one checkpoint (step-N). The run's own settings
                          are used; only --threads, --device, the speed flags, --data,
-                         --checkpoint-every and --keep-checkpoints may be given with it
+                         --checkpoint-every, --keep-checkpoints and --out (continue into
+                         another folder) may be given with it
   -h, --help             this help
 
 Ctrl-C, SIGTERM (kill, docker stop, Slurm) and SIGHUP stop at the next step boundary and write

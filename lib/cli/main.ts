@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { rmdir } from 'node:fs/promises';
 import { availableParallelism, constants as osConstants } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { resolveConfig } from '../config/resolve.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { presets } from '../config/presets.js';
@@ -59,20 +59,22 @@ function decodeProgress(printer: ProgressPrinter): (done: number, total: number)
   };
 }
 
+/**
+ * E_CONFIG when `dir` already holds a run: a new or continued run written there would overwrite
+ * its config and metrics and mix its checkpoints with its own (a later --resume could pick the
+ * other run's).
+ */
+async function refuseRunFolder(dir: string, otherwise: string): Promise<void> {
+  const existing = await RunDir.runFiles(dir);
+  if (existing.length > 0) {
+    throw configError(`${dir} already holds a run (${existing.join(', ')}): continue it with 'adautomix train --resume ${dir}', ${otherwise}`);
+  }
+}
+
 /** A fresh run: resolve the config, create the trainer and the run folder. */
 async function startRun(command: TrainCommand, printer: ProgressPrinter): Promise<Session> {
   const config = resolveConfig(command.config);
-  // A second run into a run's folder would overwrite its config and metrics and mix its
-  // checkpoints with the new run's (a later --resume could pick the old run's).
-  if (command.out !== undefined) {
-    const existing = await RunDir.runFiles(command.out);
-    if (existing.length > 0) {
-      throw configError(
-        `${command.out} already holds a run (${existing.join(', ')}): continue it with 'adautomix train --resume ${command.out}', ` +
-          'or give another --out (or delete the folder) to start afresh',
-      );
-    }
-  }
+  if (command.out !== undefined) await refuseRunFolder(command.out, 'or give another --out (or delete the folder) to start afresh');
   const out = command.out ?? (await RunDir.claimFresh(defaultOutDir(config.preset)));
   printer.line(`adautomix: loading ${config.dataset.name} from ${config.dataset.dir}`);
   let trainer: Trainer;
@@ -114,10 +116,12 @@ async function resumeRun(command: TrainCommand, printer: ProgressPrinter): Promi
     checkpoint: c.checkpoint,
   });
   try {
-    const dir = command.out ?? runDirOf(checkpoint);
+    const own = runDirOf(checkpoint);
+    const dir = command.out ?? own;
     if (dir === null) throw configError(`${checkpoint} is not inside a run folder (run/checkpoints/step-N): pass --out for the continued run`);
+    if (own === null || resolvePath(dir) !== resolvePath(own)) await refuseRunFolder(dir, 'or give another --out for the continued run');
     const p = trainer.progress;
-    const run = await RunDir.reopen(dir, p.epoch, p.globalStep);
+    const run = await RunDir.reopen(dir, p.epoch, p.globalStep, own ?? dir);
     printer.line(`adautomix: continuing at epoch ${p.epoch + 1}, step ${p.globalStep} of ${trainer.totalSteps} (checkpoint ${checkpoint})`);
     if (command.out !== undefined) await run.writeConfig({ ...trainer.config, resolved: { ...trainer.info } });
     return { trainer, run, config: trainer.config };

@@ -86,12 +86,16 @@ export class RunDir {
   /**
    * An existing run continued from a checkpoint at `globalStep` after `epochs` epochs:
    * metrics.jsonl keeps the lines up to there and drops any the interrupted run logged after it.
+   * `from`: the run's own folder when the continued run is written to another (`dir`).
    */
-  static async reopen(dir: string, epochs: number, globalStep: number): Promise<RunDir> {
+  static async reopen(dir: string, epochs: number, globalStep: number, from: string = dir): Promise<RunDir> {
     const run = new RunDir(dir);
     const tmp = `${run.metricsPath}.tmp`;
+    // A continued run may go to a new folder (--resume ... --out NEW): its metrics.jsonl then
+    // starts with the lines of the run it continues (`from`).
+    await attempt(`create ${dir}`, () => mkdir(dir, { recursive: true }));
     await attempt(`rewrite ${run.metricsPath}`, async () => {
-      const old = await readFile(run.metricsPath, 'utf8').catch(() => '');
+      const old = await readFile(join(from, 'metrics.jsonl'), 'utf8').catch(() => '');
       const kept = old.split('\n').filter((line) => {
         if (line.trim() === '') return false;
         try {
