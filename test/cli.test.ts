@@ -30,6 +30,20 @@ function runCli(args: string[], onStderr?: (text: string, child: ReturnType<type
   });
 }
 
+/** A 3-epoch run sent `signal` once its first epoch is done. */
+async function interruptedRun(signal: NodeJS.Signals): Promise<{ out: string; run: Run }> {
+  const out = await mkdtemp(join(tmpdir(), 'adx-cli-'));
+  let sent = false;
+  const run = await runCli(['train', '--epochs', '3', ...small, '--out', out], (text, child) => {
+    if (!sent && text.includes('epoch 1:')) {
+      sent = true;
+      child.kill(signal);
+    }
+  });
+  expect(sent).toBe(true);
+  return { out, run };
+}
+
 describe.runIf(hasFashionMnist)('adautomix CLI', () => {
   it('trains, writes config.json and one metrics line per epoch', async () => {
     const out = await mkdtemp(join(tmpdir(), 'adx-cli-'));
@@ -63,15 +77,7 @@ describe.runIf(hasFashionMnist)('adautomix CLI', () => {
   });
 
   it('Ctrl-C stops at a step boundary with a checkpoint, and --resume finishes the run', async () => {
-    const out = await mkdtemp(join(tmpdir(), 'adx-cli-'));
-    let sent = false;
-    const run = await runCli(['train', '--epochs', '3', ...small, '--out', out], (text, child) => {
-      if (!sent && text.includes('epoch 1:')) {
-        sent = true;
-        child.kill('SIGINT');
-      }
-    });
-    expect(sent).toBe(true);
+    const { out, run } = await interruptedRun('SIGINT');
     expect(run.code).toBe(130);
     expect(run.stderr).toMatch(/interrupted after \d+ step\(s\)\. Kept: \d+ finished epoch/);
     expect(run.stderr).toContain(`continue with: adautomix train --resume ${out}`);
@@ -91,15 +97,7 @@ describe.runIf(hasFashionMnist)('adautomix CLI', () => {
   });
 
   it('SIGTERM (a scheduler, docker stop) stops like Ctrl-C: a checkpoint at the step boundary, exit 143', async () => {
-    const out = await mkdtemp(join(tmpdir(), 'adx-cli-'));
-    let sent = false;
-    const run = await runCli(['train', '--epochs', '3', ...small, '--out', out], (text, child) => {
-      if (!sent && text.includes('epoch 1:')) {
-        sent = true;
-        child.kill('SIGTERM');
-      }
-    });
-    expect(sent).toBe(true);
+    const { out, run } = await interruptedRun('SIGTERM');
     expect(run.code, run.stderr).toBe(143);
     expect(run.stderr).toContain('SIGTERM: stopping at the next step boundary with a checkpoint');
     expect(run.stderr).toContain(`continue with: adautomix train --resume ${out}`);
