@@ -4,7 +4,7 @@
  * names it rather than a TypeError from deep inside the batcher. The loaders' datasets are not
  * re-checked (Fashion-MNIST's, whole and limited, pass).
  */
-import { describe } from '../config/validate.js';
+import { describe, isPlainObject } from '../config/validate.js';
 import { AdautomixError } from '../errors.js';
 import type { DatasetSplits, ImageDataset } from './dataset.js';
 
@@ -20,7 +20,7 @@ function positiveInteger(name: string, value: unknown, min = 1): number {
 }
 
 export function checkImageDataset(dataset: unknown, name: string): ImageDataset {
-  if (typeof dataset !== 'object' || dataset === null) {
+  if (!isPlainObject(dataset)) {
     throw dataError(`${name} must be an ImageDataset { images, labels, count, height, width, channels, numClasses }, got ${describe(dataset)}`);
   }
   const d = dataset as Partial<ImageDataset>;
@@ -42,12 +42,12 @@ export function checkImageDataset(dataset: unknown, name: string): ImageDataset 
 }
 
 export function checkSplits(data: unknown): DatasetSplits {
-  if (typeof data !== 'object' || data === null) throw dataError(`data must be { train, test, stats }, got ${describe(data)}`);
+  if (!isPlainObject(data)) throw dataError(`data must be { train, test, stats }, got ${describe(data)}`);
   const d = data as Partial<DatasetSplits>;
   checkImageDataset(d.train, 'data.train');
   checkImageDataset(d.test, 'data.test');
   const stats = d.stats;
-  if (typeof stats !== 'object' || stats === null) throw dataError(`data.stats must be { mean, std } per channel, got ${describe(stats)}`);
+  if (!isPlainObject(stats)) throw dataError(`data.stats must be { mean, std } per channel, got ${describe(stats)}`);
   for (const key of ['mean', 'std'] as const) {
     const values: unknown = stats[key];
     if (!Array.isArray(values) || !values.every((v) => typeof v === 'number' && Number.isFinite(v))) {

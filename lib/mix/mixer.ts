@@ -7,7 +7,7 @@
  */
 import { readSafetensors } from '../io/safetensors.js';
 import { resolveConfig } from '../config/resolve.js';
-import { describe } from '../config/validate.js';
+import { describe, isPlainObject } from '../config/validate.js';
 import { nativeMethodOptions } from '../config/classic-mix.js';
 import { nativeModelOptions } from '../config/model.js';
 import type { DeviceRequest, MethodConfig, MethodName, ModelArch } from '../config/types.js';
@@ -99,11 +99,11 @@ export interface CreateMixerOptions {
 }
 
 export async function createMixer(options: CreateMixerOptions): Promise<Mixer> {
-  if (typeof options !== 'object' || options === null) {
+  if (!isPlainObject(options)) {
     throw configError(`createMixer needs { method, channels, classes, mean, std }, got ${describe(options)}`);
   }
   const method = typeof options.method === 'string' ? { name: options.method } : options.method;
-  if (typeof method !== 'object' || method === null) {
+  if (!isPlainObject(method)) {
     throw configError(`createMixer needs method: a mixing method's name or its options, got ${describe(options.method)}`);
   }
   if ((method.name as string) === 'vanilla') throw configError(`createMixer needs a mixing method, got 'vanilla'`);

@@ -8,6 +8,9 @@ import { dirname, join } from 'node:path';
 import { AdautomixError } from '../errors.js';
 import { attempt } from '../io/attempt.js';
 
+/** The file-system error code (ENOENT...) behind an `attempt` failure. */
+const errnoOf = (error: unknown) => ((error as { cause?: NodeJS.ErrnoException }).cause ?? (error as NodeJS.ErrnoException)).code;
+
 async function notARun(dir: string): Promise<AdautomixError> {
   const isFolder = await stat(dir).then((s) => s.isDirectory(), () => false);
   return new AdautomixError(
@@ -34,14 +37,10 @@ export class RunDir {
   /** The config.json of an existing run. */
   static async readConfig(dir: string): Promise<unknown> {
     const path = join(dir, 'config.json');
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (error) {
-      // The usual mistake is a folder that is no run at all (or the runs/ folder above one): say so.
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw await notARun(dir);
-      throw new AdautomixError(`cannot read ${path}: ${(error as Error).message}`, 'E_IO', undefined, { cause: error });
-    }
+    // The usual mistake is a folder that is no run at all (or the runs/ folder above one): say so.
+    const text = await attempt(`read ${path}`, () => readFile(path, 'utf8')).catch(async (error: AdautomixError) => {
+      throw errnoOf(error) === 'ENOENT' ? await notARun(dir) : error;
+    });
     try {
       return JSON.parse(text) as unknown;
     } catch (error) {
@@ -65,12 +64,10 @@ export class RunDir {
     for (let k = 1; ; k++) {
       const dir = k === 1 ? base : `${base}-${k}`;
       try {
-        await mkdir(dir);
+        await attempt(`create ${dir}`, () => mkdir(dir));
         return dir;
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-          throw new AdautomixError(`cannot create ${dir}: ${(error as Error).message}`, 'E_IO', undefined, { cause: error });
-        }
+        if (errnoOf(error) !== 'EEXIST') throw error;
       }
     }
   }

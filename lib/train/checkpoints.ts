@@ -234,7 +234,7 @@ export function configDifferences(saved: unknown, current: unknown, path = ''): 
 
 /** E_CHECKPOINT naming what differs when a checkpoint does not belong to this run's config and data. */
 export function checkResumable(saved: TrainerCheckpoint, config: ResolvedConfig, data: DataFingerprint, source: string): void {
-  if (typeof saved !== 'object' || saved === null || typeof saved.config !== 'object' || typeof saved.native !== 'object') {
+  if (!isPlainObject(saved) || !isPlainObject(saved.config) || !isPlainObject(saved.native)) {
     throw checkpointError(`${source} is not a checkpoint (trainer.checkpoint() or readCheckpoint() make one)`);
   }
   const differences = configDifferences(saved.config, config);
