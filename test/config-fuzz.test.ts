@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { learnedMixConfig } from '../lib/config/learned-mix.js';
 import { resolveConfig } from '../lib/config/resolve.js';
 import type { MethodConfig, ResolvedConfig, TrainConfig } from '../lib/config/types.js';
+import { isPlainObject } from '../lib/config/validate.js';
 import { AdautomixError } from '../lib/errors.js';
+import { fieldPaths, withField } from './fixtures/fields.mjs';
 
 const WRONG: [string, unknown][] = [
   ['missing', undefined], ['null', null], ['a string', 'x'], ['NaN', NaN], ['-1', -1], ['1e12', 1e12], ['{}', {}],
@@ -27,25 +29,8 @@ function asInput(resolved: ResolvedConfig): TrainConfig {
 }
 
 function withoutNulls(v: unknown): unknown {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return v;
+  if (!isPlainObject(v)) return v;
   return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null).map(([k, x]) => [k, withoutNulls(x)]));
-}
-
-function fieldPaths(v: unknown, path: string, out: string[]): string[] {
-  if (path) out.push(path);
-  if (typeof v === 'object' && v !== null) for (const [k, x] of Object.entries(v)) fieldPaths(x, path ? `${path}.${k}` : k, out);
-  return out;
-}
-
-function withField(base: TrainConfig, path: string, value: unknown): TrainConfig {
-  const copy = structuredClone(base) as Record<string, unknown>;
-  const keys = path.split('.');
-  const last = keys.pop()!;
-  let at = copy;
-  for (const k of keys) at = at[k] as Record<string, unknown>;
-  if (value === undefined) delete at[last];
-  else at[last] = value;
-  return copy as TrainConfig;
 }
 
 describe('resolveConfig', () => {
@@ -57,7 +42,7 @@ describe('resolveConfig', () => {
       for (const extra of extras) {
         const base = asInput(resolveConfig({ method: { name }, ...extra }));
         expect(() => resolveConfig(structuredClone(base))).not.toThrow();
-        for (const path of fieldPaths(base, '', [])) {
+        for (const path of fieldPaths(base)) {
           for (const [label, value] of WRONG) {
             try {
               resolveConfig(withField(base, path, value));
