@@ -263,7 +263,7 @@ export function loadNative(): NativeAddon {
     const reason = error instanceof Error ? error.message : String(error);
     const hint = /libtorch|libc10|libtorch_cpu/i.test(reason)
       ? 'LibTorch could not be loaded: install it (Debian: apt-get install libtorch-dev) or rebuild against yours.'
-      : 'Build it with `npm run build:native` (needs LibTorch, cmake and g++; see README "Building").';
+      : 'Build it: `npm rebuild adautomix` where it is a dependency, `npm run build:native` in a checkout (needs LibTorch, cmake and g++; see README "Building").';
     throw new AdautomixError(`the native addon failed to load. ${hint}`, 'E_NATIVE', reason, {
       cause: error,
     });
