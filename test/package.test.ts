@@ -165,6 +165,14 @@ console.log(JSON.stringify({
       expect(report).toMatchObject({ epochs: 1, count: 32, mixedBytes: 4 * 8 * 8, badCode: 'E_CONFIG' });
       expect(report.addon).toMatch(/^\d+\.\d+\.\d+$/);
 
+      // CommonJS code requires the ES module where Node can (require(esm): Node 20.19+, 22.12+).
+      if ((process.features as { require_module?: boolean }).require_module) {
+        const script = "const { resolveConfig } = require('adautomix'); console.log(resolveConfig({ preset: 'fmnist-quick' }).method.name)";
+        const required = run(process.execPath, ['-e', script], project);
+        expect(required.code, required.output).toBe(0);
+        expect(required.stdout.trim()).toBe('vanilla');
+      }
+
       // npm links each bin into node_modules/.bin; the CLI must work through that link.
       const bin = join(project, 'node_modules', '.bin');
       mkdirSync(bin, { recursive: true });
