@@ -182,10 +182,19 @@ console.log(JSON.stringify({
       expect(JSON.parse(info.stdout)).toMatchObject({ version: '0.1.0' });
     });
 
-    it('type-checks a strict TypeScript consumer against the published declarations', () => {
+    // The three ways TypeScript projects resolve packages: Node's ESM rules, a bundler's, and the
+    // old CommonJS rules that read the top-level "types" field instead of "exports".
+    it.each([
+      ['NodeNext', 'NodeNext'],
+      ['ESNext', 'Bundler'],
+      ['CommonJS', 'Node10'],
+    ])('type-checks a strict TypeScript consumer against the declarations (module %s, resolution %s)', (module, moduleResolution) => {
       // A TypeScript user's project has its own @types/node; it checks our .d.ts files (no skipLibCheck).
-      mkdirSync(join(project, 'node_modules', '@types'), { recursive: true });
-      symlinkSync(join(packageRoot, 'node_modules', '@types', 'node'), join(project, 'node_modules', '@types', 'node'));
+      const typesNode = join(project, 'node_modules', '@types', 'node');
+      if (!existsSync(typesNode)) {
+        mkdirSync(dirname(typesNode), { recursive: true });
+        symlinkSync(join(packageRoot, 'node_modules', '@types', 'node'), typesNode);
+      }
       writeFileSync(
         join(project, 'consumer.ts'),
         `import { createTrainer, presetNames, type EpochMetrics, type MixResult, type TrainConfig } from 'adautomix';
@@ -199,15 +208,16 @@ export async function train(): Promise<MixResult> {
 export const wrong: TrainConfig = { method: 'mixupp' };
 `,
       );
+      const tsconfig = `tsconfig-${moduleResolution}.json`;
       writeFileSync(
-        join(project, 'tsconfig.json'),
+        join(project, tsconfig),
         JSON.stringify({
-          compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', lib: ['ES2022', 'ESNext.Disposable'], noEmit: true, skipLibCheck: false, types: ['node'] },
+          compilerOptions: { strict: true, module, moduleResolution, target: 'ES2022', lib: ['ES2022', 'ESNext.Disposable'], noEmit: true, skipLibCheck: false, types: ['node'] },
           files: ['consumer.ts'],
         }),
       );
       const tsc = join(packageRoot, 'node_modules', 'typescript', 'bin', 'tsc');
-      const result = run(process.execPath, [tsc, '-p', 'tsconfig.json'], project);
+      const result = run(process.execPath, [tsc, '-p', tsconfig], project);
       expect(result.code, result.output).toBe(0);
     });
   });
