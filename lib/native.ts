@@ -120,9 +120,17 @@ export interface ForcedDraws {
   skipGenerator?: boolean;
 }
 
+/** The shape of a uint8 image batch: NHWC. */
 export type BatchShape = [n: number, height: number, width: number, channels: number];
 
-export type TensorRecord = Record<string, { shape: number[]; values: Float32Array }>;
+/** A float32 tensor as JavaScript holds it: its shape and its values in row-major order. */
+export interface FloatTensor {
+  shape: number[];
+  values: Float32Array;
+}
+
+/** Named tensors: a state record (module path → tensor), or logits by head. */
+export type TensorRecord = Record<string, FloatTensor>;
 
 /** What a mixer makes of a batch (see lib/mix/mixer.ts); the classic methods give N = 2: the original, then its partner. */
 export interface NativeMixResult {
@@ -167,9 +175,9 @@ export interface NativeTrainer {
   /** Continues from a checkpoint of the same configuration; E_CHECKPOINT (nothing changed) when it does not fit. */
   restore(checkpoint: NativeCheckpoint): Promise<void>;
   loadPretrained(tensors: TensorRecord, skipClassifier: boolean): Promise<PretrainedReport>;
-  forward(input: { shape: number[]; values: Float32Array }, withStages: boolean): Promise<NativeForwardResult>;
+  forward(input: FloatTensor, withStages: boolean): Promise<NativeForwardResult>;
   /** ∂ Σ CE(head(input), labels) / ∂ input for a normalised [n, c, h, w] input, eval mode; changes nothing. */
-  inputGradient(input: { shape: number[]; values: Float32Array }, labels: Int32Array, head: string): Promise<{ gradient: Float32Array; loss: number }>;
+  inputGradient(input: FloatTensor, labels: Int32Array, head: string): Promise<{ gradient: Float32Array; loss: number }>;
   /** The method's mixer on a batch (not vanilla, not ManifoldMix); no change to the training state. */
   mix(images: Uint8Array, shape: BatchShape, seed: number, forced?: ForcedDraws): Promise<NativeMixResult>;
   dispose(): Promise<void>;
@@ -251,6 +259,11 @@ export interface NativeAddon {
 export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 let cached: NativeAddon | undefined;
+
+/** What the addon was built against and can reach (LibTorch version, CUDA, threads, the CPU block cache). */
+export function buildInfo(): BuildInfo {
+  return loadNative().buildInfo();
+}
 
 export function loadNative(): NativeAddon {
   if (cached) return cached;

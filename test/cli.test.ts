@@ -126,9 +126,10 @@ describe.runIf(hasFashionMnist)('adautomix CLI', () => {
     expect(run.stderr).toMatch(/reported top-1, OpenMixup procedure over epochs 1-1: [\d.]+% \(q heads [\d.]+\); median of the last 10 epochs: mix_k/);
     const metrics = (await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l)).find((l) => l.kind === 'epoch');
     expect(Object.keys(metrics.heads).sort()).toEqual(['mix_k', 'mix_q', 'one_k', 'one_q']);
-    const samples = await runCli(['samples', '--run', out, '--count', '5']);
+    // Output files go into folders that do not exist yet: they are created, as train --out's is.
+    const samples = await runCli(['samples', '--run', out, '--count', '5', '--png', join(out, 'pictures', 'samples.png')]);
     expect(samples.code, samples.stderr).toBe(0);
-    const png = await readFile(join(out, 'samples.png'));
+    const png = await readFile(join(out, 'pictures', 'samples.png'));
     expect(png.subarray(1, 4).toString('ascii')).toBe('PNG');
     // 5 columns of 28·3 px cells plus 2 px gaps; 3 sources, 3 masks and the mixed row.
     expect(png.readUInt32BE(16)).toBe(5 * 84 + 6 * 2);
@@ -143,9 +144,9 @@ describe.runIf(hasFashionMnist)('adautomix CLI', () => {
     expect(report.fgsm).toMatchObject({ head: 'one_k', mode: 'pixel' });
     expect(report.fgsm.top1).toBeLessThanOrEqual(100);
 
-    const robust = await runCli(['eval', '--run', out, '--limit', '20', '--no-fgsm', '--corruptions', 'contrast,pixelate', '--severities', '2', '--occlusion', '--cam', '7,3,11,0', '--out', join(out, 'robust.json')]);
+    const robust = await runCli(['eval', '--run', out, '--limit', '20', '--no-fgsm', '--corruptions', 'contrast,pixelate', '--severities', '2', '--occlusion', '--cam', '7,3,11,0', '--out', join(out, 'more', 'robust.json')]);
     expect(robust.code, robust.stderr).toBe(0);
-    const r = JSON.parse(await readFile(join(out, 'robust.json'), 'utf8'));
+    const r = JSON.parse(await readFile(join(out, 'more', 'robust.json'), 'utf8'));
     expect(Object.keys(r.corruptions.perType)).toEqual(['contrast', 'pixelate']);
     expect(Object.keys(r.corruptions.perType.contrast)).toEqual(['2']);
     expect(r.occlusion.points).toHaveLength(11);
@@ -155,6 +156,10 @@ describe.runIf(hasFashionMnist)('adautomix CLI', () => {
     const wrong = await runCli(['eval', '--run', out, '--corruptions', 'fog']);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain("unknown corruption 'fog'");
+
+    const reported = await runCli(['report', out, '--out', join(out, 'report')]);
+    expect(reported.code, reported.stderr).toBe(0);
+    expect(await readFile(join(out, 'report', 'report.html'), 'utf8')).toContain('<html');
   });
 
   it('rejects bad options with exit code 2 and a message in the user terms', async () => {

@@ -1,5 +1,4 @@
 /** `adautomix eval --run DIR`: accuracy, calibration and adversarial robustness of a trained run. */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { upgradeResolvedConfig } from '../config/upgrade.js';
@@ -7,7 +6,7 @@ import { configError } from '../errors.js';
 import { readSamples } from '../data/dataset.js';
 import { camGridPng, classActivationMaps } from '../eval/cam.js';
 import { CORRUPTIONS, type Corruption } from '../eval/corruptions.js';
-import { attempt } from '../io/attempt.js';
+import { writeOutput } from '../io/attempt.js';
 import { evaluateRun, type EvalOptions } from '../eval/evaluate-run.js';
 import { RunDir } from '../report/run-dir.js';
 import { createResolvedTrainer } from '../train/trainer.js';
@@ -41,7 +40,7 @@ of the reported head (one_k for AutoMix/AdAutoMix).
                          or of the test images at those indices
   --batch <n>            evaluation batch (default: the run's evalBatchSize)
   --threads <n>          CPU threads
-  --out <file>           where to write the report (default DIR/eval.json)
+  --out <file>           where to write the report (default DIR/eval.json; its folder is created)
   -h, --help             this help`;
 
 /** --cam: a count (the first n test images) or a comma list of test indices. */
@@ -124,7 +123,7 @@ export async function evaluate(argv: string[]): Promise<number> {
       onProgress: (done, total) => printer.line(`adautomix: evaluated ${done} of ${total} images`),
     });
     const out = values.out ?? join(values.run, 'eval.json');
-    await attempt(`write ${out}`, () => writeFile(out, `${JSON.stringify({ run: values.run, weights, dataset: config.dataset.name, ...report }, null, 1)}\n`));
+    await writeOutput(out, `${JSON.stringify({ run: values.run, weights, dataset: config.dataset.name, ...report }, null, 1)}\n`);
     for (const [name, h] of Object.entries(report.heads)) {
       printer.line(`adautomix: ${name}: top-1 ${h.top1.toFixed(2)}%, top-5 ${h.top5.toFixed(2)}%, ECE ${h.ece15.toFixed(2)}% (15 bins), ${h.eceOpenMixup.toFixed(2)}% (original's sorted bins)`);
     }
@@ -144,7 +143,7 @@ export async function evaluate(argv: string[]): Promise<number> {
       for (const [k, i] of indices.entries()) images.set(await readSamples(test, i, 1), k * pixels);
       const png = join(values.run, 'cam.png');
       const maps = await classActivationMaps(trainer, images, shape);
-      await attempt(`write ${png}`, () => writeFile(png, camGridPng(images, shape, maps)));
+      await writeOutput(png, camGridPng(images, shape, maps));
       printer.line(`adautomix: wrote ${png} (class activation maps of ${n} test image(s))`);
     }
     return 0;

@@ -8,7 +8,7 @@ import type { ResolvedConfig } from '../config/types.js';
 import { presets } from '../config/presets.js';
 import { speedSummary } from '../config/speed.js';
 import { AdautomixError, configError } from '../errors.js';
-import { loadNative, packageRoot } from '../native.js';
+import { buildInfo, packageRoot } from '../native.js';
 import { listModels } from '../models/list.js';
 import { RunDir } from '../report/run-dir.js';
 import { RunLogger } from '../report/run-log.js';
@@ -239,7 +239,7 @@ function listModelsCommand(): number {
 }
 
 function info(): number {
-  const build = loadNative().buildInfo();
+  const build = buildInfo();
   // trainThreads: what `train` uses without --threads, which is not LibTorch's defaultThreads.
   console.log(JSON.stringify({ version: version(), ...build, trainThreads: availableParallelism() }, null, 2));
   return 0;

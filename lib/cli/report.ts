@@ -1,9 +1,8 @@
 /** `adautomix report DIR...`: the HTML and Markdown report of one or more runs. */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { configError } from '../errors.js';
-import { attempt } from '../io/attempt.js';
+import { writeOutput } from '../io/attempt.js';
 import { readRun, renderReport } from '../report/run-report.js';
 
 export const REPORT_USAGE = `Usage: adautomix report DIR... [--out DIR]
@@ -13,7 +12,7 @@ report-*.svg beside it) for the run folders given: the table against the publish
 (through each run's preset), every head's accuracy with both reported numbers, training curves,
 and, where adautomix eval wrote eval.json, calibration, attack, corruption and occlusion results.
 
-  --out <dir>   where to write them (default: the first run folder)
+  --out <dir>   where to write them (default: the first run folder; created if missing)
   -h, --help    this help`;
 
 export async function report(argv: string[]): Promise<number> {
@@ -27,11 +26,9 @@ export async function report(argv: string[]): Promise<number> {
   for (const dir of positionals) runs.push(await readRun(dir));
   const rendered = renderReport(runs);
   const out = values.out ?? positionals[0]!;
-  await attempt(`write the report in ${out}`, async () => {
-    await writeFile(join(out, 'report.html'), rendered.html);
-    await writeFile(join(out, 'report.md'), rendered.markdown);
-    for (const [name, svg] of Object.entries(rendered.svgs)) await writeFile(join(out, name), svg);
-  });
+  await writeOutput(join(out, 'report.html'), rendered.html);
+  await writeOutput(join(out, 'report.md'), rendered.markdown);
+  for (const [name, svg] of Object.entries(rendered.svgs)) await writeOutput(join(out, name), svg);
   console.error(`adautomix: wrote ${join(out, 'report.html')} and ${join(out, 'report.md')}`);
   return 0;
 }

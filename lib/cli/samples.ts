@@ -2,7 +2,6 @@
  * `adautomix samples`: a PNG grid of a learned mixer's sources, masks and mixed images, from a
  * run's saved weights (--run DIR) or from a fresh short training run.
  */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveConfig } from '../config/resolve.js';
@@ -11,7 +10,7 @@ import { readSamples, type ImageDataset } from '../data/dataset.js';
 import { loadDataset } from '../data/load.js';
 import { configError } from '../errors.js';
 import { learnedMixConfig } from '../config/learned-mix.js';
-import { attempt } from '../io/attempt.js';
+import { writeOutput } from '../io/attempt.js';
 import { createMixer, type CreateMixerOptions, type Mixer } from '../mix/mixer.js';
 import { sampleGridPng } from '../report/sample-grid.js';
 import { RunDir } from '../report/run-dir.js';
@@ -26,7 +25,7 @@ sources, their N masks (white = weight 1) and the mixed image. AutoMix/AdAutoMix
 generator; the classic methods (cutmix, fmix, ...) their original and partner with the box or mask.
 
   --run <dir>         use a run's trained generator (<dir>/config.json and <dir>/weights.safetensors)
-  --png <file>        where to write the grid (default: <dir>/samples.png, or samples.png)
+  --png <file>        where to write the grid (default: <dir>/samples.png, or samples.png; its folder is created)
   --count <n>         mixed images in the grid (default 8)
   --steps <n>         without --run: training steps of the fresh run first (default 100)
   --sample-seed <n>   seed of the mixer's λ and permutations (default 0)
@@ -116,7 +115,7 @@ export async function samples(argv: string[]): Promise<number> {
     const images = await readSamples(test, 0, n);
     const result = await source.mixer.mix(images, [n, test.height, test.width, test.channels], { seed });
     const png = values.png ?? (values.run !== undefined ? join(values.run, 'samples.png') : 'samples.png');
-    await attempt(`write ${png}`, () => writeFile(png, sampleGridPng(images, result, n)));
+    await writeOutput(png, sampleGridPng(images, result, n));
     printer.line(`adautomix: wrote ${png} (${n} mixed image(s) of ${result.sources} source(s); λ = ${result.lambdas.map((l) => l.toFixed(3)).join(', ')})`);
     return 0;
   } finally {

@@ -9,12 +9,13 @@ import type { ClassicMethodName } from './types.js';
 export type AlphaSetting = 'cifar100' | 'cifar100-vit' | 'tiny-imagenet' | 'imagenet' | 'imagenet-r18' | 'fine-grained';
 export type AlphaSource = 'openmixup' | 'adautomix';
 
-type Row = Record<AlphaSetting, { openmixup: number | null; adautomix: number | null }>;
+/** One method's α per dataset group, from each source (null: the source gives none). */
+export type ClassicAlphaRow = Record<AlphaSetting, { openmixup: number | null; adautomix: number | null }>;
 
 const both = (v: number | null) => ({ openmixup: v, adautomix: v });
 const pair = (openmixup: number | null, adautomix: number | null) => ({ openmixup, adautomix });
 
-export const CLASSIC_ALPHA_TABLE: Record<ClassicMethodName, Row> = {
+export const CLASSIC_ALPHA_TABLE: Record<ClassicMethodName, ClassicAlphaRow> = {
   mixup: { cifar100: both(1), 'cifar100-vit': both(0.8), 'tiny-imagenet': both(1), imagenet: pair(0.2, 1), 'imagenet-r18': pair(0.2, 1), 'fine-grained': pair(0.2, 1) },
   cutmix: { cifar100: both(0.2), 'cifar100-vit': both(2), 'tiny-imagenet': pair(1, 0.2), imagenet: pair(1, 0.2), 'imagenet-r18': pair(0.2, 0.2), 'fine-grained': pair(1, 0.2) },
   manifoldmix: { cifar100: both(2), 'cifar100-vit': both(2), 'tiny-imagenet': pair(0.2, 2), imagenet: pair(0.2, 2), 'imagenet-r18': pair(0.2, 2), 'fine-grained': pair(0.5, 2) },

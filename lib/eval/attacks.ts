@@ -5,9 +5,11 @@
  * normalised space); PGD (pixel space, random start, `steps` steps of `stepSize`, projected back
  * into the ε-ball and [0, 1] after each).
  */
+import type { FloatTensor } from '../native.js';
+
 /** What the attacks need of a trainer (Trainer has it). */
 export interface GradientSource {
-  inputGradient(input: { shape: number[]; values: Float32Array }, labels: Int32Array, head: string): Promise<{ gradient: Float32Array; loss: number }>;
+  inputGradient(input: FloatTensor, labels: Int32Array, head: string): Promise<{ gradient: Float32Array; loss: number }>;
 }
 
 export type FgsmMode = 'pixel' | 'openmixup-legacy';
@@ -20,7 +22,7 @@ export interface AttackContext {
   head: string;
 }
 
-type Batch = { shape: number[]; values: Float32Array };
+
 
 /** Calls f(index, channel) for every value of an [n, c, h, w] tensor. */
 function perChannel(shape: number[], f: (i: number, channel: number) => void): void {
@@ -32,7 +34,7 @@ function perChannel(shape: number[], f: (i: number, channel: number) => void): v
 const sign = (v: number) => (v > 0 ? 1 : v < 0 ? -1 : 0);
 
 /** One FGSM step from `input` against `labels`. */
-export async function fgsm(ctx: AttackContext, input: Batch, labels: Int32Array, epsilon: number, mode: FgsmMode): Promise<Batch> {
+export async function fgsm(ctx: AttackContext, input: FloatTensor, labels: Int32Array, epsilon: number, mode: FgsmMode): Promise<FloatTensor> {
   const { gradient } = await ctx.native.inputGradient(input, labels, ctx.head);
   const out = new Float32Array(input.values.length);
   perChannel(input.shape, (i, ch) => {
@@ -48,7 +50,7 @@ export async function fgsm(ctx: AttackContext, input: Batch, labels: Int32Array,
 }
 
 /** PGD in pixel space with a uniform random start in the ε-ball, drawn from `seed`. */
-export async function pgd(ctx: AttackContext, input: Batch, labels: Int32Array, epsilon: number, stepSize: number, steps: number, seed: number): Promise<Batch> {
+export async function pgd(ctx: AttackContext, input: FloatTensor, labels: Int32Array, epsilon: number, stepSize: number, steps: number, seed: number): Promise<FloatTensor> {
   const clean = new Float32Array(input.values.length);
   perChannel(input.shape, (i, ch) => (clean[i] = input.values[i]! * ctx.std[ch]! + ctx.mean[ch]!));
   let s = seed >>> 0 || 1;

@@ -6,6 +6,7 @@
  * online network is used (its one-hot head for AutoMix/AdAutoMix).
  */
 import { encodePng } from '../report/png.js';
+import type { BatchShape } from '../native.js';
 import type { Trainer } from '../train/trainer.js';
 
 export interface CamResult {
@@ -21,7 +22,7 @@ export interface CamResult {
 }
 
 /** CAMs of a uint8 NHWC batch for `classes` (default: the head's predictions). */
-export async function classActivationMaps(trainer: Trainer, images: Uint8Array, shape: [number, number, number, number], classes?: number[]): Promise<CamResult> {
+export async function classActivationMaps(trainer: Trainer, images: Uint8Array, shape: BatchShape, classes?: number[]): Promise<CamResult> {
   const learned = trainer.config.method.learned !== null;
   const head = learned ? 'one_q' : 'head';
   const prefix = learned ? 'head_one_q' : 'head';
@@ -63,7 +64,7 @@ function heat(v: number): [number, number, number] {
  * A PNG grid: the images in the top row, their CAMs (ReLU, scaled to [0, 1] per image, bilinearly
  * upsampled) blended half and half over them in the bottom row.
  */
-export function camGridPng(images: Uint8Array, shape: [number, number, number, number], cam: CamResult): Buffer {
+export function camGridPng(images: Uint8Array, shape: BatchShape, cam: CamResult): Buffer {
   const [n, h, w, c] = shape;
   const gap = 2;
   const width = n * w + (n + 1) * gap, height = 2 * h + 3 * gap;

@@ -4,12 +4,13 @@
  * batch without replacement, and set to 0 in normalised space (the dataset's mean colour) in every
  * image of the batch.
  */
+import type { FloatTensor } from '../native.js';
 import { Rng } from './corruptions.js';
 
 export const defaultPatch = (size: number) => Math.max(1, Math.round(size / 14));
 
 /** A copy of a normalised [n, c, h, w] batch with the drawn patches zeroed. */
-export function occlude(input: { shape: number[]; values: Float32Array }, ratio: number, patch: number, rng: Rng): { shape: number[]; values: Float32Array } {
+export function occlude(input: FloatTensor, ratio: number, patch: number, rng: Rng): FloatTensor {
   const [n, c, h, w] = input.shape as [number, number, number, number];
   const rows = Math.ceil(h / patch), cols = Math.ceil(w / patch);
   const cells = Array.from({ length: rows * cols }, (_, i) => i);

@@ -1,5 +1,6 @@
 /** File-system calls whose failures reach the user as coded errors that say what was being done. */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { describe } from '../config/validate.js';
 import { AdautomixError, configError, type ErrorCode } from '../errors.js';
 
@@ -16,6 +17,14 @@ export async function attempt<T>(what: string, action: () => Promise<T>, code: E
 export function checkPath(path: unknown, what = 'a file path'): string {
   if (typeof path !== 'string' || path === '') throw configError(`${what} must be a non-empty string, got ${describe(path)}`);
   return path;
+}
+
+/** Writes an output file of the CLI (a report, a PNG), creating its folder as `train --out` does. */
+export async function writeOutput(path: string, data: string | Uint8Array): Promise<void> {
+  await attempt(`write ${path}`, async () => {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, data);
+  });
 }
 
 /** A whole file's bytes, or `code` naming the file. */

@@ -12,7 +12,7 @@ import { nativeMethodOptions } from '../config/classic-mix.js';
 import { nativeModelOptions } from '../config/model.js';
 import type { DeviceRequest, MethodConfig, MethodName, ModelArch } from '../config/types.js';
 import { AdautomixError, configError } from '../errors.js';
-import { type BatchShape, type BranchDraws, loadNative, type NativeMixResult, type NativeTrainer } from '../native.js';
+import { type BatchShape, type BranchDraws, loadNative, type NativeMixResult, type NativeTrainer, type TensorRecord } from '../native.js';
 
 export interface MixOptions {
   /** Labels of the batch: the result then carries soft targets. */
@@ -92,7 +92,7 @@ export interface CreateMixerOptions {
   mean: number[];
   std: number[];
   /** Trained weights: a safetensors file (e.g. a run's weights.safetensors) or a state record. */
-  weights?: string | Record<string, { shape: number[]; values: Float32Array }>;
+  weights?: string | TensorRecord;
   seed?: number;
   threads?: number;
   device?: DeviceRequest;

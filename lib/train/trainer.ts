@@ -25,6 +25,8 @@ import {
   type PretrainedReport,
   type NativeForwardResult,
   type AugmentOptions,
+  type BatchShape,
+  type FloatTensor,
   type TensorRecord,
 } from '../native.js';
 import { reportedAccuracy } from '../eval/reported.js';
@@ -182,7 +184,7 @@ export class Trainer implements AsyncDisposable {
   }
 
   /** A uint8 NHWC batch as the model sees it at test time: the test view (resize, crop), normalised NCHW. */
-  testView(images: Uint8Array, shape: [number, number, number, number]): { shape: number[]; values: Float32Array } {
+  testView(images: Uint8Array, shape: BatchShape): FloatTensor {
     const values = loadNative().augmentBatch(images, shape, this.augment, 0, false);
     const [n, height, width, c] = shape;
     const side = this.augment.evalCrop || this.augment.evalResize; // the test view's square, 0: as stored
@@ -190,7 +192,7 @@ export class Trainer implements AsyncDisposable {
   }
 
   /** ∂ Σ CE(head(input), labels) / ∂ input for a normalised input (eval mode); changes nothing. */
-  async inputGradient(input: { shape: number[]; values: Float32Array }, labels: Int32Array, head: string): Promise<{ gradient: Float32Array; loss: number }> {
+  async inputGradient(input: FloatTensor, labels: Int32Array, head: string): Promise<{ gradient: Float32Array; loss: number }> {
     this.assertUsable();
     return this.native.inputGradient(input, labels, head);
   }
@@ -337,7 +339,7 @@ export class Trainer implements AsyncDisposable {
    * float32, normalised), and with `stages: true` the online backbone's stage outputs. Runs
    * between training steps and changes nothing.
    */
-  async forward(input: { shape: number[]; values: Float32Array }, options: { stages?: boolean } | null = {}): Promise<NativeForwardResult> {
+  async forward(input: FloatTensor, options: { stages?: boolean } | null = {}): Promise<NativeForwardResult> {
     this.assertUsable();
     return this.native.forward(input, options?.stages ?? false);
   }
