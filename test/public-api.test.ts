@@ -10,9 +10,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type * as TS from 'typescript';
 import { packageRoot } from '../lib/native.js';
 
-const ts = await import('typescript').then((m) => m.default).catch(() => null);
+const typescript = await import('typescript').then((m) => m.default as typeof TS).catch(() => null);
 
 /** Constructors that are no API: "use createTrainer / createMixer" (they take the native trainer). */
 const INTERNAL_CONSTRUCTORS = new Set(['Trainer', 'Mixer']);
@@ -20,34 +21,33 @@ const INTERNAL_CONSTRUCTORS = new Set(['Trainer', 'Mixer']);
 const LOW_LEVEL = new Set(['loadNative']);
 
 /** Every export of the package entry, and the types their signatures name that are not exported. */
-function publicApi(): { exports: string[]; unexported: string[] } {
-  const ts_ = ts!;
+function publicApi(ts: typeof TS): { exports: string[]; unexported: string[] } {
   const lib = join(packageRoot, 'lib');
   const entry = join(lib, 'index.ts');
-  const program = ts_.createProgram([entry], {
+  const program = ts.createProgram([entry], {
     strict: true,
-    target: ts_.ScriptTarget.ES2022,
-    module: ts_.ModuleKind.NodeNext,
-    moduleResolution: ts_.ModuleResolutionKind.NodeNext,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
     lib: ['lib.es2022.d.ts', 'lib.esnext.disposable.d.ts'],
     types: ['node'],
     noEmit: true,
   });
   const checker = program.getTypeChecker();
-  const resolve = (symbol: import('typescript').Symbol) =>
-    symbol.flags & ts_.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+  const resolve = (symbol: TS.Symbol) =>
+    symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
   const moduleSymbol = checker.getSymbolAtLocation(program.getSourceFile(entry)!)!;
   const exportSymbols = checker.getExportsOfModule(moduleSymbol);
   const exported = new Set(exportSymbols.map(resolve));
-  const ours = (symbol: import('typescript').Symbol | undefined) =>
+  const ours = (symbol: TS.Symbol | undefined) =>
     !!symbol?.declarations?.some((d) => d.getSourceFile().fileName.startsWith(lib));
-  const hidden = (member: import('typescript').Symbol) =>
+  const hidden = (member: TS.Symbol) =>
     member.name.startsWith('#') ||
-    !!member.declarations?.some((d) => ts_.getCombinedModifierFlags(d as import('typescript').Declaration) & (ts_.ModifierFlags.Private | ts_.ModifierFlags.Protected));
+    !!member.declarations?.some((d) => ts.getCombinedModifierFlags(d as TS.Declaration) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected));
   const unexported = new Set<string>();
-  const seen = new Set<import('typescript').Type>();
+  const seen = new Set<TS.Type>();
 
-  const visitSignature = (signature: import('typescript').Signature, where: string) => {
+  const visitSignature = (signature: TS.Signature, where: string) => {
     for (const parameter of signature.getParameters()) {
       visitType(checker.getTypeOfSymbol(parameter), `${where}(${parameter.name})`);
     }
@@ -55,7 +55,7 @@ function publicApi(): { exports: string[]; unexported: string[] } {
   };
 
   /** Public (not private, protected or #) properties and methods of a type, with their types. */
-  const visitMembers = (type: import('typescript').Type, where: string) => {
+  const visitMembers = (type: TS.Type, where: string) => {
     for (const property of checker.getPropertiesOfType(type)) {
       if (hidden(property)) continue;
       visitType(checker.getTypeOfSymbol(property), `${where}.${property.name}`);
@@ -65,23 +65,23 @@ function publicApi(): { exports: string[]; unexported: string[] } {
     for (const base of type.isClassOrInterface() ? checker.getBaseTypes(type) : []) visitType(base, `${where} extends`);
   };
 
-  function visitType(type: import('typescript').Type, where: string): void {
+  function visitType(type: TS.Type, where: string): void {
     if (seen.has(type)) return;
     seen.add(type);
-    const anonymous = ts_.SymbolFlags.TypeLiteral | ts_.SymbolFlags.ObjectLiteral | ts_.SymbolFlags.Function | ts_.SymbolFlags.Method;
-    const named = type.aliasSymbol ?? (type.flags & ts_.TypeFlags.Object && type.symbol && !(type.symbol.flags & anonymous) ? type.symbol : undefined);
+    const anonymous = ts.SymbolFlags.TypeLiteral | ts.SymbolFlags.ObjectLiteral | ts.SymbolFlags.Function | ts.SymbolFlags.Method;
+    const named = type.aliasSymbol ?? (type.flags & ts.TypeFlags.Object && type.symbol && !(type.symbol.flags & anonymous) ? type.symbol : undefined);
     if (named && ours(named)) {
       // A named type of ours: it must be exported; its own members are checked as an export.
-      if (!exported.has(named) && named.flags & (ts_.SymbolFlags.Interface | ts_.SymbolFlags.Class | ts_.SymbolFlags.TypeAlias)) {
+      if (!exported.has(named) && named.flags & (ts.SymbolFlags.Interface | ts.SymbolFlags.Class | ts.SymbolFlags.TypeAlias)) {
         unexported.add(`${named.name} (in ${where})`);
       }
       return;
     }
     if (type.isUnionOrIntersection()) return type.types.forEach((t) => visitType(t, where));
     for (const argument of type.aliasTypeArguments ?? []) visitType(argument, where);
-    if (type.flags & ts_.TypeFlags.Object) {
-      const reference = type as import('typescript').TypeReference;
-      if ((type as import('typescript').ObjectType).objectFlags & ts_.ObjectFlags.Reference) {
+    if (type.flags & ts.TypeFlags.Object) {
+      const reference = type as TS.TypeReference;
+      if ((type as TS.ObjectType).objectFlags & ts.ObjectFlags.Reference) {
         for (const argument of checker.getTypeArguments(reference)) visitType(argument, where);
       }
       // Anonymous object types (literals, function types) are part of the signature itself.
@@ -92,13 +92,13 @@ function publicApi(): { exports: string[]; unexported: string[] } {
   for (const symbol of exportSymbols.map(resolve)) {
     const where = symbol.name;
     if (LOW_LEVEL.has(where)) continue;
-    if (symbol.flags & (ts_.SymbolFlags.Interface | ts_.SymbolFlags.TypeAlias)) {
+    if (symbol.flags & (ts.SymbolFlags.Interface | ts.SymbolFlags.TypeAlias)) {
       // The export's own structure: an interface's members, an alias's union parts or members.
       const declared = checker.getDeclaredTypeOfSymbol(symbol);
       if (declared.isUnionOrIntersection()) declared.types.forEach((t) => visitType(t, where));
       else visitMembers(declared, where);
     }
-    if (symbol.flags & ts_.SymbolFlags.Class) {
+    if (symbol.flags & ts.SymbolFlags.Class) {
       visitMembers(checker.getDeclaredTypeOfSymbol(symbol), where);
       const staticSide = checker.getTypeOfSymbol(symbol);
       for (const property of checker.getPropertiesOfType(staticSide)) {
@@ -106,20 +106,20 @@ function publicApi(): { exports: string[]; unexported: string[] } {
         if (hidden(property)) continue;
         visitType(checker.getTypeOfSymbol(property), `${where}.${property.name}`);
       }
-      const constructor = symbol.declarations?.flatMap((d) => (ts_.isClassDeclaration(d) ? d.members.filter(ts_.isConstructorDeclaration) : []))[0];
-      const privateConstructor = constructor && ts_.getCombinedModifierFlags(constructor) & ts_.ModifierFlags.Private;
+      const constructor = symbol.declarations?.flatMap((d) => (ts.isClassDeclaration(d) ? d.members.filter(ts.isConstructorDeclaration) : []))[0];
+      const privateConstructor = constructor && ts.getCombinedModifierFlags(constructor) & ts.ModifierFlags.Private;
       if (!INTERNAL_CONSTRUCTORS.has(symbol.name) && !privateConstructor) {
         for (const signature of staticSide.getConstructSignatures()) visitSignature(signature, `new ${where}`);
       }
-    } else if (symbol.flags & (ts_.SymbolFlags.Function | ts_.SymbolFlags.Variable)) {
+    } else if (symbol.flags & (ts.SymbolFlags.Function | ts.SymbolFlags.Variable)) {
       visitType(checker.getTypeOfSymbol(symbol), where);
     }
   }
   return { exports: exportSymbols.map((s) => s.name).sort(), unexported: [...unexported].sort() };
 }
 
-describe.skipIf(!ts)('the public API', () => {
-  const api = ts ? publicApi() : { exports: [], unexported: [] };
+describe.skipIf(!typescript)('the public API', () => {
+  const api = typescript ? publicApi(typescript) : { exports: [], unexported: [] };
 
   it('exports every type its signatures name', () => {
     expect(api.exports.length).toBeGreaterThan(90);
