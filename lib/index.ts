@@ -16,6 +16,8 @@ export { buildInfo, loadNative } from './native.js';
 export type { BatchShape, BuildInfo, FloatTensor, NativeCheckpoint, NativeInitInfo, NativeMixResult, TensorRecord } from './native.js';
 export { createMixer, Mixer } from './mix/mixer.js';
 export type { CreateMixerOptions, MixOptions, MixResult } from './mix/mixer.js';
+export { mixerFromRun } from './mix/from-run.js';
+export type { RunMixerOptions } from './mix/from-run.js';
 export type { ReportedAccuracy } from './eval/reported.js';
 export type { HeadMetrics } from './train/events.js';
 export type { ClassicMethodName, ClassicModeConfig, LearnedMixConfig, MethodConfig, ResolvedClassicMode, ResolvedLearnedMix } from './config/types.js';

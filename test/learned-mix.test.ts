@@ -5,8 +5,11 @@
  * (so no gradient reached it) while the generator moves; the EMA momentum follows the §1.10
  * closed form; and the training loop learns with every loss term finite.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createMixer, createTrainer } from '../lib/index.js';
+import { createMixer, createTrainer, type Mixer, mixerFromRun, RunDir } from '../lib/index.js';
 import type { NativeTrainer } from '../lib/native.js';
 import { bandSplits, hasFashionMnist, tinyConfig } from './helpers.js';
 
@@ -137,6 +140,44 @@ describe('createMixer', () => {
       expect(Array.from(got.masks)).toEqual(Array.from(expected.masks));
     } finally {
       await trainer.dispose();
+    }
+  });
+});
+
+describe('mixerFromRun', () => {
+  it("rebuilds a run folder's mixer: the trainer's own masks, with or without the recorded info", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'adx-run-mixer-'));
+    const trainer = await createTrainer({ ...tinyConfig, method: 'adautomix' }, { data });
+    try {
+      // The run folder as docs/api.md writes one from a library run.
+      await trainer.fit();
+      const run = await RunDir.create(dir);
+      await run.writeConfig({ ...trainer.config, resolved: trainer.info });
+      await trainer.saveWeights(run.weightsPath);
+      const images = data.test.images.subarray(0, 4 * h * w);
+      const expected = await trainer.mixer().mix(images, [4, h, w, 1], { seed: 9 });
+      expect(expected.sources).toBe(3);
+      const same = async (mixer: Mixer) => {
+        const got = await mixer.mix(images, [4, h, w, 1], { seed: 9 });
+        expect(got.permutations).toEqual(expected.permutations);
+        expect(got.lambdas).toEqual(expected.lambdas);
+        expect(Array.from(got.masks)).toEqual(Array.from(expected.masks));
+        expect(Array.from(got.mixedImages)).toEqual(Array.from(expected.mixedImages));
+        await mixer.dispose();
+      };
+      // config.json's `resolved` has the images' shape, the classes and the normalisation: the
+      // run's dataset (Fashion-MNIST by its config) is not needed.
+      await same(await mixerFromRun(dir));
+      // Without them (a config written by hand), they come from the data given.
+      await run.writeConfig(trainer.config);
+      await same(await mixerFromRun(dir, { data }));
+
+      await run.writeConfig({ ...trainer.config, method: { ...trainer.config.method, name: 'vanilla' } });
+      await expect(mixerFromRun(dir)).rejects.toMatchObject({ code: 'E_CONFIG', message: expect.stringContaining("used method 'vanilla'") });
+      await expect(mixerFromRun(join(dir, 'nothing'))).rejects.toMatchObject({ code: 'E_IO', message: expect.stringContaining('does not exist') });
+    } finally {
+      await trainer.dispose();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -5,13 +5,14 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveConfig } from '../config/resolve.js';
-import type { ResolvedConfig, TrainConfig } from '../config/types.js';
+import type { TrainConfig } from '../config/types.js';
 import { readSamples, type ImageDataset } from '../data/dataset.js';
 import { loadDataset } from '../data/load.js';
 import { configError } from '../errors.js';
-import { learnedMixConfig } from '../config/learned-mix.js';
+import { upgradeResolvedConfig } from '../config/upgrade.js';
 import { writeOutput } from '../io/attempt.js';
-import { createMixer, type CreateMixerOptions, type Mixer } from '../mix/mixer.js';
+import { mixerFromRun } from '../mix/from-run.js';
+import type { Mixer } from '../mix/mixer.js';
 import { sampleGridPng } from '../report/sample-grid.js';
 import { RunDir } from '../report/run-dir.js';
 import { createTrainer } from '../train/trainer.js';
@@ -53,19 +54,9 @@ interface Source {
 }
 
 async function fromRun(dir: string, count: number): Promise<Source> {
-  const config = (await RunDir.readConfig(dir)) as ResolvedConfig;
-  if (!config.method || config.method.name === 'vanilla') throw configError(`the run in ${dir} used method '${config.method?.name}', which does not mix`);
+  const config = upgradeResolvedConfig(await RunDir.readConfig(dir));
   const data = await loadDataset({ ...config.dataset, testLimit: count });
-  const mixer = await createMixer({
-    method: (config.method.learned
-      ? learnedMixConfig(config.method.name as 'automix' | 'adautomix', config.method.alpha, config.method.learned)
-      : { name: 'classic', modes: config.method.modes ?? [] }) as CreateMixerOptions['method'],
-    model: { arch: config.model.arch, baseWidth: config.model.baseWidth, imageSize: config.model.imageSize ?? undefined, dropPath: config.model.dropPath },
-    imageSize: Math.min(data.train.height, data.train.width),
-    channels: data.train.channels, classes: data.train.numClasses,
-    mean: config.augment.mean ?? data.stats.mean, std: config.augment.std ?? data.stats.std,
-    weights: join(dir, 'weights.safetensors'), threads: config.threads, device: config.device,
-  });
+  const mixer = await mixerFromRun(dir, { data });
   return { mixer, test: data.test, dispose: () => mixer.dispose() };
 }
 

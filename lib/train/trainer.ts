@@ -53,6 +53,11 @@ export interface TrainerInfo extends NativeInitInfo {
   stepsPerEpoch: number;
   trainSamples: number;
   testSamples: number;
+  /** [height, width, channels] of the images, and the classes: what the network was built for. */
+  inputShape: [number, number, number];
+  classes: number;
+  /** The per-channel normalisation of the input, in [0, 1] pixel units. */
+  normalisation: { mean: number[]; std: number[] };
 }
 
 export async function createTrainer(config: TrainConfig = {}, options: CreateTrainerOptions = {}): Promise<Trainer> {
@@ -87,6 +92,9 @@ export async function createResolvedTrainer(
     stepsPerEpoch: nativeOptions.stepsPerEpoch,
     trainSamples: data.train.count,
     testSamples: data.test.count,
+    inputShape: [data.train.height, data.train.width, data.train.channels],
+    classes: data.train.numClasses,
+    normalisation: { mean: nativeOptions.augment.mean, std: nativeOptions.augment.std },
   };
   return new Trainer(resolved, data, handle, info, nativeOptions.augment);
 }
@@ -180,7 +188,7 @@ export class Trainer implements AsyncDisposable {
 
   /** The per-channel normalisation the model's input uses, in [0, 1] pixel units. */
   get normalisation(): { mean: number[]; std: number[] } {
-    return { mean: this.augment.mean, std: this.augment.std };
+    return this.info.normalisation;
   }
 
   /** A uint8 NHWC batch as the model sees it at test time: the test view (resize, crop), normalised NCHW. */
