@@ -22,8 +22,6 @@ export interface AttackContext {
   head: string;
 }
 
-
-
 /** Calls f(index, channel) for every value of an [n, c, h, w] tensor. */
 function perChannel(shape: number[], f: (i: number, channel: number) => void): void {
   const [n, c, h, w] = shape as [number, number, number, number];

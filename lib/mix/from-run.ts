@@ -17,8 +17,8 @@ import { createMixer, type CreateMixerOptions, type Mixer } from './mixer.js';
 
 export interface RunMixerOptions {
   /**
-   * The run's data, if already loaded. Only needed for a config.json without the trainer's info
-   * (images' shape, classes, normalisation): otherwise the run's dataset is loaded to learn them.
+   * The run's data, for a config.json that lacks the trainer's info (the images' shape, classes
+   * and normalisation; `adautomix train` records it). Without either, the run's dataset is loaded.
    */
   data?: DatasetSplits;
   /** Default: the run's. */
