@@ -279,8 +279,8 @@ export class Trainer implements AsyncDisposable {
 
   /** What a checkpoint records of the data, so that a resume on other data is refused. */
   get dataFingerprint(): DataFingerprint {
-    const { train, test } = this.data;
-    return { trainSamples: train.count, testSamples: test.count, classes: train.numClasses, shape: [train.height, train.width, train.channels] };
+    const { trainSamples, testSamples, classes, inputShape } = this.info;
+    return { trainSamples, testSamples, classes, shape: [...inputShape] };
   }
 
   /** The whole training state (networks, optimizer, random generator, progress); not while fit() runs. */
