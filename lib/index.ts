@@ -53,3 +53,7 @@ export { camGridPng, classActivationMaps } from './eval/cam.js';
 export type { CamResult } from './eval/cam.js';
 export { readRun, renderReport } from './report/run-report.js';
 export type { RenderedReport, RunData } from './report/run-report.js';
+export { Classifier } from './predict/classifier.js';
+export type { ClassifierOptions, ClassifyOptions, ClassScore, FilePrediction, Prediction } from './predict/classifier.js';
+export { classifierFromRun } from './predict/from-run.js';
+export type { RunClassifierOptions } from './predict/from-run.js';

@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { FASHION_MNIST_CLASSES } from '../lib/index.js';
 import { packageRoot } from '../lib/native.js';
 import { hasFashionMnist, testDevice } from './helpers.js';
 
@@ -160,6 +162,27 @@ describe.runIf(hasFashionMnist)('adautomix CLI', () => {
     const reported = await runCli(['report', out, '--out', join(out, 'report')]);
     expect(reported.code, reported.stderr).toBe(0);
     expect(await readFile(join(out, 'report', 'report.html'), 'utf8')).toContain('<html');
+
+    // predict: files and a folder (searched at any depth), decoded to the run's 28x28 grey input.
+    const photos = join(out, 'photos');
+    await mkdir(join(photos, 'more'), { recursive: true });
+    await sharp({ create: { width: 28, height: 28, channels: 3, background: '#808080' } }).png().toFile(join(photos, 'grey.png'));
+    await sharp({ create: { width: 60, height: 40, channels: 3, background: '#203040' } }).jpeg().toFile(join(photos, 'more', 'dark.jpg'));
+    const predicted = await runCli(['predict', '--run', out, '--top', '3', '--json', photos]);
+    expect(predicted.code, predicted.stderr).toBe(0);
+    const predictions = JSON.parse(predicted.stdout);
+    expect(predictions.map((p: { path: string }) => p.path)).toEqual([join(photos, 'grey.png'), join(photos, 'more', 'dark.jpg')]);
+    for (const p of predictions) {
+      expect(p.top).toHaveLength(3);
+      expect(p.name).toBe(FASHION_MNIST_CLASSES[p.label]);
+      expect(p.top[0]).toEqual({ label: p.label, name: p.name, probability: p.probability });
+    }
+    const lines = await runCli(['predict', '--run', out, '--top', '2', join(photos, 'grey.png')]);
+    expect(lines.stdout.trim().startsWith(`${join(photos, 'grey.png')}: `)).toBe(true);
+    expect(lines.stdout.trim()).toMatch(/: [\w/ -]+ [\d.]+%, [\w/ -]+ [\d.]+%$/);
+    const missing = await runCli(['predict', '--run', out, join(photos, 'none.png')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('none.png does not exist [E_DATA]');
   });
 
   it('rejects bad options with exit code 2 and a message in the user terms', async () => {
@@ -168,6 +191,10 @@ describe.runIf(hasFashionMnist)('adautomix CLI', () => {
     expect(run.stderr).toContain('batchSize must be an integer in [1, 65536], got 0 [E_CONFIG]');
     const unknown = await runCli(['train', '--bogus']);
     expect(unknown.code).toBe(2);
+    // The help after an unknown flag is the command's own.
+    const predictFlag = await runCli(['predict', '--bogus']);
+    expect(predictFlag.code).toBe(2);
+    expect(predictFlag.stderr).toContain('Usage: adautomix predict');
   });
 });
 

@@ -16,9 +16,10 @@ import { CheckpointStore } from '../train/checkpoints.js';
 import { resumeTrainer } from '../train/resume.js';
 import { createTrainer, type Trainer } from '../train/trainer.js';
 import { parseTrainArgs, TRAIN_USAGE, type TrainCommand } from './args.js';
-import { samples } from './samples.js';
-import { evaluate } from './eval.js';
-import { report } from './report.js';
+import { samples, SAMPLES_USAGE } from './samples.js';
+import { evaluate, EVAL_USAGE } from './eval.js';
+import { report, REPORT_USAGE } from './report.js';
+import { predict, PREDICT_USAGE } from './predict.js';
 import { formatDuration, formatEpoch, formatReported, ProgressPrinter } from './progress.js';
 
 const USAGE = `Usage: adautomix <command> [options]
@@ -28,10 +29,20 @@ Commands:
   samples   a PNG grid of a learned mixer's masks and mixed images (adautomix samples --help)
   eval      accuracy, calibration (ECE) and FGSM/PGD robustness of a trained run (adautomix eval --help)
   report    an HTML and Markdown report of runs against the published numbers (adautomix report --help)
+  predict   classify image files with a trained run (adautomix predict --help)
   presets   list the named presets (adautomix presets tiny adautomix: those whose names hold both)
   models    list the model architectures and their defaults
   info      version, LibTorch, devices and the threads train uses by default
   --version print the version`;
+
+/** Each command's help, shown after a flag it does not know. */
+const COMMAND_USAGE: Record<string, string> = {
+  train: TRAIN_USAGE,
+  samples: SAMPLES_USAGE,
+  eval: EVAL_USAGE,
+  report: REPORT_USAGE,
+  predict: PREDICT_USAGE,
+};
 
 function defaultOutDir(preset: string | null): string {
   const stamp = new Date().toISOString().replace(/[:T]/g, '-').replace(/\..*$/, '');
@@ -262,6 +273,8 @@ export async function main(argv: string[]): Promise<number> {
         return await evaluate(rest);
       case 'report':
         return await report(rest);
+      case 'predict':
+        return await predict(rest);
       case 'presets':
         return listPresets(rest);
       case 'models':
@@ -288,7 +301,7 @@ export async function main(argv: string[]): Promise<number> {
       return error.code === 'E_CONFIG' ? 2 : 1;
     }
     if (error instanceof Error && 'code' in error && String((error as { code: unknown }).code).startsWith('ERR_PARSE_ARGS')) {
-      console.error(`adautomix: ${error.message}\n\n${TRAIN_USAGE}`);
+      console.error(`adautomix: ${error.message}\n\n${COMMAND_USAGE[command ?? ''] ?? USAGE}`);
       return 2;
     }
     throw error;

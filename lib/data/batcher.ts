@@ -12,15 +12,14 @@ export interface Batch {
 }
 
 export class BatchRing {
-  private readonly slots: { images: Uint8Array; labels: Int32Array }[] = [];
+  /** Allocated when first used, so that a trainer that never trains (a classifier's) holds none. */
+  private readonly slots: ({ images: Uint8Array; labels: Int32Array } | undefined)[];
   private next = 0;
   private readonly pixels: number;
 
   constructor(private readonly dataset: ImageDataset, readonly batchSize: number, slots: number) {
     this.pixels = dataset.height * dataset.width * dataset.channels;
-    for (let i = 0; i < slots; i++) {
-      this.slots.push({ images: new Uint8Array(batchSize * this.pixels), labels: new Int32Array(batchSize) });
-    }
+    this.slots = new Array<undefined>(slots).fill(undefined);
   }
 
   /** Fills the next slot with the samples order[start .. start+n) (in memory: synchronously). */
@@ -63,7 +62,7 @@ export class BatchRing {
   }
 
   private nextSlot(): { images: Uint8Array; labels: Int32Array } {
-    const slot = this.slots[this.next]!;
+    const slot = (this.slots[this.next] ??= { images: new Uint8Array(this.batchSize * this.pixels), labels: new Int32Array(this.batchSize) });
     this.next = (this.next + 1) % this.slots.length;
     return slot;
   }

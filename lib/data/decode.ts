@@ -1,8 +1,9 @@
 /**
  * Decoding image files (JPEG, PNG, WebP, ...) into one uint8 NHWC array with sharp, a bounded
- * number of files at a time. Every image is brought to size×size×3: its shorter side resized to
- * `size` (bicubic), then the central square kept (sharp's `fit: 'cover'`), so that batches of
- * any source images stack. An image already size×size is only converted, never resampled.
+ * number of files at a time. Every image is brought to one shape, by default size×size×3: scaled
+ * (bicubic) until it covers the shape, then the central part kept (sharp's `fit: 'cover'`), so
+ * that batches of any source images stack. An image already of the shape's size is only
+ * converted, never resampled.
  */
 import { access } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -28,6 +29,15 @@ export interface DecodeOptions {
 
 const CHANNELS = 3;
 
+/** The shape every decoded image is brought to: RGB, or grey for one channel. */
+export interface DecodeTarget {
+  height: number;
+  width: number;
+  channels: 1 | 3;
+}
+
+const square = (size: number): DecodeTarget => ({ height: size, width: size, channels: CHANNELS });
+
 /** Bytes of `count` decoded images at size². */
 export const decodedBytes = (count: number, size: number) => count * size * size * CHANNELS;
 
@@ -42,7 +52,7 @@ export async function decodeImages(files: readonly ImageFile[], options: DecodeO
     );
   }
   const out = new Uint8Array(total);
-  await decodeInto(files, options.size, out, options.concurrency ?? availableParallelism(), options.onProgress);
+  await decodeInto(files, square(options.size), out, options.concurrency ?? availableParallelism(), options.onProgress);
   options.onProgress?.(files.length, files.length);
   return out;
 }
@@ -59,19 +69,26 @@ export class DecodedOnDemand {
   ) {}
 
   async read(indices: readonly number[], into: Uint8Array): Promise<void> {
-    await decodeInto(indices.map((i) => this.files[i]!), this.size, into, this.concurrency);
+    await decodeInto(indices.map((i) => this.files[i]!), square(this.size), into, this.concurrency);
   }
+}
+
+/** A few files (a prediction's) decoded to `target`: count × height × width × channels bytes. */
+export async function decodeFiles(paths: readonly string[], target: DecodeTarget): Promise<Uint8Array> {
+  const out = new Uint8Array(paths.length * target.height * target.width * target.channels);
+  await decodeInto(paths.map((path) => ({ path, label: 0 })), target, out, availableParallelism());
+  return out;
 }
 
 /** Decodes files[i] into `into` at image slot i, `concurrency` files at a time. */
 async function decodeInto(
   files: readonly ImageFile[],
-  size: number,
+  target: DecodeTarget,
   into: Uint8Array,
   concurrency: number,
   onProgress?: (done: number, total: number) => void,
 ): Promise<void> {
-  const bytesPer = decodedBytes(1, size);
+  const bytesPer = target.height * target.width * target.channels;
   const workers = Math.max(1, Math.min(concurrency, files.length));
   // Our pool runs `workers` decodes at once; each uses one libvips thread so they do not oversubscribe.
   const previous = sharp.concurrency();
@@ -80,7 +97,7 @@ async function decodeInto(
   let done = 0;
   const worker = async () => {
     for (let i = next++; i < files.length; i = next++) {
-      into.set(await decodeOne(files[i]!, size), i * bytesPer);
+      into.set(await decodeOne(files[i]!, target), i * bytesPer);
       done += 1;
       if (done % 256 === 0) onProgress?.(done, files.length);
     }
@@ -92,16 +109,25 @@ async function decodeInto(
   }
 }
 
-async function decodeOne(file: ImageFile, size: number): Promise<Uint8Array> {
+async function decodeOne(file: ImageFile, target: DecodeTarget): Promise<Uint8Array> {
   const where = file.origin ? `${file.path} (${file.origin})` : file.path;
   try {
     await access(file.path);
     const image = sharp(file.path, { failOn: 'error' });
     const { width, height } = await image.metadata();
-    const pipeline = width === size && height === size ? image : image.resize(size, size, { fit: 'cover', position: 'centre', kernel: 'cubic' });
-    const { data, info } = await pipeline.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-    if (info.channels !== CHANNELS || info.width !== size || info.height !== size) {
-      throw new Error(`decoded to ${info.width}x${info.height}x${info.channels}, expected ${size}x${size}x${CHANNELS}`);
+    const pipeline =
+      width === target.width && height === target.height
+        ? image
+        : image.resize(target.width, target.height, { fit: 'cover', position: 'centre', kernel: 'cubic' });
+    const { data, info } = await pipeline
+      .removeAlpha()
+      .toColourspace(target.channels === 1 ? 'b-w' : 'srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== target.channels || info.width !== target.width || info.height !== target.height) {
+      throw new Error(
+        `decoded to ${info.width}x${info.height}x${info.channels}, expected ${target.width}x${target.height}x${target.channels}`,
+      );
     }
     return new Uint8Array(data.buffer, data.byteOffset, data.length);
   } catch (error) {

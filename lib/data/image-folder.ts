@@ -33,8 +33,8 @@ async function isFile(path: string): Promise<boolean> {
   return stat(path).then((s) => s.isFile(), () => false);
 }
 
-/** Image files under `dir` at any depth, sorted. */
-async function imagesUnder(dir: string): Promise<string[]> {
+/** Every image file under `dir`, at any depth, by path. */
+export async function imagesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
   return entries
     .filter((e) => e.isFile() && IMAGE_EXTENSIONS.has(extname(e.name).toLowerCase()))

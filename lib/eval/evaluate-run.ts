@@ -14,6 +14,7 @@ import { defaultPatch, occlude } from './occlusion.js';
 import type { Trainer } from '../train/trainer.js';
 import { type AttackContext, fgsm, type FgsmMode, pgd } from './attacks.js';
 import { calibration, type Calibration, confidences } from './calibration.js';
+import { reportedHead } from './reported.js';
 
 export interface EvalOptions {
   /** Evaluate only the first N test images. */
@@ -107,7 +108,7 @@ export async function evaluateRun(trainer: Trainer, dataset: ImageDataset, optio
   const batchSize = options.batchSize ?? trainer.config.evalBatchSize;
   const classes = dataset.numClasses;
   const learned = trainer.config.method.learned !== null;
-  const head = options.head ?? (learned ? 'one_k' : 'head');
+  const head = options.head ?? reportedHead(learned);
   const epsilon = options.epsilon ?? 8 / 255;
   const fgsmMode = options.fgsmMode ?? 'pixel';
   const ctx: AttackContext = { native: trainer, ...trainer.normalisation, head };

@@ -9,6 +9,12 @@
  */
 import type { EpochMetrics } from '../train/events.js';
 
+/** Every test-time head of a method: the four of AutoMix/AdAutoMix, or the one classifier's. */
+export const testHeads = (learned: boolean): string[] => (learned ? ['mix_k', 'one_k', 'mix_q', 'one_q'] : ['head']);
+
+/** The head a run reports and the tools use by default: the EMA network's one-hot head for AutoMix/AdAutoMix. */
+export const reportedHead = (learned: boolean): string => (learned ? 'one_k' : 'head');
+
 export interface ReportedAccuracy {
   openmixup: { value: number; k: number | null; q: number | null; epochs: number[] };
   medianLast10: Record<string, number>;

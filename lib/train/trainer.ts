@@ -32,6 +32,7 @@ import {
 import { reportedAccuracy } from '../eval/reported.js';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import { Mixer } from '../mix/mixer.js';
+import { Classifier, type ClassifierOptions } from '../predict/classifier.js';
 import { checkFitOptions, type EpochMetrics, type EvalMetrics, type FitOptions, type FitSummary, type HeadMetrics } from './events.js';
 import { Throughput } from './throughput.js';
 import { checkResumable, CheckpointStore, type DataFingerprint, readCheckpoint, type TrainerCheckpoint } from './checkpoints.js';
@@ -58,6 +59,8 @@ export interface TrainerInfo extends NativeInitInfo {
   classes: number;
   /** The per-channel normalisation of the input, in [0, 1] pixel units. */
   normalisation: { mean: number[]; std: number[] };
+  /** The class names of the data (`DatasetSplits.classNames`), by label; null when it has none. */
+  classNames: string[] | null;
 }
 
 export async function createTrainer(config: TrainConfig = {}, options: CreateTrainerOptions = {}): Promise<Trainer> {
@@ -95,6 +98,7 @@ export async function createResolvedTrainer(
     inputShape: [data.train.height, data.train.width, data.train.channels],
     classes: data.train.numClasses,
     normalisation: { mean: nativeOptions.augment.mean, std: nativeOptions.augment.std },
+    classNames: data.classNames ?? null,
   };
   return new Trainer(resolved, data, handle, info, nativeOptions.augment);
 }
@@ -275,6 +279,15 @@ export class Trainer implements AsyncDisposable {
     this.assertUsable();
     if (this.config.method.name === 'vanilla') throw configError(`method 'vanilla' does not mix; mixers exist for every other method`);
     return new Mixer(this.native, this.data.train.numClasses, this.config.seed + 1, false, () => this.assertUsable());
+  }
+
+  /**
+   * The network as an image classifier with the trainer's current weights: probabilities and top
+   * classes for your own images (bytes or files). Calls run between training steps and change nothing.
+   */
+  classifier(options: ClassifierOptions | null = {}): Classifier {
+    this.assertUsable();
+    return new Classifier(this, options, false);
   }
 
   /** What a checkpoint records of the data, so that a resume on other data is refused. */
