@@ -1,3 +1,7 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseTrainArgs } from '../lib/cli/args.js';
 import { formatDuration } from '../lib/cli/progress.js';
@@ -8,6 +12,7 @@ import { BatchRing } from '../lib/data/batcher.js';
 import { parseIdx } from '../lib/data/idx.js';
 import { epochOrder } from '../lib/data/sampler.js';
 import { decodeSafetensors, encodeSafetensors } from '../lib/io/safetensors.js';
+import { makeDirectory } from '../lib/io/attempt.js';
 import { bandDataset } from './helpers.js';
 
 describe('sampler', () => {
@@ -37,6 +42,24 @@ describe('batch ring', () => {
     const tail = ring.gatherRange(8, 2);
     expect(tail.shape[0]).toBe(2);
     expect(tail.images).toEqual(data.images.subarray(8 * 32, 10 * 32));
+  });
+});
+
+describe('makeDirectory (mkdir -p)', () => {
+  it('makes missing parents, accepts what exists or is made alongside, and fails where Node hangs', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'adx-mkdir-'));
+    try {
+      const deep = join(root, 'a', 'b', 'c');
+      await Promise.all([makeDirectory(deep), makeDirectory(join(deep, 'd')), makeDirectory(deep)]);
+      expect((await stat(join(deep, 'd'))).isDirectory()).toBe(true);
+      await makeDirectory(root);
+      await writeFile(join(root, 'file'), '');
+      await expect(makeDirectory(join(root, 'file', 'x'))).rejects.toMatchObject({ code: 'ENOTDIR' });
+      // Node's mkdir(..., { recursive: true }) never settles here (it retries /proc forever).
+      if (existsSync('/proc/self')) await expect(makeDirectory('/proc/adx-test/x')).rejects.toMatchObject({ code: 'ENOENT' });
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
 

@@ -6,7 +6,7 @@
 import { appendFile, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { AdautomixError } from '../errors.js';
-import { attempt } from '../io/attempt.js';
+import { attempt, makeDirectory } from '../io/attempt.js';
 
 /** The file-system error code (ENOENT...) behind an `attempt` failure. */
 const errnoOf = (error: unknown) => ((error as { cause?: NodeJS.ErrnoException }).cause ?? (error as NodeJS.ErrnoException)).code;
@@ -60,7 +60,7 @@ export class RunDir {
    * default name's resolution) each get their own folder, even in parallel.
    */
   static async claimFresh(base: string): Promise<string> {
-    await attempt(`create ${dirname(base)}`, () => mkdir(dirname(base), { recursive: true }));
+    await attempt(`create ${dirname(base)}`, () => makeDirectory(dirname(base)));
     for (let k = 1; ; k++) {
       const dir = k === 1 ? base : `${base}-${k}`;
       try {
@@ -75,7 +75,7 @@ export class RunDir {
   /** Creates the folder and starts a fresh metrics.jsonl. */
   static async create(dir: string): Promise<RunDir> {
     const run = new RunDir(dir);
-    await attempt(`create ${dir}`, () => mkdir(dir, { recursive: true }));
+    await attempt(`create ${dir}`, () => makeDirectory(dir));
     await attempt(`write ${run.metricsPath}`, () => writeFile(run.metricsPath, ''));
     return run;
   }
@@ -90,7 +90,7 @@ export class RunDir {
     const tmp = `${run.metricsPath}.tmp`;
     // A continued run may go to a new folder (--resume ... --out NEW): its metrics.jsonl then
     // starts with the lines of the run it continues (`from`).
-    await attempt(`create ${dir}`, () => mkdir(dir, { recursive: true }));
+    await attempt(`create ${dir}`, () => makeDirectory(dir));
     await attempt(`rewrite ${run.metricsPath}`, async () => {
       const old = await readFile(join(from, 'metrics.jsonl'), 'utf8').catch(() => '');
       const kept = old.split('\n').filter((line) => {

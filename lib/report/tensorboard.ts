@@ -5,7 +5,8 @@
  * `Summary` of (tag, simple_value) pairs at a step. TensorBoard reads every file named
  * `*tfevents*` in the folder, so a resumed run simply adds a file.
  */
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
+import { makeDirectory } from '../io/attempt.js';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -95,7 +96,7 @@ export class TensorBoardWriter {
 
   /** Starts a new event file in `dir` (created if needed). */
   static async create(dir: string): Promise<TensorBoardWriter> {
-    await mkdir(dir, { recursive: true });
+    await makeDirectory(dir);
     const now = Date.now() / 1000;
     const writer = new TensorBoardWriter(join(dir, `events.out.tfevents.${Math.floor(now)}.${hostname()}.${process.pid}.0`));
     await appendFile(writer.path, tfRecord(fileVersionEvent(now)));

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { ResolvedConfig } from '../config/types.js';
 import { isPlainObject } from '../config/validate.js';
 import { AdautomixError } from '../errors.js';
-import { attempt, checkPath, readBytes } from '../io/attempt.js';
+import { attempt, checkPath, makeDirectory, readBytes } from '../io/attempt.js';
 import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
 import type { NativeCheckpoint } from '../native.js';
 import type { EpochMetrics } from './events.js';
@@ -110,7 +110,7 @@ export class CheckpointStore {
     const name = `${PREFIX}${String(step).padStart(9, '0')}`;
     const final = join(this.dir, name);
     const temporary = join(this.dir, `.tmp-${name}-${process.pid}`);
-    await attempt(`create ${this.dir}`, () => mkdir(this.dir, { recursive: true }));
+    await attempt(`create ${this.dir}`, () => makeDirectory(this.dir));
     const existing = await this.steps();
     if (!existing.some((s) => s.step === step)) {
       const tensors = encodeSafetensors(checkpoint.native.tensors, { format: FORMAT });
