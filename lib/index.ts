@@ -57,3 +57,5 @@ export { Classifier } from './predict/classifier.js';
 export type { ClassifierOptions, ClassifyOptions, ClassScore, FilePrediction, Prediction } from './predict/classifier.js';
 export { classifierFromRun } from './predict/from-run.js';
 export type { RunClassifierOptions } from './predict/from-run.js';
+export { ConfusionTally } from './eval/per-class.js';
+export type { ClassAccuracy, PerClassReport } from './eval/per-class.js';

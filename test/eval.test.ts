@@ -53,4 +53,34 @@ describe('evaluation', () => {
     await expect(evaluateRun(trainer, data.test, { head: 'one_k' })).rejects.toMatchObject({ code: 'E_CONFIG' });
     await trainer.dispose();
   });
+
+  it("per class: the head's confusion matrix counts the classifier's own predictions against the labels", async () => {
+    const names = ['top', 'upper', 'lower', 'bottom'];
+    const data = { ...bandSplits(64, 30), classNames: names };
+    const trainer = await createTrainer({ ...tinyConfig, epochs: 2, method: 'adautomix' }, { data });
+    try {
+      await trainer.fit();
+      const head = 'mix_q';
+      const report = await evaluateRun(trainer, data.test, { batchSize: 7, head, fgsm: false });
+      const { perClass } = report;
+      expect(perClass.head).toBe(head);
+      // The same counts from an independent path: the classifier's softmax and ordering in JS.
+      const predictions = await trainer.classifier({ head }).classify(data.test.images, [30, data.test.height, data.test.width, 1]);
+      const expected = names.map(() => names.map(() => 0));
+      predictions.forEach((p, i) => (expected[data.test.labels[i]!]![p.label] += 1));
+      expect(perClass.confusion).toEqual(expected);
+      expect(perClass.classes.map((c) => c.name)).toEqual(names);
+      expect(perClass.classes.map((c) => c.count)).toEqual([8, 8, 7, 7]); // labels are i mod 4
+      for (const c of perClass.classes) expect(c.top1).toBeCloseTo((100 * expected[c.label]![c.label]!) / c.count, 10);
+      const correct = perClass.classes.reduce((a, c) => a + expected[c.label]![c.label]!, 0);
+      expect((100 * correct) / 30).toBeCloseTo(report.heads[head]!.top1, 10);
+      // A class without test images has no accuracy.
+      const few = await evaluateRun(trainer, data.test, { limit: 3, fgsm: false });
+      expect(few.perClass.classes.map((c) => c.count)).toEqual([1, 1, 1, 0]);
+      expect(few.perClass.classes[3]!.top1).toBeNull();
+      expect(few.perClass.head).toBe('one_k');
+    } finally {
+      await trainer.dispose();
+    }
+  });
 });

@@ -16,7 +16,20 @@ import { readRun, renderReport } from '../lib/report/run-report.js';
 
 const chromium = ['chromium', 'chromium-browser'].find((c) => spawnSync(c, ['--version'], { stdio: 'ignore' }).status === 0);
 
-async function fakeRun(): Promise<string> {
+/** A per-class report: class k of `count` has k % 7 errors, all taken for class (k + 1) mod count. */
+function perClass(count: number, names: string[] | null = null) {
+  const confusion = Array.from({ length: count }, (_, k) => {
+    const row = new Array<number>(count).fill(0);
+    row[k] = 10 - (k % 7);
+    row[(k + 1) % count] += k % 7;
+    return row;
+  });
+  const classes = confusion.map((row, label) => ({ label, name: names?.[label] ?? null, count: 10, top1: 10 * row[label]! }));
+  return { head: 'one_k', classes, confusion };
+}
+
+/** A run folder; eval.json without `perClass` unless given (as eval.json files written before it). */
+async function fakeRun(perClassReport?: ReturnType<typeof perClass>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'adx-report-'));
   const config = resolveConfig({ preset: 'cifar100-r18-adautomix-800e', dataset: { dir: '/data/cifar' }, epochs: 12 });
   await writeFile(join(dir, 'config.json'), JSON.stringify({ ...config, resolved: { device: 'cpu' } }));
@@ -30,6 +43,7 @@ async function fakeRun(): Promise<string> {
     fgsm: { head: 'one_k', epsilon: 8 / 255, top1: 20, error: 80, mode: 'pixel' }, pgd: null,
     corruptions: { head: 'one_k', perType: { contrast: { 1: 60, 2: 50 }, pixelate: { 1: 65, 2: 55 } }, overall: 57.5 }, cifarC: null,
     occlusion: { head: 'one_k', patch: 2, points: [0, 0.5, 1].map((ratio) => ({ ratio, top1: 70 * (1 - ratio) })) },
+    ...(perClassReport && { perClass: perClassReport }),
   }));
   await writeFile(join(dir, 'samples.png'), encodePng(4, 4, 3, new Uint8Array(48).fill(200)));
   return dir;
@@ -55,16 +69,37 @@ describe('run report', () => {
     expect(r.markdown).toContain(`![top1](report-top1.svg)`);
   });
 
+  it('lists every class for a few, the 10 lowest for many, and draws the confusion matrix of a few', async () => {
+    const many = renderReport([await readRun(await fakeRun(perClass(100)))]);
+    expect((many.html.match(/<table>/g) ?? []).length).toBe(4);
+    const table = many.markdown.split('**Per class, ')[1]!;
+    expect(table).toMatch(/^\S+ \(one_k; the 10 lowest of 100 classes\)\*\*/);
+    const rows = table.split('\n').filter((l) => /^\| \d/.test(l));
+    // Top-1 is 10·(10 − k mod 7) %: the 10 lowest are the classes with k mod 7 = 6, by label.
+    expect(rows).toHaveLength(10);
+    expect(rows[0]).toBe('| 6 | 10 | 40.00 | 7 (60.00%) |');
+    expect(rows[9]).toBe('| 69 | 10 | 40.00 | 70 (60.00%) |');
+    expect(Object.keys(many.svgs).some((f) => f.includes('confusion'))).toBe(false);
+
+    const names = ['cat', 'dog', 'bird', 'fish'];
+    const few = renderReport([await readRun(await fakeRun(perClass(4, names)))]);
+    const fewRows = few.markdown.split('**Per class, ')[1]!.split('\n').filter((l) => /^\| [a-z]/.test(l) && !l.startsWith('| class'));
+    expect(fewRows).toEqual(['| cat | 10 | 100.00 | – |', '| dog | 10 | 90.00 | bird (10.00%) |', '| bird | 10 | 80.00 | fish (20.00%) |', '| fish | 10 | 70.00 | cat (30.00%) |']);
+    const svg = Object.entries(few.svgs).find(([f]) => f.endsWith('-confusion.svg'))![1];
+    expect((svg.match(/class="cell"/g) ?? []).length).toBe(16);
+    expect(svg).toContain('>bird<');
+  });
+
   it.runIf(chromium)('renders in headless Chromium: the DOM has the tables and charts, the screenshot is drawn', async () => {
-    const dir = await fakeRun();
+    const dir = await fakeRun(perClass(4, ['cat', 'dog', 'bird', 'fish']));
     const r = renderReport([await readRun(dir)]);
     const page = join(dir, 'report.html');
     await writeFile(page, r.html);
     const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--hide-scrollbars'];
     const dom = spawnSync(chromium!, [...flags, '--dump-dom', `file://${page}`], { encoding: 'utf8', timeout: 60_000 });
     expect(dom.status, dom.stderr).toBe(0);
-    expect((dom.stdout.match(/<table>/g) ?? []).length).toBe(3);
-    expect((dom.stdout.match(/<svg[^>]*class="chart"/g) ?? []).length).toBe(5);
+    expect((dom.stdout.match(/<table>/g) ?? []).length).toBe(4);
+    expect((dom.stdout.match(/<svg[^>]*class="chart"/g) ?? []).length).toBe(6);
     expect(dom.stdout).toContain('82.32');
     expect(dom.stdout).toContain('data:image/png;base64,');
     const shot = join(dir, 'shot.png');

@@ -17,8 +17,9 @@ export const EVAL_USAGE = `Usage: adautomix eval --run DIR [options]
 
 Evaluates a trained run (its config.json and weights.safetensors) on its test split and writes
 DIR/eval.json: top-1/top-5 and loss of every head, ECE (standard, 15 and 10 bins, and the
-original code's sorted-bins variant, labelled), the 15-bin reliability diagram, and FGSM accuracy
-of the reported head (one_k for AutoMix/AdAutoMix).
+original code's sorted-bins variant, labelled), the 15-bin reliability diagram, FGSM accuracy
+of the reported head (one_k for AutoMix/AdAutoMix), and that head's top-1 per class with its
+confusion matrix.
 
   --run <dir>            the run folder (required)
   --data <dir>           the dataset's folder, when it moved since training
@@ -131,6 +132,8 @@ export async function evaluate(argv: string[]): Promise<number> {
     if (report.pgd) printer.line(`adautomix: PGD-10 on ${report.pgd.head}: top-1 ${report.pgd.top1.toFixed(2)}%`);
     if (report.corruptions) printer.line(`adautomix: corrupted test images (built-in): top-1 ${report.corruptions.overall.toFixed(2)}% over all`);
     if (report.cifarC) printer.line(`adautomix: CIFAR-C: top-1 ${report.cifarC.overall.toFixed(2)}% over all`);
+    const weakest = [...report.perClass.classes].filter((c) => c.top1 !== null).sort((a, b) => a.top1! - b.top1!).slice(0, 3);
+    printer.line(`adautomix: lowest per-class top-1 (${report.perClass.head}): ${weakest.map((c) => `${c.name ?? c.label} ${c.top1!.toFixed(1)}%`).join(', ')}`);
     if (report.occlusion) printer.line(`adautomix: occlusion: ${report.occlusion.points.map((p) => `${Math.round(p.ratio * 100)}% → ${p.top1.toFixed(1)}%`).join(', ')}`);
     printer.line(`adautomix: wrote ${out}`);
     if (values.cam !== undefined) {

@@ -25,11 +25,16 @@ export interface Calibration {
   bins: ReliabilityBin[];
 }
 
-/** Confidence (max softmax probability) and correctness of each sample, from logits [n, classes]. */
-export function confidences(logits: Float32Array, classes: number, labels: ArrayLike<number>): { confidence: Float64Array; correct: Uint8Array } {
+/** Confidence (max softmax probability), correctness and the predicted class (the first maximum) of each sample, from logits [n, classes]. */
+export function confidences(
+  logits: Float32Array,
+  classes: number,
+  labels: ArrayLike<number>,
+): { confidence: Float64Array; correct: Uint8Array; predicted: Int32Array } {
   const n = labels.length;
   const confidence = new Float64Array(n);
   const correct = new Uint8Array(n);
+  const predicted = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const row = logits.subarray(i * classes, (i + 1) * classes);
     let best = 0;
@@ -38,8 +43,9 @@ export function confidences(logits: Float32Array, classes: number, labels: Array
     for (let k = 0; k < classes; k++) sum += Math.exp(row[k]! - row[best]!);
     confidence[i] = 1 / sum; // exp(max − max) / Σ exp(z − max)
     correct[i] = best === labels[i] ? 1 : 0;
+    predicted[i] = best;
   }
-  return { confidence, correct };
+  return { confidence, correct, predicted };
 }
 
 /**

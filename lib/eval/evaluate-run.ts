@@ -14,6 +14,7 @@ import { defaultPatch, occlude } from './occlusion.js';
 import type { Trainer } from '../train/trainer.js';
 import { type AttackContext, fgsm, type FgsmMode, pgd } from './attacks.js';
 import { calibration, type Calibration, confidences } from './calibration.js';
+import { ConfusionTally, type PerClassReport } from './per-class.js';
 import { reportedHead } from './reported.js';
 
 export interface EvalOptions {
@@ -67,6 +68,8 @@ export interface EvalReport {
   corruptions: RobustnessReport | null;
   cifarC: RobustnessReport | null;
   occlusion: { head: string; patch: number; points: { ratio: number; top1: number }[] } | null;
+  /** Per-class top-1 and the confusion matrix of the attacked head, on the clean test images. */
+  perClass: PerClassReport;
 }
 
 interface Tally {
@@ -113,6 +116,7 @@ export async function evaluateRun(trainer: Trainer, dataset: ImageDataset, optio
   const fgsmMode = options.fgsmMode ?? 'pixel';
   const ctx: AttackContext = { native: trainer, ...trainer.normalisation, head };
   const tallies: Record<string, Tally> = {};
+  const confusion = new ConfusionTally(classes);
   let fgsmCorrect = 0;
   let pgdCorrect = 0;
   for (let start = 0; start < count; start += batchSize) {
@@ -122,6 +126,7 @@ export async function evaluateRun(trainer: Trainer, dataset: ImageDataset, optio
     const input = trainer.testView(images, [n, dataset.height, dataset.width, dataset.channels]);
     const { heads } = await trainer.forward(input);
     if (!(head in heads)) throw configError(`no head '${head}'; this method has ${Object.keys(heads).join(', ')}`);
+    confusion.add(heads[head]!.values, labels);
     for (const [name, logits] of Object.entries(heads)) {
       tallyLogits((tallies[name] ??= { correct1: 0, correct5: 0, loss: 0, confidence: [], correct: [] }), logits.values, classes, labels);
     }
@@ -135,7 +140,8 @@ export async function evaluateRun(trainer: Trainer, dataset: ImageDataset, optio
     }
     options.onProgress?.(start + n, count);
   }
-  const report: EvalReport = { count, heads: {}, fgsm: null, pgd: null, corruptions: null, cifarC: null, occlusion: null };
+  const perClass = confusion.report(head, trainer.info.classNames);
+  const report: EvalReport = { count, heads: {}, fgsm: null, pgd: null, corruptions: null, cifarC: null, occlusion: null, perClass };
   for (const [name, t] of Object.entries(tallies)) {
     report.heads[name] = { top1: (100 * t.correct1) / count, top5: (100 * t.correct5) / count, loss: t.loss / count, ...calibration(t.confidence, t.correct) };
   }

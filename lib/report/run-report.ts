@@ -3,7 +3,8 @@
  * files beside it) for a set of runs: the table against the published numbers of ALGORITHMS.md §6
  * (matched through the run's preset), every head's accuracy with both reported numbers, training
  * curves, and, where `adautomix eval` wrote eval.json, calibration, attacks, corruption and
- * occlusion charts; samples.png and cam.png are embedded when present.
+ * occlusion charts, and per-class accuracy with the confusion matrix; samples.png and cam.png
+ * are embedded when present.
  */
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -12,9 +13,10 @@ import type { ResolvedConfig } from '../config/types.js';
 import { upgradeResolvedConfig } from '../config/upgrade.js';
 import { reportedAccuracy, type ReportedAccuracy } from '../eval/reported.js';
 import type { EvalReport } from '../eval/evaluate-run.js';
+import type { PerClassReport } from '../eval/per-class.js';
 import type { EpochMetrics } from '../train/events.js';
 import { RunDir } from './run-dir.js';
-import { barChart, esc, lineChart, reliabilityChart } from './svg.js';
+import { barChart, confusionChart, esc, lineChart, reliabilityChart } from './svg.js';
 
 export interface RunData {
   dir: string;
@@ -22,7 +24,8 @@ export interface RunData {
   config: ResolvedConfig;
   history: EpochMetrics[];
   reported: ReportedAccuracy | null;
-  evaluation: (EvalReport & { dataset?: string }) | null;
+  /** eval.json; one written before per-class reports lacks `perClass`. */
+  evaluation: (Omit<EvalReport, 'perClass'> & { perClass?: PerClassReport; dataset?: string }) | null;
   images: { name: string; png: Buffer }[];
 }
 
@@ -103,7 +106,31 @@ function tables(runs: RunData[]): Table[] {
       }),
     });
   }
+  for (const r of evaluated) {
+    if (r.evaluation!.perClass) out.push(perClassTable(r.name, r.evaluation!.perClass));
+  }
   return out;
+}
+
+/** Up to this many classes, the report lists every class and draws the confusion matrix. */
+const ALL_CLASSES = 20;
+
+/** Every class's top-1 for a few classes; for many, the 10 the head gets wrong most. */
+function perClassTable(run: string, p: PerClassReport): Table {
+  const name = (label: number) => p.classes[label]?.name ?? String(label);
+  const shown = p.classes.length <= ALL_CLASSES ? p.classes : [...p.classes].sort((a, b) => (a.top1 ?? 101) - (b.top1 ?? 101)).slice(0, 10);
+  return {
+    caption: `Per class, ${run} (${p.head}${p.classes.length > ALL_CLASSES ? `; the 10 lowest of ${p.classes.length} classes` : ''})`,
+    head: ['class', 'test images', 'top-1', 'most often taken for'],
+    rows: shown.map((c) => {
+      const row = p.confusion[c.label] ?? [];
+      let other = -1;
+      row.forEach((v, k) => {
+        if (k !== c.label && v > 0 && (other < 0 || v > row[other]!)) other = k;
+      });
+      return [name(c.label), String(c.count), pct(c.top1), other < 0 ? '–' : `${name(other)} (${pct((100 * row[other]!) / c.count)}%)`];
+    }),
+  };
 }
 
 function charts(runs: RunData[]): { name: string; svg: string }[] {
@@ -130,6 +157,10 @@ function charts(runs: RunData[]): { name: string; svg: string }[] {
     }
     if (e.occlusion) {
       out.push({ name: `${r.name}-occlusion`, svg: lineChart(`${r.name}: occlusion`, 'occluded share', 'top-1 %', [{ name: e.occlusion.head, points: e.occlusion.points.map((p) => [p.ratio, p.top1]) }], [0, 100]) });
+    }
+    if (e.perClass && e.perClass.classes.length <= ALL_CLASSES) {
+      const names = e.perClass.classes.map((c) => c.name ?? String(c.label));
+      out.push({ name: `${r.name}-confusion`, svg: confusionChart(`${r.name}: confusion matrix (${e.perClass.head})`, names, e.perClass.confusion) });
     }
   }
   return out;

@@ -87,3 +87,41 @@ export function reliabilityChart(title: string, bins: { lower: number; upper: nu
       .join('');
   return frame(title, 'confidence', 'accuracy', [0, 1], [0, 1], body);
 }
+
+/**
+ * A confusion matrix as a grid of cells, row r column c shaded by the share of class r's images
+ * taken for class c (so every row reads on the same scale), the count written in each cell.
+ */
+export function confusionChart(title: string, labels: string[], confusion: number[][]): string {
+  const n = labels.length;
+  const cell = Math.max(14, Math.min(36, Math.floor(420 / Math.max(1, n))));
+  const left = 120, top = 40;
+  const size = n * cell;
+  const width = left + size + 20, height = top + size + 110;
+  const cells = confusion
+    .map((row, r) => {
+      const total = row.reduce((a, v) => a + v, 0) || 1;
+      return row
+        .map((count, c) => {
+          const share = count / total;
+          const x = left + c * cell, y = top + r * cell;
+          const fill = r === c ? `rgba(44,160,44,${share.toFixed(3)})` : `rgba(214,39,40,${share.toFixed(3)})`;
+          const text = cell >= 20 && count > 0 ? `<text x="${x + cell / 2}" y="${y + cell / 2 + 4}" font-size="10" text-anchor="middle">${count}</text>` : '';
+          return `<rect class="cell" x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${fill}" stroke="#eee"/>${text}`;
+        })
+        .join('');
+    })
+    .join('');
+  const rowNames = labels.map((l, r) => `<text x="${left - 6}" y="${top + r * cell + cell / 2 + 4}" font-size="10" text-anchor="end">${esc(l)}</text>`).join('');
+  const colNames = labels
+    .map((l, c) => {
+      const x = left + c * cell + cell / 2 + 4, y = top + size + 8;
+      return `<text x="${x}" y="${y}" font-size="10" text-anchor="end" transform="rotate(-60 ${x} ${y})">${esc(l)}</text>`;
+    })
+    .join('');
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">` +
+    `<rect width="${width}" height="${height}" fill="white"/><text x="8" y="18" font-size="13" font-weight="bold">${esc(title)}</text>` +
+    `<text x="8" y="32" font-size="11">rows: the actual class; columns: the predicted one</text>${cells}${rowNames}${colNames}</svg>`
+  );
+}
