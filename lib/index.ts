@@ -54,7 +54,7 @@ export type { CamResult } from './eval/cam.js';
 export { readRun, renderReport } from './report/run-report.js';
 export type { RenderedReport, RunData } from './report/run-report.js';
 export { Classifier } from './predict/classifier.js';
-export type { ClassifierOptions, ClassifyOptions, ClassScore, FilePrediction, Prediction } from './predict/classifier.js';
+export type { ClassifierOptions, ClassifyFilesOptions, ClassifyOptions, ClassScore, FilePrediction, Prediction } from './predict/classifier.js';
 export { classifierFromRun } from './predict/from-run.js';
 export type { RunClassifierOptions } from './predict/from-run.js';
 export { ConfusionTally } from './eval/per-class.js';

@@ -88,6 +88,8 @@ describe('run report', () => {
     const svg = Object.entries(few.svgs).find(([f]) => f.endsWith('-confusion.svg'))![1];
     expect((svg.match(/class="cell"/g) ?? []).length).toBe(16);
     expect(svg).toContain('>bird<');
+    // Errors are shaded relative to the most common one (fish taken for cat, 30% of fish).
+    expect(svg.match(/rgba\(214,39,40,(0\.333|0\.667|1\.000)\)/g)).toEqual(['rgba(214,39,40,0.333)', 'rgba(214,39,40,0.667)', 'rgba(214,39,40,1.000)']);
   });
 
   it.runIf(chromium)('renders in headless Chromium: the DOM has the tables and charts, the screenshot is drawn', async () => {

@@ -7,6 +7,7 @@ import { AdautomixError, configError } from '../errors.js';
 import type { FilePrediction } from '../predict/classifier.js';
 import { classifierFromRun } from '../predict/from-run.js';
 import { integerFlag } from './args.js';
+import { ProgressPrinter } from './progress.js';
 
 export const PREDICT_USAGE = `Usage: adautomix predict --run <dir> [options] <image or folder>...
 
@@ -77,7 +78,12 @@ export async function predict(argv: string[]): Promise<number> {
     device: values.device as DeviceRequest | undefined,
   });
   try {
-    const predictions = await classifier.classifyFiles(files, { top });
+    const printer = new ProgressPrinter();
+    const predictions = await classifier.classifyFiles(files, {
+      top,
+      // Only a long list is worth a progress line.
+      onProgress: (done, total) => total > 1000 && printer.line(`adautomix: classified ${done} of ${total} images`),
+    });
     console.log(values.json ? JSON.stringify(predictions, null, 2) : predictions.map(line).join('\n'));
     return 0;
   } finally {

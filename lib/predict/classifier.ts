@@ -31,6 +31,11 @@ export interface ClassifyOptions {
   top?: number;
 }
 
+export interface ClassifyFilesOptions extends ClassifyOptions {
+  /** Called after each batch of files with the number done so far. */
+  onProgress?: (done: number, total: number) => void;
+}
+
 export interface ClassifierOptions {
   /**
    * The head that classifies: 'head' for single-classifier methods; for AutoMix/AdAutoMix one of
@@ -103,7 +108,7 @@ export class Classifier implements AsyncDisposable {
    * decoded to the input shape as the run's image datasets decode theirs: scaled to cover it
    * (bicubic), centre kept, grey for one channel. E_DATA names a file that cannot be read.
    */
-  async classifyFiles(paths: readonly string[], options: ClassifyOptions | null = {}): Promise<FilePrediction[]> {
+  async classifyFiles(paths: readonly string[], options: ClassifyFilesOptions | null = {}): Promise<FilePrediction[]> {
     this.assertUsable();
     if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string' && p !== '')) {
       throw configError('classifyFiles takes an array of file paths');
@@ -119,6 +124,7 @@ export class Classifier implements AsyncDisposable {
       const images = await decodeFiles(chunk, { height, width, channels });
       const found = await this.classify(images, [chunk.length, height, width, channels], { top });
       found.forEach((p, i) => predictions.push({ path: chunk[i]!, ...p }));
+      options?.onProgress?.(predictions.length, paths.length);
     }
     return predictions;
   }

@@ -89,23 +89,29 @@ export function reliabilityChart(title: string, bins: { lower: number; upper: nu
 }
 
 /**
- * A confusion matrix as a grid of cells, row r column c shaded by the share of class r's images
- * taken for class c (so every row reads on the same scale), the count written in each cell.
+ * A confusion matrix as a grid of cells with the counts written in: green on the diagonal, as deep
+ * as the share of the row's images that are right; red elsewhere, as deep as the share of the
+ * row's images taken for that class relative to the largest such share, so that the common
+ * confusions stand out even where every error is rare.
  */
 export function confusionChart(title: string, labels: string[], confusion: number[][]): string {
   const n = labels.length;
   const cell = Math.max(14, Math.min(36, Math.floor(420 / Math.max(1, n))));
-  const left = 120, top = 40;
+  const left = 120, top = 54;
   const size = n * cell;
   const width = left + size + 20, height = top + size + 110;
+  const shares = confusion.map((row) => {
+    const total = row.reduce((a, v) => a + v, 0) || 1;
+    return row.map((count) => count / total);
+  });
+  const worst = Math.max(1e-9, ...shares.flatMap((row, r) => row.filter((_, c) => c !== r)));
   const cells = confusion
     .map((row, r) => {
-      const total = row.reduce((a, v) => a + v, 0) || 1;
       return row
         .map((count, c) => {
-          const share = count / total;
+          const share = shares[r]![c]!;
           const x = left + c * cell, y = top + r * cell;
-          const fill = r === c ? `rgba(44,160,44,${share.toFixed(3)})` : `rgba(214,39,40,${share.toFixed(3)})`;
+          const fill = r === c ? `rgba(44,160,44,${share.toFixed(3)})` : `rgba(214,39,40,${(share / worst).toFixed(3)})`;
           const text = cell >= 20 && count > 0 ? `<text x="${x + cell / 2}" y="${y + cell / 2 + 4}" font-size="10" text-anchor="middle">${count}</text>` : '';
           return `<rect class="cell" x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${fill}" stroke="#eee"/>${text}`;
         })
@@ -122,6 +128,7 @@ export function confusionChart(title: string, labels: string[], confusion: numbe
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">` +
     `<rect width="${width}" height="${height}" fill="white"/><text x="8" y="18" font-size="13" font-weight="bold">${esc(title)}</text>` +
-    `<text x="8" y="32" font-size="11">rows: the actual class; columns: the predicted one</text>${cells}${rowNames}${colNames}</svg>`
+    `<text x="8" y="32" font-size="11">rows: the actual class; columns: the predicted one</text>` +
+    `<text x="8" y="45" font-size="11">red: errors, deepest where most common</text>${cells}${rowNames}${colNames}</svg>`
   );
 }
