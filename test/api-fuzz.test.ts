@@ -2,14 +2,14 @@
  * The public API called from plain JavaScript with values of the wrong kind: every failure is an
  * AdautomixError with a code (E_CONFIG, E_DATA, E_SHAPE, E_CHECKPOINT...), never a TypeError from
  * inside the library. Covers createTrainer's in-memory data, fit() options, the trainer's methods,
- * resumeTrainer, createMixer and mix().
+ * resumeTrainer, createMixer and mix(), and the classifier.
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdautomixError } from '../lib/errors.js';
-import { createMixer, createTrainer, resumeTrainer, type Trainer } from '../lib/index.js';
+import { classifierFromRun, createMixer, createTrainer, resumeTrainer, RunDir, type Trainer } from '../lib/index.js';
 
 const WRONG: [string, unknown][] = [
   ['missing', undefined], ['null', null], ['a string', 'x'], ['NaN', NaN], ['-1', -1], ['{}', {}], ['[]', []],
@@ -68,6 +68,33 @@ describe('the public API given wrong values', () => {
       cases.push([`data.train.${key}`, (v) => create(config, { data: { ...data, train: { ...data.train, [key]: v } } })]);
     }
     for (const key of ['mean', 'std'] as const) cases.push([`data.stats.${key}`, (v) => create(config, { data: { ...data, stats: { ...data.stats, [key]: v } } })]);
+    cases.push(['data.classNames', (v) => create(config, { data: { ...data, classNames: v } })]);
+    expect(await misuses(cases)).toEqual([]);
+    await expect(create(config, { data: { ...data, classNames: ['a', 'b'] } })).rejects.toMatchObject({ code: 'E_DATA', message: expect.stringContaining('data.classNames must be 4 strings') });
+  });
+
+  it('classifiers answer with coded errors', async () => {
+    const run = await RunDir.create(join(folder, 'run'));
+    await run.writeConfig({ ...trainer.config, resolved: trainer.info });
+    await trainer.saveWeights(run.weightsPath);
+    const fromRun = async (dir: unknown, options: unknown) => (await loose(classifierFromRun)(dir, options) as { dispose(): Promise<void> }).dispose();
+    const classifier = trainer.classifier() as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    const images = data.test.images.subarray(0, 2 * size * size);
+    const shape = [2, size, size, 1];
+    const cases: [string, (v: unknown) => unknown][] = [
+      ['classifierFromRun(v)', (v) => fromRun(inTemp(v), {})],
+      ['classifierFromRun(dir, v)', (v) => fromRun(run.dir, v)],
+      ['trainer.classifier(v)', (v) => (trainer.classifier as (o: unknown) => unknown)(v)],
+      ['classify(v, shape)', (v) => classifier.classify!(v, shape)],
+      ['classify(images, v)', (v) => classifier.classify!(images, v)],
+      ['classify(images, shape, v)', (v) => classifier.classify!(images, shape, v)],
+      ['logits(v, shape)', (v) => classifier.logits!(v, shape)],
+      ['classifyFiles(v)', (v) => classifier.classifyFiles!(typeof v === 'string' ? [inTemp(v)] : v)],
+      ['classifyFiles([v])', (v) => classifier.classifyFiles!([inTemp(v)])],
+      ['classifyFiles(paths, v)', (v) => classifier.classifyFiles!([], v)],
+    ];
+    for (const key of ['head', 'threads', 'device', 'data']) cases.push([`classifierFromRun ${key}`, (v) => fromRun(run.dir, { [key]: v })]);
+    for (const key of ['top', 'onProgress']) cases.push([`classifyFiles ${key}`, (v) => classifier.classifyFiles!([], { [key]: v })]);
     expect(await misuses(cases)).toEqual([]);
   });
 

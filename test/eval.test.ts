@@ -67,7 +67,10 @@ describe('evaluation', () => {
       // The same counts from an independent path: the classifier's softmax and ordering in JS.
       const predictions = await trainer.classifier({ head }).classify(data.test.images, [30, data.test.height, data.test.width, 1]);
       const expected = names.map(() => names.map(() => 0));
-      predictions.forEach((p, i) => (expected[data.test.labels[i]!]![p.label] += 1));
+      predictions.forEach((p, i) => {
+        const row = expected[data.test.labels[i]!]!;
+        row[p.label] = row[p.label]! + 1;
+      });
       expect(perClass.confusion).toEqual(expected);
       expect(perClass.classes.map((c) => c.name)).toEqual(names);
       expect(perClass.classes.map((c) => c.count)).toEqual([8, 8, 7, 7]); // labels are i mod 4

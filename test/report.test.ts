@@ -21,7 +21,7 @@ function perClass(count: number, names: string[] | null = null) {
   const confusion = Array.from({ length: count }, (_, k) => {
     const row = new Array<number>(count).fill(0);
     row[k] = 10 - (k % 7);
-    row[(k + 1) % count] += k % 7;
+    row[(k + 1) % count] = row[(k + 1) % count]! + (k % 7);
     return row;
   });
   const classes = confusion.map((row, label) => ({ label, name: names?.[label] ?? null, count: 10, top1: 10 * row[label]! }));

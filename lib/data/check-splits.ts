@@ -54,5 +54,9 @@ export function checkSplits(data: unknown): DatasetSplits {
       throw dataError(`data.stats.${key} must be an array of numbers, one per channel, got ${describe(values)}`);
     }
   }
+  const names: unknown = d.classNames;
+  if (names !== undefined && (!Array.isArray(names) || names.length !== d.train!.numClasses || !names.every((n) => typeof n === 'string'))) {
+    throw dataError(`data.classNames must be ${d.train!.numClasses} strings, one per class, got ${describe(names)}`);
+  }
   return d as DatasetSplits;
 }
