@@ -3,10 +3,15 @@
  * trains (one SGD step reaches every parameter); pretrained loading names what does not fit and
  * changes nothing when it fails; stochastic depth is seeded and off in eval mode.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createTrainer } from '../lib/index.js';
 import { resolveConfig } from '../lib/config/resolve.js';
 import { loadNative, type TensorRecord } from '../lib/native.js';
 import { MODELS, type ModelInfo } from '../lib/models/zoo.js';
+import { bandSplits, tinyConfig } from './helpers.js';
 import { maxAbsDiff, zooTrainer } from './zoo.js';
 
 // 64² keeps at least 2x2 tokens in Swin's last stage, where a 1-token window would leave its
@@ -161,6 +166,37 @@ describe('pretrained weights', () => {
       expect(state['backbone.conv1.weight']!.values).toEqual(weights['conv1.weight']!.values);
     } finally {
       await other.dispose();
+    }
+  });
+
+  it("takes a run's own weights: a single network's, or the EMA network of an AdAutoMix run", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'adx-own-weights-'));
+    const data = bandSplits(32, 16, 16);
+    const small = { ...tinyConfig, epochs: 1, batchSize: 16 };
+    try {
+      const learned = await createTrainer({ ...small, method: 'adautomix' }, { data });
+      await learned.fit();
+      const source = await learned.weights();
+      await learned.saveWeights(join(dir, 'adautomix.safetensors'));
+      await learned.dispose();
+      // Into a vanilla network: the EMA backbone and its one-hot head, nothing of the rest.
+      const vanilla = await createTrainer({ ...small, model: { ...small.model, pretrained: join(dir, 'adautomix.safetensors') } }, { data });
+      const state = await vanilla.weights();
+      expect(vanilla.info.pretrained!.loaded).toBe(Object.keys(state).length);
+      for (const [name, t] of Object.entries(state)) {
+        const from = name.startsWith('head.') ? name.replace('head.', 'head_one_k.') : name.replace('backbone.', 'backbone_k.');
+        expect(t.values, name).toEqual(source[from]!.values);
+      }
+      await vanilla.saveWeights(join(dir, 'vanilla.safetensors'));
+      await vanilla.dispose();
+      // A single network's run, fine-tuned on other classes: its classifier is skipped.
+      const fewer = { ...data, train: { ...data.train, numClasses: 5 }, test: { ...data.test, numClasses: 5 } };
+      const other = await createTrainer({ ...small, model: { ...small.model, pretrained: join(dir, 'vanilla.safetensors'), skipClassifier: true } }, { data: fewer });
+      expect(other.info.pretrained!.skipped.sort()).toEqual(['fc.bias', 'fc.weight']);
+      expect((await other.weights())['backbone.conv1.weight']!.values).toEqual(state['backbone.conv1.weight']!.values);
+      await other.dispose();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

@@ -25,7 +25,8 @@ Trains an image classifier and evaluates it on the test split after every epoch.
   --width <n>            first-stage width (default: the architecture's, e.g. 64 for ResNets)
   --drop-path <x>        stochastic-depth rate of the last block (Swin, ConvNeXt)
   --image-size <n>       size the model is laid out for (Swin's windows; default: the data's)
-  --pretrained <file>    start from a torchvision state dict saved as safetensors (docs/models.md)
+  --pretrained <file>    start from a torchvision state dict saved as safetensors, or a run's
+                         weights.safetensors (docs/models.md)
   --skip-classifier      with --pretrained: keep a fresh classifier (fine-tuning on other classes)
   --seed <n>             seed of every random draw (same seed, same run on CPU)
   --threads <n>          CPU threads for LibTorch (default: all cores)

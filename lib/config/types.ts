@@ -246,7 +246,7 @@ export interface TrainConfig {
     imageSize?: number;
     /** Stochastic-depth rate of the last block (Swin, ConvNeXt); default 0.2 for Swin-T, 0.1 for ConvNeXt-T. */
     dropPath?: number;
-    /** Start from these weights: a torchvision state dict saved as safetensors (see docs/models.md). */
+    /** Start from these weights: a torchvision state dict saved as safetensors, or a run's weights.safetensors (its EMA network for AutoMix/AdAutoMix; docs/models.md). */
     pretrained?: string;
     /** With `pretrained`: leave the classifier at its fresh initialisation (fine-tuning on other classes). */
     skipClassifier?: boolean;

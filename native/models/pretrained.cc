@@ -39,6 +39,38 @@ void copy_into(const torch::Tensor& target, const HostTensor& source) {
   target.copy_(host.to(target.device(), target.scalar_type()));
 }
 
+bool starts_with(const std::string& name, const std::string& prefix) { return name.rfind(prefix, 0) == 0; }
+
+// Each tensor under the name torchvision gives it. A run's own weights.safetensors (every module
+// path of the trained network) loads too: a single network's backbone.* and head.fc.*, or for
+// AutoMix/AdAutoMix the EMA network a run reports (backbone_k.*, head_one_k.fc.*; the online
+// network, the other heads and the mask generator are left out). Any other file is taken to be
+// in torchvision's names already; none of those has a backbone.* or backbone_k.* tensor.
+std::vector<std::pair<std::string, const HostTensor*>> torchvision_names(const std::vector<HostTensor>& tensors,
+                                                                         const std::string& classifier) {
+  auto any_under = [&](const std::string& prefix) {
+    for (const auto& t : tensors) {
+      if (starts_with(t.name, prefix)) return true;
+    }
+    return false;
+  };
+  const bool twin = any_under("backbone_k.");
+  const bool single = !twin && any_under("backbone.");
+  const std::string body = twin ? "backbone_k." : "backbone.";
+  const std::string head = twin ? "head_one_k.fc." : "head.fc.";
+  std::vector<std::pair<std::string, const HostTensor*>> named;
+  for (const auto& t : tensors) {
+    if (!twin && !single) {
+      named.emplace_back(t.name, &t);
+    } else if (starts_with(t.name, body)) {
+      named.emplace_back(t.name.substr(body.size()), &t);
+    } else if (starts_with(t.name, head)) {
+      named.emplace_back(classifier + t.name.substr(head.size()), &t);
+    }
+  }
+  return named;
+}
+
 }  // namespace
 
 PretrainedReport load_pretrained(BackboneImpl& backbone, const std::vector<LinearHeadImpl*>& heads,
@@ -55,19 +87,19 @@ PretrainedReport load_pretrained(BackboneImpl& backbone, const std::vector<Linea
   PretrainedReport report;
   std::vector<std::string> unexpected, mismatched, missing;
   std::unordered_map<std::string, const HostTensor*> by_name;
-  for (const auto& t : tensors) {
-    if (!by_name.emplace(t.name, &t).second) throw Error(ErrorCode::Shape, "the weights hold '" + t.name + "' twice");
-    auto found = targets.find(t.name);
+  for (const auto& [name, t] : torchvision_names(tensors, classifier)) {
+    if (!by_name.emplace(name, t).second) throw Error(ErrorCode::Shape, "the weights hold '" + name + "' twice");
+    auto found = targets.find(name);
     if (found == targets.end()) {
-      if (t.name.rfind(classifier, 0) == 0 && !load_classifier) {
-        report.skipped.push_back(t.name);
+      if (starts_with(name, classifier) && !load_classifier) {
+        report.skipped.push_back(name);
       } else {
-        unexpected.push_back(t.name);
+        unexpected.push_back(name);
       }
       continue;
     }
-    if (found->second.sizes().vec() != t.shape) {
-      mismatched.push_back(t.name + " " + shape_text(t.shape) + " vs the model's " + shape_text(found->second.sizes().vec()));
+    if (found->second.sizes().vec() != t->shape) {
+      mismatched.push_back(name + " " + shape_text(t->shape) + " vs the model's " + shape_text(found->second.sizes().vec()));
     }
   }
   for (const auto& [name, _] : targets) {
