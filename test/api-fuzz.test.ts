@@ -7,6 +7,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdautomixError } from '../lib/errors.js';
 import { classifierFromRun, createMixer, createTrainer, resumeTrainer, RunDir, type Trainer } from '../lib/index.js';
@@ -94,7 +95,9 @@ describe('the public API given wrong values', () => {
       ['classifyFiles(paths, v)', (v) => classifier.classifyFiles!([], v)],
     ];
     for (const key of ['head', 'threads', 'device', 'data']) cases.push([`classifierFromRun ${key}`, (v) => fromRun(run.dir, { [key]: v })]);
-    for (const key of ['top', 'onProgress']) cases.push([`classifyFiles ${key}`, (v) => classifier.classifyFiles!([], { [key]: v })]);
+    const png = join(folder, 'one.png');
+    await sharp({ create: { width: size, height: size, channels: 3, background: '#777' } }).png().toFile(png);
+    for (const key of ['top', 'onProgress']) cases.push([`classifyFiles ${key}`, (v) => classifier.classifyFiles!([png], { [key]: v })]);
     expect(await misuses(cases)).toEqual([]);
   });
 

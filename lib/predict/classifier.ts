@@ -114,6 +114,8 @@ export class Classifier implements AsyncDisposable {
       throw configError('classifyFiles takes an array of file paths');
     }
     const top = this.topCount(options?.top);
+    const onProgress: unknown = options?.onProgress;
+    if (onProgress !== undefined && typeof onProgress !== 'function') throw configError('onProgress must be a function (done, total)');
     const [height, width, channels] = this.inputShape;
     if (channels !== 1 && channels !== 3) throw configError(`image files give 1 or 3 channels; this network takes ${channels}`);
     const predictions: FilePrediction[] = [];
