@@ -8,6 +8,7 @@ import { camGridPng, classActivationMaps } from '../eval/cam.js';
 import { CORRUPTIONS, type Corruption } from '../eval/corruptions.js';
 import { writeOutput } from '../io/attempt.js';
 import { evaluateRun, type EvalOptions } from '../eval/evaluate-run.js';
+import { className } from '../eval/per-class.js';
 import { RunDir } from '../report/run-dir.js';
 import { createResolvedTrainer } from '../train/trainer.js';
 import { integerFlag } from './args.js';
@@ -133,7 +134,7 @@ export async function evaluate(argv: string[]): Promise<number> {
     if (report.corruptions) printer.line(`adautomix: corrupted test images (built-in): top-1 ${report.corruptions.overall.toFixed(2)}% over all`);
     if (report.cifarC) printer.line(`adautomix: CIFAR-C: top-1 ${report.cifarC.overall.toFixed(2)}% over all`);
     const weakest = [...report.perClass.classes].filter((c) => c.top1 !== null).sort((a, b) => a.top1! - b.top1!).slice(0, 3);
-    printer.line(`adautomix: lowest per-class top-1 (${report.perClass.head}): ${weakest.map((c) => `${c.name ?? c.label} ${c.top1!.toFixed(1)}%`).join(', ')}`);
+    printer.line(`adautomix: lowest per-class top-1 (${report.perClass.head}): ${weakest.map((c) => `${className(c)} ${c.top1!.toFixed(1)}%`).join(', ')}`);
     if (report.occlusion) printer.line(`adautomix: occlusion: ${report.occlusion.points.map((p) => `${Math.round(p.ratio * 100)}% → ${p.top1.toFixed(1)}%`).join(', ')}`);
     printer.line(`adautomix: wrote ${out}`);
     if (values.cam !== undefined) {

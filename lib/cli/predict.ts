@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import type { DeviceRequest } from '../config/types.js';
 import { imagesUnder } from '../data/image-folder.js';
 import { AdautomixError, configError } from '../errors.js';
+import { className } from '../eval/per-class.js';
 import type { FilePrediction } from '../predict/classifier.js';
 import { classifierFromRun } from '../predict/from-run.js';
 import { integerFlag } from './args.js';
@@ -43,7 +44,6 @@ async function imageFiles(paths: string[]): Promise<string[]> {
 }
 
 const percent = (p: number) => `${(100 * p).toFixed(1)}%`;
-const className = (s: { label: number; name: string | null }) => s.name ?? String(s.label);
 
 function line(p: FilePrediction): string {
   return `${p.path}: ${p.top.map((s) => `${className(s)} ${percent(s.probability)}`).join(', ')}`;

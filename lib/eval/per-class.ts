@@ -21,6 +21,9 @@ export interface PerClassReport {
   confusion: number[][];
 }
 
+/** A class as people read it: its name, or its label where the data has no names. */
+export const className = (c: { label: number; name: string | null }): string => c.name ?? String(c.label);
+
 /** Counts a head's top-1 predictions against the labels, batch by batch. */
 export class ConfusionTally {
   private readonly confusion: number[][];

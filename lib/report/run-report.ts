@@ -13,7 +13,7 @@ import type { ResolvedConfig } from '../config/types.js';
 import { upgradeResolvedConfig } from '../config/upgrade.js';
 import { reportedAccuracy, type ReportedAccuracy } from '../eval/reported.js';
 import type { EvalReport } from '../eval/evaluate-run.js';
-import type { PerClassReport } from '../eval/per-class.js';
+import { className, type PerClassReport } from '../eval/per-class.js';
 import type { EpochMetrics } from '../train/events.js';
 import { RunDir } from './run-dir.js';
 import { barChart, confusionChart, esc, lineChart, reliabilityChart } from './svg.js';
@@ -117,7 +117,7 @@ const ALL_CLASSES = 20;
 
 /** Every class's top-1 for a few classes; for many, the 10 the head gets wrong most. */
 function perClassTable(run: string, p: PerClassReport): Table {
-  const name = (label: number) => p.classes[label]?.name ?? String(label);
+  const name = (label: number) => className(p.classes[label] ?? { label, name: null });
   const shown = p.classes.length <= ALL_CLASSES ? p.classes : [...p.classes].sort((a, b) => (a.top1 ?? 101) - (b.top1 ?? 101)).slice(0, 10);
   return {
     caption: `Per class, ${run} (${p.head}${p.classes.length > ALL_CLASSES ? `; the 10 lowest of ${p.classes.length} classes` : ''})`,
@@ -159,7 +159,7 @@ function charts(runs: RunData[]): { name: string; svg: string }[] {
       out.push({ name: `${r.name}-occlusion`, svg: lineChart(`${r.name}: occlusion`, 'occluded share', 'top-1 %', [{ name: e.occlusion.head, points: e.occlusion.points.map((p) => [p.ratio, p.top1]) }], [0, 100]) });
     }
     if (e.perClass && e.perClass.classes.length <= ALL_CLASSES) {
-      const names = e.perClass.classes.map((c) => c.name ?? String(c.label));
+      const names = e.perClass.classes.map(className);
       out.push({ name: `${r.name}-confusion`, svg: confusionChart(`${r.name}: confusion matrix (${e.perClass.head})`, names, e.perClass.confusion) });
     }
   }

@@ -29,7 +29,7 @@ import {
   type FloatTensor,
   type TensorRecord,
 } from '../native.js';
-import { reportedAccuracy } from '../eval/reported.js';
+import { reportedAccuracy, reportedHead } from '../eval/reported.js';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import { Mixer } from '../mix/mixer.js';
 import { Classifier, type ClassifierOptions } from '../predict/classifier.js';
@@ -266,7 +266,7 @@ export class Trainer implements AsyncDisposable {
     for (const [name, t] of Object.entries(totals)) {
       heads[name] = { top1: (100 * t.correct1) / count, top5: (100 * t.correct5) / count, loss: t.lossSum / count };
     }
-    const head = 'one_k' in heads ? 'one_k' : Object.keys(heads)[0]!;
+    const head = reportedHead(this.config.method.learned !== null);
     return { ...heads[head]!, count, head, heads };
   }
 
