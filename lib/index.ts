@@ -11,6 +11,8 @@ export type { ErrorCode } from './errors.js';
 export { loadFashionMnist, DEFAULT_FASHION_MNIST_DIR, FASHION_MNIST_CLASSES } from './data/fashion-mnist.js';
 export { loadDataset } from './data/load.js';
 export type { LoadOptions } from './data/load.js';
+export { holdOutSplits, holdoutIndices } from './data/holdout.js';
+export type { HoldoutSetting } from './data/holdout.js';
 export type { DatasetSplits, ImageDataset, LazyImages } from './data/dataset.js';
 export { buildInfo, loadNative } from './native.js';
 export type { BatchShape, BuildInfo, FloatTensor, NativeCheckpoint, NativeInitInfo, NativeMixResult, TensorRecord } from './native.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdautomixError } from '../lib/errors.js';
-import { classifierFromRun, createMixer, createTrainer, resumeTrainer, RunDir, type Trainer } from '../lib/index.js';
+import { classifierFromRun, createMixer, createTrainer, holdOutSplits, holdoutIndices, resumeTrainer, RunDir, type Trainer } from '../lib/index.js';
 
 const WRONG: [string, unknown][] = [
   ['missing', undefined], ['null', null], ['a string', 'x'], ['NaN', NaN], ['-1', -1], ['{}', {}], ['[]', []],
@@ -70,6 +70,9 @@ describe('the public API given wrong values', () => {
     }
     for (const key of ['mean', 'std'] as const) cases.push([`data.stats.${key}`, (v) => create(config, { data: { ...data, stats: { ...data.stats, [key]: v } } })]);
     cases.push(['data.classNames', (v) => create(config, { data: { ...data, classNames: v } })]);
+    cases.push(['holdOutSplits(v, setting)', (v) => holdOutSplits(v as never, { share: 0.5, seed: 0 })]);
+    cases.push(['holdOutSplits(data, v)', (v) => holdOutSplits(data, v as never)]);
+    cases.push(['holdoutIndices(v, setting)', (v) => holdoutIndices(v as never, { share: 0.5, seed: 0 })]);
     expect(await misuses(cases)).toEqual([]);
     await expect(create(config, { data: { ...data, classNames: ['a', 'b'] } })).rejects.toMatchObject({ code: 'E_DATA', message: expect.stringContaining('data.classNames must be 4 strings') });
   });

@@ -4,7 +4,8 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { FASHION_MNIST_CLASSES } from '../lib/index.js';
+import { holdoutIndices } from '../lib/data/holdout.js';
+import { FASHION_MNIST_CLASSES, loadFashionMnist } from '../lib/index.js';
 import { packageRoot } from '../lib/native.js';
 import { hasFashionMnist, testDevice } from './helpers.js';
 
@@ -183,6 +184,55 @@ describe.runIf(hasFashionMnist)('adautomix CLI', () => {
     const missing = await runCli(['predict', '--run', out, join(photos, 'none.png')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('none.png does not exist [E_DATA]');
+  });
+
+  it('--val-split evaluates on held-out training images; eval takes that split or, with --split test, the test split', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'adx-cli-'));
+    const run = await runCli(['train', '--epochs', '1', ...small, '--val-split', '0.1', '--val-seed', '2', '--no-tensorboard', '--out', out]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('adautomix: evaluating on 200 held-out images');
+    expect(run.stderr).toMatch(/epoch 1: val top-1 [\d.]+%/);
+    expect(run.stderr).toContain('final val top-1');
+    const config = JSON.parse(await readFile(join(out, 'config.json'), 'utf8'));
+    expect(config.dataset.validation).toEqual({ share: 0.1, seed: 2 });
+    // The limits apply after the split: 640 of the 54,000 kept images, 200 of the 6,000 held out.
+    expect([config.resolved.trainSamples, config.resolved.testSamples]).toEqual([640, 200]);
+    const epoch = (await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l)).find((l) => l.kind === 'epoch');
+
+    // eval's default is the split the epochs reported: the same 200 images give the same top-1.
+    const own = await runCli(['eval', '--run', out, '--no-fgsm', '--threads', '2']);
+    expect(own.code, own.stderr).toBe(0);
+    expect(own.stderr).toContain('(validation split)');
+    const validation = JSON.parse(await readFile(join(out, 'eval.json'), 'utf8'));
+    expect(validation).toMatchObject({ split: 'validation', count: 200 });
+    expect(validation.heads[epoch.head].top1).toBeCloseTo(epoch.top1, 6);
+    const test = await runCli(['eval', '--run', out, '--split', 'test', '--no-fgsm', '--threads', '2', '--out', join(out, 'test.json')]);
+    expect(test.code, test.stderr).toBe(0);
+    const tested = JSON.parse(await readFile(join(out, 'test.json'), 'utf8'));
+    expect(tested).toMatchObject({ split: 'test', count: 200 });
+    // Which images: the per-class counts are those of the first 200 labels of each split.
+    const classCounts = (labels: Int32Array) => Array.from({ length: 10 }, (_, k) => labels.subarray(0, 200).filter((l) => l === k).length);
+    const fashion = await loadFashionMnist();
+    const heldOut = holdoutIndices(fashion.train.labels, { share: 0.1, seed: 2 }).validation;
+    expect(validation.perClass.classes.map((c: { count: number }) => c.count)).toEqual(classCounts(Int32Array.from(heldOut, (i) => fashion.train.labels[i]!)));
+    expect(tested.perClass.classes.map((c: { count: number }) => c.count)).toEqual(classCounts(fashion.test.labels));
+    const wrong = await runCli(['eval', '--run', out, '--split', 'train']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain("--split must be validation or test, got 'train'");
+
+    // A plain folder of class folders trains with a validation split; it has no test split to evaluate.
+    const photos = join(out, 'photos');
+    for (const [k, name] of ['ant', 'bee', 'cow'].entries()) {
+      await mkdir(join(photos, name), { recursive: true });
+      for (let i = 0; i < 4; i++) await sharp({ create: { width: 12, height: 10, channels: 3, background: { r: 80 * k, g: 20 * i, b: 40 } } }).png().toFile(join(photos, name, `${i}.png`));
+    }
+    const folderRun = join(out, 'folder-run');
+    const trained = await runCli(['train', '--dataset', 'image-folder', '--data', photos, '--store-size', '8', '--val-split', '0.25', '--batch-size', '4', '--width', '4', '--threads', '2', '--no-tensorboard', '--out', folderRun]);
+    expect(trained.code, trained.stderr).toBe(0);
+    expect(trained.stderr).toContain('adautomix: evaluating on 3 held-out images');
+    const noTest = await runCli(['eval', '--run', folderRun, '--split', 'test', '--no-fgsm']);
+    expect(noTest.code).toBe(1);
+    expect(noTest.stderr).toContain("--split test needs the dataset's own test split:");
   });
 
   it('rejects bad options with exit code 2 and a message in the user terms', async () => {

@@ -29,9 +29,9 @@ function perClass(count: number, names: string[] | null = null) {
 }
 
 /** A run folder; eval.json without `perClass` unless given (as eval.json files written before it). */
-async function fakeRun(perClassReport?: ReturnType<typeof perClass>): Promise<string> {
+async function fakeRun(perClassReport?: ReturnType<typeof perClass>, validation = false): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'adx-report-'));
-  const config = resolveConfig({ preset: 'cifar100-r18-adautomix-800e', dataset: { dir: '/data/cifar' }, epochs: 12 });
+  const config = resolveConfig({ preset: 'cifar100-r18-adautomix-800e', dataset: { dir: '/data/cifar', ...(validation && { validation: 0.1 }) }, epochs: 12 });
   await writeFile(join(dir, 'config.json'), JSON.stringify({ ...config, resolved: { device: 'cpu' } }));
   const heads = (e: number) => Object.fromEntries(['mix_k', 'one_k', 'mix_q', 'one_q'].map((h, i) => [h, { top1: 50 + e * 2 + i, top5: 80 + e, loss: 2 - e / 10 }]));
   const lines = Array.from({ length: 12 }, (_, i) => JSON.stringify({ kind: 'epoch', epoch: i + 1, ...heads(i + 1).one_k, count: 100, head: 'one_k', heads: heads(i + 1), trainLoss: 3 - i / 5, lr: 0.1, imgPerSec: 10, seconds: 1, skippedSteps: 0 }));
@@ -39,6 +39,7 @@ async function fakeRun(perClassReport?: ReturnType<typeof perClass>): Promise<st
   const bins = Array.from({ length: 15 }, (_, m) => ({ lower: m / 15, upper: (m + 1) / 15, count: m, accuracy: m / 15, confidence: (m + 0.5) / 15 }));
   const headReport = { top1: 70, top5: 90, loss: 1, ece15: 3.2, ece10: 3.1, eceOpenMixup: 1.5, bins };
   await writeFile(join(dir, 'eval.json'), JSON.stringify({
+    ...(validation && { split: 'validation' }),
     count: 100, heads: { one_k: headReport, mix_k: headReport },
     fgsm: { head: 'one_k', epsilon: 8 / 255, top1: 20, error: 80, mode: 'pixel' }, pgd: null,
     corruptions: { head: 'one_k', perType: { contrast: { 1: 60, 2: 50 }, pixelate: { 1: 65, 2: 55 } }, overall: 57.5 }, cifarC: null,
@@ -67,6 +68,15 @@ describe('run report', () => {
     expect(publishedFor(custom)).toMatchObject({ preset: 'tiny-r18-cutmix-400e', top1: 65.53 });
     expect(publishedFor({ ...custom, epochs: 3 })).toBeNull();
     expect(r.markdown).toContain(`![top1](report-top1.svg)`);
+  });
+
+  it('says where a run was evaluated on a validation split', async () => {
+    const plain = renderReport([await readRun(await fakeRun())]).markdown;
+    const held = renderReport([await readRun(await fakeRun(undefined, true))]).markdown;
+    for (const text of ['; ours on a validation split', ' (validation split) | one_k |']) {
+      expect(plain).not.toContain(text);
+      expect(held).toContain(text);
+    }
   });
 
   it('lists every class for a few, the 10 lowest for many, and draws the confusion matrix of a few', async () => {

@@ -8,7 +8,8 @@ import { attempt } from '../io/attempt.js';
 
 export const TRAIN_USAGE = `Usage: adautomix train [options]
 
-Trains an image classifier and evaluates it on the test split after every epoch.
+Trains an image classifier and evaluates it on the test split (or a validation split, --val-split)
+after every epoch.
 
   --preset <name>        start from a preset (default: fmnist-quick; see \`adautomix presets\`)
   --config <file.json>   a TrainConfig in JSON; flags below override it
@@ -45,7 +46,10 @@ Trains an image classifier and evaluates it on the test split after every epoch.
                          meta/test.txt and images/); --data-dir is the same
   --store-size <n>       image datasets: the side images are decoded to (default 64 Tiny-ImageNet, 256 others)
   --train-limit <n>      use only the first n training images
-  --test-limit <n>       use only the first n test images
+  --test-limit <n>       use only the first n test images (of the validation split with --val-split)
+  --val-split <x>        hold out this share of each class of the training images (0 < x <= 0.9)
+                         and evaluate on it instead of the test split; class folders need no val/
+  --val-seed <n>         the seed the held-out images are drawn with (default 0, whatever --seed)
   --out <dir>            where to write config.json, metrics.jsonl, weights.safetensors and
                          checkpoints/ (default: runs/<preset>-<time>); not a folder that already
                          holds a run (continue that with --resume)
@@ -146,6 +150,8 @@ export async function parseTrainArgs(argv: string[]): Promise<TrainCommand> {
       dataset: { type: 'string' },
       'train-limit': { type: 'string' },
       'test-limit': { type: 'string' },
+      'val-split': { type: 'string' },
+      'val-seed': { type: 'string' },
       'store-size': { type: 'string' },
       out: { type: 'string' },
       'checkpoint-every': { type: 'string' },
@@ -201,7 +207,10 @@ export async function parseTrainArgs(argv: string[]): Promise<TrainCommand> {
   const testLimit = numberFlag('test-limit', values['test-limit']);
   const dataDir = values.data ?? values['data-dir'];
   const storeSize = numberFlag('store-size', values['store-size']);
-  if (dataDir !== undefined || values.dataset !== undefined || trainLimit !== undefined || testLimit !== undefined || storeSize !== undefined) {
+  const validation = numberFlag('val-split', values['val-split']);
+  const validationSeed = numberFlag('val-seed', values['val-seed']);
+  const datasetFlags = [values.dataset, dataDir, trainLimit, testLimit, storeSize, validation, validationSeed];
+  if (datasetFlags.some((v) => v !== undefined)) {
     config.dataset = {
       ...file.dataset,
       ...(values.dataset !== undefined && { name: values.dataset as NonNullable<TrainConfig['dataset']>['name'] }),
@@ -209,6 +218,8 @@ export async function parseTrainArgs(argv: string[]): Promise<TrainCommand> {
       ...(trainLimit !== undefined && { trainLimit }),
       ...(testLimit !== undefined && { testLimit }),
       ...(storeSize !== undefined && { imageSize: storeSize }),
+      ...(validation !== undefined && { validation }),
+      ...(validationSeed !== undefined && { validationSeed }),
     };
   }
   const every = numberFlag('checkpoint-every', values['checkpoint-every']);

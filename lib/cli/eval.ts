@@ -1,8 +1,9 @@
 /** `adautomix eval --run DIR`: accuracy, calibration and adversarial robustness of a trained run. */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { ResolvedConfig } from '../config/types.js';
 import { upgradeResolvedConfig } from '../config/upgrade.js';
-import { configError } from '../errors.js';
+import { AdautomixError, configError, isAdautomixError } from '../errors.js';
 import { readSamples } from '../data/dataset.js';
 import { camGridPng, classActivationMaps } from '../eval/cam.js';
 import { CORRUPTIONS, type Corruption } from '../eval/corruptions.js';
@@ -16,7 +17,8 @@ import { ProgressPrinter } from './progress.js';
 
 export const EVAL_USAGE = `Usage: adautomix eval --run DIR [options]
 
-Evaluates a trained run (its config.json and weights.safetensors) on its test split and writes
+Evaluates a trained run (its config.json and weights.safetensors) on the split it was evaluated
+on during training (the test split, or the validation split of --val-split) and writes
 DIR/eval.json: top-1/top-5 and loss of every head, ECE (standard, 15 and 10 bins, and the
 original code's sorted-bins variant, labelled), the 15-bin reliability diagram, FGSM accuracy
 of the reported head (one_k for AutoMix/AdAutoMix), and that head's top-1 per class with its
@@ -24,6 +26,9 @@ confusion matrix.
 
   --run <dir>            the run folder (required)
   --data <dir>           the dataset's folder, when it moved since training
+  --split <name>         validation | test: for a run trained with --val-split, which split to
+                         evaluate (default validation, the one its epochs report; test is the
+                         dataset's own test split, untouched during training)
   --limit <n>            only the first n test images
   --head <name>          the head the attacks target
   --fgsm-mode <mode>     pixel (default: step and clamp in [0,1] pixel space) | openmixup-legacy
@@ -59,6 +64,15 @@ function camIndices(text: string, count: number): number[] {
   return numbers;
 }
 
+/** --split: the run's own evaluation split by default; 'validation' only where the run held one out. */
+function evaluatedSplit(flag: string | undefined, saved: ResolvedConfig): 'validation' | 'test' {
+  const own = saved.dataset.validation ? 'validation' : 'test';
+  if (flag === undefined || flag === own) return own;
+  if (flag === 'test') return 'test';
+  if (flag === 'validation') throw configError('--split validation: this run held out no validation split (it was trained without --val-split); its test split is the default');
+  throw configError(`--split must be validation or test, got '${flag}'`);
+}
+
 export async function evaluate(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -66,6 +80,7 @@ export async function evaluate(argv: string[]): Promise<number> {
     options: {
       run: { type: 'string' },
       data: { type: 'string' },
+      split: { type: 'string' },
       limit: { type: 'string' },
       head: { type: 'string' },
       'fgsm-mode': { type: 'string' },
@@ -105,9 +120,17 @@ export async function evaluate(argv: string[]): Promise<number> {
   const printer = new ProgressPrinter();
   const saved = upgradeResolvedConfig(await RunDir.readConfig(values.run));
   const threads = integerFlag('threads', values.threads, 1);
-  const config = { ...saved, dataset: { ...saved.dataset, dir: values.data ?? saved.dataset.dir }, ...(threads && { threads }) };
-  printer.line(`adautomix: loading ${config.dataset.name} from ${config.dataset.dir}`);
-  const trainer = await createResolvedTrainer(config, { skipPretrained: true });
+  const split = evaluatedSplit(values.split, saved);
+  const validation = split === 'validation' ? saved.dataset.validation : null;
+  const config = { ...saved, dataset: { ...saved.dataset, dir: values.data ?? saved.dataset.dir, validation }, ...(threads && { threads }) };
+  printer.line(`adautomix: loading ${config.dataset.name} from ${config.dataset.dir} (${split} split)`);
+  const trainer = await createResolvedTrainer(config, { skipPretrained: true }).catch((error: unknown) => {
+    // A folder of class folders held its validation split out of the training images and has no test split.
+    if (split === 'test' && saved.dataset.validation && isAdautomixError(error) && error.code === 'E_DATA') {
+      throw new AdautomixError(`--split test needs the dataset's own test split: ${error.message}`, 'E_DATA', undefined, { cause: error });
+    }
+    throw error;
+  });
   try {
     const weights = join(values.run, 'weights.safetensors');
     await trainer.loadWeights(weights);
@@ -125,7 +148,7 @@ export async function evaluate(argv: string[]): Promise<number> {
       onProgress: (done, total) => printer.line(`adautomix: evaluated ${done} of ${total} images`),
     });
     const out = values.out ?? join(values.run, 'eval.json');
-    await writeOutput(out, `${JSON.stringify({ run: values.run, weights, dataset: config.dataset.name, ...report }, null, 1)}\n`);
+    await writeOutput(out, `${JSON.stringify({ run: values.run, weights, dataset: config.dataset.name, split, ...report }, null, 1)}\n`);
     for (const [name, h] of Object.entries(report.heads)) {
       printer.line(`adautomix: ${name}: top-1 ${h.top1.toFixed(2)}%, top-5 ${h.top5.toFixed(2)}%, ECE ${h.ece15.toFixed(2)}% (15 bins), ${h.eceOpenMixup.toFixed(2)}% (original's sorted bins)`);
     }

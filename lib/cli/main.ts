@@ -100,6 +100,7 @@ async function startRun(command: TrainCommand, printer: ProgressPrinter): Promis
     for (const split of [trainer.data.train, trainer.data.test]) {
       if (split.lazy) printer.line(`adautomix: ${split.source}`);
     }
+    if (config.dataset.validation) printer.line(`adautomix: evaluating on ${trainer.data.test.count} held-out images, ${trainer.data.test.source}`);
     const run = await RunDir.create(out);
     await run.writeConfig({ ...config, resolved: { ...trainer.info } });
     return { trainer, run, config };
@@ -185,6 +186,7 @@ async function train(argv: string[]): Promise<number> {
     };
     for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
     let lastCheckpoint: string | null = null;
+    const split = config.dataset.validation ? 'val' : 'test';
     const log = await RunLogger.open(run, config.log);
     try {
       const summary = await trainer.fit({
@@ -194,7 +196,7 @@ async function train(argv: string[]): Promise<number> {
           log.step(p);
         },
         onEpochEnd: async (m) => {
-          printer.line(formatEpoch(m));
+          printer.line(formatEpoch(m, split));
           await log.epoch(m, trainer.progress.globalStep);
         },
         checkpoints: new CheckpointStore(run.checkpointsDir, config.checkpoint.keep),
@@ -206,7 +208,7 @@ async function train(argv: string[]): Promise<number> {
       await trainer.saveWeights(run.weightsPath);
       const last = summary.history[summary.history.length - 1];
       printer.line(
-        `adautomix: done in ${formatDuration(summary.seconds)}; final test top-1 ${last?.top1.toFixed(2)}%` +
+        `adautomix: done in ${formatDuration(summary.seconds)}; final ${split} top-1 ${last?.top1.toFixed(2)}%` +
           (last && last.head !== 'head' ? ` (head ${last.head})` : '') +
           `; metrics in ${run.metricsPath}, weights in ${run.weightsPath}`,
       );

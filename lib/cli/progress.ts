@@ -20,11 +20,12 @@ export function formatProgress(p: StepProgress, width = 24): string {
   );
 }
 
-export function formatEpoch(m: EpochMetrics): string {
+/** `split`: what the epoch was evaluated on ('val' with --val-split). */
+export function formatEpoch(m: EpochMetrics, split: 'test' | 'val' = 'test'): string {
   const others = Object.entries(m.heads).filter(([name]) => name !== m.head);
   const heads = others.length > 0 ? ` (${m.head}; ${others.map(([n, h]) => `${n} ${h.top1.toFixed(2)}`).join(', ')})` : '';
   return (
-    `epoch ${m.epoch}: test top-1 ${m.top1.toFixed(2)}%${heads} top-5 ${m.top5.toFixed(2)}% loss ${m.loss.toFixed(4)} | ` +
+    `epoch ${m.epoch}: ${split} top-1 ${m.top1.toFixed(2)}%${heads} top-5 ${m.top5.toFixed(2)}% loss ${m.loss.toFixed(4)} | ` +
     `train loss ${m.trainLoss.toFixed(4)} | ${m.imgPerSec.toFixed(0)} img/s, ${formatDuration(m.seconds)}` +
     (m.skippedSteps > 0 ? ` | ${m.skippedSteps} step(s) skipped (NaN)` : '')
   );

@@ -104,6 +104,18 @@ function resolveImageSettings(name: DatasetName, dataset: NonNullable<TrainConfi
   };
 }
 
+function resolveValidation(dataset: NonNullable<TrainConfig['dataset']>): ResolvedConfig['dataset']['validation'] {
+  const share = dataset.validation ?? 0;
+  if (share === 0) {
+    if (dataset.validationSeed !== undefined) throw configError('dataset.validationSeed needs dataset.validation (--val-split), the share to hold out');
+    return null;
+  }
+  return {
+    share: num('dataset.validation', share, 0, 0.9, true),
+    seed: int('dataset.validationSeed', dataset.validationSeed ?? 0, 0, 2 ** 31 - 1),
+  };
+}
+
 function resolveMethod(name: MethodName, input: Partial<MethodConfig>, optimizer: ResolvedConfig['optimizer']): ResolvedConfig['method'] {
   if (name === 'automix' || name === 'adautomix') {
     const alpha = num('method.alpha', input.alpha ?? LEARNED_DEFAULT_ALPHA[name], 0, 1000, true);
@@ -160,7 +172,7 @@ export function resolveConfig(input: TrainConfig = {}): ResolvedConfig {
 
   const dataset = section<NonNullable<TrainConfig['dataset']>>('dataset', c.dataset);
   checkKeys('dataset', dataset, [
-    'name', 'dir', 'trainLimit', 'testLimit', 'imageSize', 'trainList', 'testList', 'imageRoot', 'cacheBudgetMB', 'decodeConcurrency',
+    'name', 'dir', 'trainLimit', 'testLimit', 'validation', 'validationSeed', 'imageSize', 'trainList', 'testList', 'imageRoot', 'cacheBudgetMB', 'decodeConcurrency',
   ]);
   const methodInput = typeof c.method === 'string' ? { name: c.method } : section<MethodConfig>('method', c.method);
   const optimizer = section<NonNullable<TrainConfig['optimizer']>>('optimizer', c.optimizer);
@@ -231,6 +243,7 @@ export function resolveConfig(input: TrainConfig = {}): ResolvedConfig {
       dir: dataset.dir ?? defaultDataDir(datasetName),
       trainLimit: limit('dataset.trainLimit', dataset.trainLimit),
       testLimit: limit('dataset.testLimit', dataset.testLimit),
+      validation: resolveValidation(dataset),
       images: resolveImageSettings(datasetName, dataset),
     },
     model: resolveModel(c.model),

@@ -231,8 +231,17 @@ export interface TrainConfig {
     decodeConcurrency?: number;
     /** Use only the first N training samples (quick experiments, tests). */
     trainLimit?: number;
-    /** Use only the first N test samples. */
+    /** Use only the first N test samples (of the validation split, with `validation`). */
     testLimit?: number;
+    /**
+     * Hold out this share of each class of the training split, in (0, 0.9], and evaluate on it in
+     * place of the test split (which is then left alone until `adautomix eval --split test`).
+     * Needed for a class-folder dataset without val/ or test/. Default: none. The limits apply
+     * after the split.
+     */
+    validation?: number;
+    /** The held-out images are drawn with this seed, not the run's, so runs with other seeds share the split. Default 0. */
+    validationSeed?: number;
   };
   model?: {
     arch?: ModelArch;
@@ -346,6 +355,8 @@ export interface ResolvedConfig {
     dir: string;
     trainLimit: number | null;
     testLimit: number | null;
+    /** The validation split held out of the training split and evaluated in place of the test split; null: none. */
+    validation: { share: number; seed: number } | null;
     /** The image datasets' settings (null for the array datasets). */
     images: { imageSize: number; trainList: string; testList: string; imageRoot: string; cacheBudgetMB: number; decodeConcurrency: number } | null;
   };

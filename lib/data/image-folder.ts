@@ -8,7 +8,7 @@
  *   FGVC-Aircraft and Stanford-Cars splits are usually given; paths relative to an image root.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { extname, join, relative, sep } from 'node:path';
 import { AdautomixError } from '../errors.js';
 import type { ImageFile } from './decode.js';
 
@@ -33,18 +33,25 @@ async function isFile(path: string): Promise<boolean> {
   return stat(path).then((s) => s.isFile(), () => false);
 }
 
-/** Every image file under `dir`, at any depth, by path. */
+const hidden = (name: string) => name.startsWith('.');
+
+/**
+ * Every image file under `dir`, at any depth, by path; hidden files and folders left out (macOS's
+ * `._name.jpg` resource forks, .ipynb_checkpoints).
+ */
 export async function imagesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
   return entries
     .filter((e) => e.isFile() && IMAGE_EXTENSIONS.has(extname(e.name).toLowerCase()))
+    .filter((e) => !hidden(e.name) && !relative(dir, e.parentPath).split(sep).some(hidden))
     .map((e) => join(e.parentPath, e.name))
     .sort();
 }
 
+/** The folders in `dir`, sorted; hidden ones (.git, .ipynb_checkpoints) are no classes. */
 async function subfolders(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  return entries.filter((e) => e.isDirectory() && !hidden(e.name)).map((e) => e.name).sort();
 }
 
 async function classFolderSplit(dir: string, classNames: string[]): Promise<ImageFile[]> {
@@ -60,21 +67,28 @@ async function classFolderSplit(dir: string, classNames: string[]): Promise<Imag
   return files;
 }
 
-/** DIR/train/<class>/... with DIR/val/<class>/... or DIR/test/<class>/.... */
-export async function scanClassFolders(dir: string): Promise<ImageSplits> {
-  const trainDir = join(dir, 'train');
+/**
+ * DIR/train/<class>/... with DIR/val/<class>/... or DIR/test/<class>/.... With `noTestSplit` (a
+ * validation split will be held out of the training images), DIR/train/ alone or DIR/<class>/...
+ * will do, and `test` is empty.
+ */
+export async function scanClassFolders(dir: string, noTestSplit = false): Promise<ImageSplits> {
+  const nested = await isDirectory(join(dir, 'train'));
+  const trainDir = nested ? join(dir, 'train') : dir;
   const testDir = (await isDirectory(join(dir, 'val'))) ? join(dir, 'val') : join(dir, 'test');
-  if (!(await isDirectory(trainDir)) || !(await isDirectory(testDir))) {
+  const hasTest = nested && (await isDirectory(testDir));
+  if (!noTestSplit && !hasTest) {
     throw dataError(
-      `${dir} is not an image-folder dataset: expected ${trainDir}/<class>/<images> and ${join(dir, 'val')}/<class>/<images> (or test/)`,
+      `${dir} is not an image-folder dataset: expected ${join(dir, 'train')}/<class>/<images> and ${join(dir, 'val')}/<class>/<images> (or test/); ` +
+        'class folders without a test split need a validation split held out of them (train --val-split 0.1, dataset.validation)',
     );
   }
   const classNames = await subfolders(trainDir);
   if (classNames.length < 2) throw dataError(`${trainDir} needs at least two class folders, found ${classNames.length}`);
   const train = await classFolderSplit(trainDir, classNames);
-  const test = await classFolderSplit(testDir, classNames);
-  if (train.length === 0 || test.length === 0) throw dataError(`no images found under ${train.length === 0 ? trainDir : testDir}`);
-  return { train, test, classNames, layout: 'class folders' };
+  const test = noTestSplit ? [] : await classFolderSplit(testDir, classNames);
+  if (train.length === 0 || (!noTestSplit && test.length === 0)) throw dataError(`no images found under ${train.length === 0 ? trainDir : testDir}`);
+  return { train, test, classNames, layout: nested ? 'class folders' : 'class folders without train/' };
 }
 
 /** Tiny-ImageNet-200 as distributed (tiny-imagenet-200/), `dir` being it or its parent. */

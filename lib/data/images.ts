@@ -7,6 +7,7 @@ import { isAbsolute, join } from 'node:path';
 import type { ResolvedConfig } from '../config/types.js';
 import type { DatasetSplits, ImageDataset } from './dataset.js';
 import { decodedBytes, DecodedOnDemand, decodeImages, type ImageFile } from './decode.js';
+import { holdoutIndices, validationSource, type HoldoutSetting } from './holdout.js';
 import { scanClassFolders, scanImageLists, scanTinyImageNet, type ImageSplits } from './image-folder.js';
 
 export const IMAGENET_STATS = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
@@ -16,14 +17,16 @@ export type ImageDatasetName = 'tiny-imagenet' | 'image-folder' | 'image-list';
 export interface ImageLoadOptions {
   trainLimit?: number;
   testLimit?: number;
+  /** Hold this share of the training files out as the test split (before the limits and decoding). */
+  validation?: HoldoutSetting | null;
   /** Decoding progress over both splits. */
   onProgress?: (done: number, total: number) => void;
 }
 
-function scan(name: ImageDatasetName, dir: string, s: NonNullable<ResolvedConfig['dataset']['images']>): Promise<ImageSplits> {
+function scan(name: ImageDatasetName, dir: string, s: NonNullable<ResolvedConfig['dataset']['images']>, noTestSplit: boolean): Promise<ImageSplits> {
   const under = (p: string) => (isAbsolute(p) ? p : join(dir, p));
   if (name === 'tiny-imagenet') return scanTinyImageNet(dir);
-  if (name === 'image-folder') return scanClassFolders(dir);
+  if (name === 'image-folder') return scanClassFolders(dir, noTestSplit);
   return scanImageLists(under(s.trainList), under(s.testList), under(s.imageRoot));
 }
 
@@ -33,7 +36,14 @@ export async function loadImageDataset(
   settings: NonNullable<ResolvedConfig['dataset']['images']>,
   options: ImageLoadOptions = {},
 ): Promise<DatasetSplits> {
-  const splits = await scan(name, dir, settings);
+  const splits = await scan(name, dir, settings, !!options.validation);
+  let testSource = 'test';
+  if (options.validation) {
+    const { train, validation } = holdoutIndices(splits.train.map((f) => f.label), options.validation);
+    splits.test = validation.map((i) => splits.train[i]!);
+    splits.train = train.map((i) => splits.train[i]!);
+    testSource = validationSource('train', options.validation);
+  }
   // Limits apply before decoding, so a quick run does not decode the whole dataset.
   const train = splits.train.slice(0, options.trainLimit ?? splits.train.length);
   const test = splits.test.slice(0, options.testLimit ?? splits.test.length);
@@ -66,7 +76,7 @@ export async function loadImageDataset(
   });
   return {
     train: dataset(train, trainImages, 'train'),
-    test: dataset(test, testImages, 'test'),
+    test: dataset(test, testImages, testSource),
     classNames: splits.classNames,
     stats: IMAGENET_STATS,
   };

@@ -1,8 +1,9 @@
-/** Loads the dataset a resolved config names, applying its sample limits. */
+/** Loads the dataset a resolved config names, holding out its validation split, then applying its sample limits. */
 import type { ResolvedConfig } from '../config/types.js';
 import { takeFirst, type DatasetSplits } from './dataset.js';
 import { loadCifar } from './cifar.js';
 import { loadFashionMnist, loadMnist } from './fashion-mnist.js';
+import { holdOutSplits } from './holdout.js';
 import { loadImageDataset } from './images.js';
 
 export interface LoadOptions {
@@ -14,9 +15,10 @@ export async function loadDataset(config: ResolvedConfig['dataset'], options: Lo
   const trainLimit = config.trainLimit ?? undefined;
   const testLimit = config.testLimit ?? undefined;
   if (config.name === 'tiny-imagenet' || config.name === 'image-folder' || config.name === 'image-list') {
-    return loadImageDataset(config.name, config.dir, config.images!, { trainLimit, testLimit, onProgress: options.onProgress });
+    return loadImageDataset(config.name, config.dir, config.images!, { trainLimit, testLimit, validation: config.validation, onProgress: options.onProgress });
   }
-  const splits =
+  const original =
     config.name === 'fashion-mnist' ? await loadFashionMnist(config.dir) : config.name === 'mnist' ? await loadMnist(config.dir) : await loadCifar(config.name, config.dir);
+  const splits = config.validation ? holdOutSplits(original, config.validation) : original;
   return { ...splits, train: takeFirst(splits.train, trainLimit), test: takeFirst(splits.test, testLimit) };
 }

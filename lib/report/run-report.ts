@@ -25,7 +25,7 @@ export interface RunData {
   history: EpochMetrics[];
   reported: ReportedAccuracy | null;
   /** eval.json; one written before per-class reports lacks `perClass`. */
-  evaluation: (Omit<EvalReport, 'perClass'> & { perClass?: PerClassReport; dataset?: string }) | null;
+  evaluation: (Omit<EvalReport, 'perClass'> & { perClass?: PerClassReport; dataset?: string; split?: 'validation' | 'test' }) | null;
   images: { name: string; png: Buffer }[];
 }
 
@@ -80,7 +80,8 @@ function tables(runs: RunData[]): Table[] {
       const published = publishedFor(r.config);
       const ours = r.reported?.openmixup.value ?? null;
       const best = r.reported ? Math.max(...Object.values(r.reported.medianLast10)) : null;
-      return [r.name, published?.preset ?? '–', pct(published?.top1), published?.source ?? 'no published run', pct(ours), pct(best),
+      const source = `${published?.source ?? 'no published run'}${r.config.dataset.validation ? '; ours on a validation split' : ''}`;
+      return [r.name, published?.preset ?? '–', pct(published?.top1), source, pct(ours), pct(best),
         published && ours !== null ? (ours - published.top1).toFixed(2) : '–'];
     }),
   });
@@ -100,7 +101,7 @@ function tables(runs: RunData[]): Table[] {
       head: ['run', 'head', 'top-1', 'ECE 15 bins', 'ECE 10 bins', 'ECE (original, sorted bins)', 'FGSM top-1', 'PGD-10 top-1', 'corrupted top-1'],
       rows: evaluated.flatMap((r) => {
         const e = r.evaluation!;
-        return Object.entries(e.heads).map(([h, v]) => [r.name, h, pct(v.top1), pct(v.ece15), pct(v.ece10), pct(v.eceOpenMixup),
+        return Object.entries(e.heads).map(([h, v]) => [`${r.name}${e.split === 'validation' ? ' (validation split)' : ''}`, h, pct(v.top1), pct(v.ece15), pct(v.ece10), pct(v.eceOpenMixup),
           e.fgsm?.head === h ? pct(e.fgsm.top1) : '', e.pgd?.head === h ? pct(e.pgd.top1) : '',
           e.corruptions?.head === h ? pct(e.corruptions.overall) : e.cifarC?.head === h ? pct(e.cifarC.overall) : '']);
       }),
