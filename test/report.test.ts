@@ -29,11 +29,22 @@ function perClass(count: number, names: string[] | null = null) {
 }
 
 /** A run folder; eval.json without `perClass` unless given (as eval.json files written before it). */
-async function fakeRun(perClassReport?: ReturnType<typeof perClass>, validation = false): Promise<string> {
+interface FakeOptions {
+  validation?: boolean;
+  seed?: number;
+  /** Added to every top-1. */
+  offset?: number;
+  threads?: number;
+  lr?: number;
+}
+
+async function fakeRun(perClassReport?: ReturnType<typeof perClass>, { validation = false, seed = 0, offset = 0, threads = 2, lr = 0.1 }: FakeOptions = {}): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'adx-report-'));
-  const config = resolveConfig({ preset: 'cifar100-r18-adautomix-800e', dataset: { dir: '/data/cifar', ...(validation && { validation: 0.1 }) }, epochs: 12 });
+  const config = resolveConfig({
+    preset: 'cifar100-r18-adautomix-800e', dataset: { dir: `/data/cifar-${seed}`, ...(validation && { validation: 0.1 }) }, epochs: 12, seed, threads, optimizer: { lr },
+  });
   await writeFile(join(dir, 'config.json'), JSON.stringify({ ...config, resolved: { device: 'cpu' } }));
-  const heads = (e: number) => Object.fromEntries(['mix_k', 'one_k', 'mix_q', 'one_q'].map((h, i) => [h, { top1: 50 + e * 2 + i, top5: 80 + e, loss: 2 - e / 10 }]));
+  const heads = (e: number) => Object.fromEntries(['mix_k', 'one_k', 'mix_q', 'one_q'].map((h, i) => [h, { top1: 50 + e * 2 + i + offset, top5: 80 + e, loss: 2 - e / 10 }]));
   const lines = Array.from({ length: 12 }, (_, i) => JSON.stringify({ kind: 'epoch', epoch: i + 1, ...heads(i + 1).one_k, count: 100, head: 'one_k', heads: heads(i + 1), trainLoss: 3 - i / 5, lr: 0.1, imgPerSec: 10, seconds: 1, skippedSteps: 0 }));
   await writeFile(join(dir, 'metrics.jsonl'), `${[JSON.stringify({ kind: 'step', globalStep: 5, loss: 3 }), ...lines].join('\n')}\n`);
   const bins = Array.from({ length: 15 }, (_, m) => ({ lower: m / 15, upper: (m + 1) / 15, count: m, accuracy: m / 15, confidence: (m + 0.5) / 15 }));
@@ -72,11 +83,38 @@ describe('run report', () => {
 
   it('says where a run was evaluated on a validation split', async () => {
     const plain = renderReport([await readRun(await fakeRun())]).markdown;
-    const held = renderReport([await readRun(await fakeRun(undefined, true))]).markdown;
+    const held = renderReport([await readRun(await fakeRun(undefined, { validation: true }))]).markdown;
     for (const text of ['; ours on a validation split', ' (validation split) | one_k |']) {
       expect(plain).not.toContain(text);
       expect(held).toContain(text);
     }
+  });
+
+  it('gives the mean and sample sd across the seeds of one setting, and keeps other settings apart', async () => {
+    // Seeds 0, 1, 2 of one setting (on other threads and data folders: how, not what, they ran),
+    // their top-1 curves shifted by 0, 1.5 and −0.75; one run of another learning rate.
+    const dirs = [
+      await fakeRun(undefined, { seed: 0 }),
+      await fakeRun(undefined, { seed: 1, offset: 1.5, threads: 4 }),
+      await fakeRun(undefined, { seed: 7, lr: 0.05 }),
+      await fakeRun(undefined, { seed: 2, offset: -0.75 }),
+    ];
+    const runs = await Promise.all(dirs.map((d) => readRun(d)));
+    const table = renderReport(runs).markdown.split('**Across seeds')[1]!.split('\n\n')[1]!.split('\n');
+    const rows = table.filter((l) => l.startsWith('| cifar100'));
+    expect(rows).toHaveLength(1);
+    const cells = rows[0]!.slice(2, -2).split(' | ');
+    expect(cells[0]).toBe('cifar100-r18-adautomix-800e');
+    expect(cells[1]).toBe([runs[0], runs[1], runs[3]].map((r) => r.name).join(', '));
+    expect(cells[2]).toBe('0, 1, 2');
+    // The shifts move each run's reported number by the same amount: mean base + 0.25, sd of (0, 1.5, −0.75).
+    const base = runs[0]!.reported!.openmixup.value;
+    const sd = Math.sqrt(((0 - 0.25) ** 2 + (1.5 - 0.25) ** 2 + (-0.75 - 0.25) ** 2) / 2);
+    expect(cells[3]).toBe(`${(base + 0.25).toFixed(2)} ± ${sd.toFixed(2)} (n = 3)`);
+    expect(cells[5]).toBe('82.32');
+    expect(cells[6]).toBe((base + 0.25 - 82.32).toFixed(2));
+    // One run of a setting makes no such table.
+    expect(renderReport([runs[0]!, runs[2]!]).markdown).not.toContain('Across seeds');
   });
 
   it('lists every class for a few, the 10 lowest for many, and draws the confusion matrix of a few', async () => {

@@ -16,6 +16,7 @@ import type { EvalReport } from '../eval/evaluate-run.js';
 import { className, type PerClassReport } from '../eval/per-class.js';
 import type { EpochMetrics } from '../train/events.js';
 import { RunDir } from './run-dir.js';
+import { meanAndSd, seedGroups, type SeedGroup } from './seeds.js';
 import { barChart, confusionChart, esc, lineChart, reliabilityChart } from './svg.js';
 
 export interface RunData {
@@ -79,12 +80,14 @@ function tables(runs: RunData[]): Table[] {
     rows: runs.map((r) => {
       const published = publishedFor(r.config);
       const ours = r.reported?.openmixup.value ?? null;
-      const best = r.reported ? Math.max(...Object.values(r.reported.medianLast10)) : null;
+      const best = bestMedian(r);
       const source = `${published?.source ?? 'no published run'}${r.config.dataset.validation ? '; ours on a validation split' : ''}`;
       return [r.name, published?.preset ?? '–', pct(published?.top1), source, pct(ours), pct(best),
         published && ours !== null ? (ours - published.top1).toFixed(2) : '–'];
     }),
   });
+  const groups = seedGroups(runs);
+  if (groups.length > 0) out.push(acrossSeeds(groups));
   out.push({
     caption: 'Every head (top-1 % of the last epoch; median of the last 10 epochs)',
     head: ['run', 'method', 'model', 'epochs', 'head', 'last epoch', 'median last 10'],
@@ -111,6 +114,32 @@ function tables(runs: RunData[]): Table[] {
     if (r.evaluation!.perClass) out.push(perClassTable(r.name, r.evaluation!.perClass));
   }
   return out;
+}
+
+const bestMedian = (r: RunData) => (r.reported ? Math.max(...Object.values(r.reported.medianLast10)) : null);
+
+/** Each setting run with several seeds: the mean ± sample sd of both reported numbers, against the published one. */
+function acrossSeeds(groups: SeedGroup<RunData>[]): Table {
+  const spread = (values: (number | null)[]) => {
+    const m = meanAndSd(values);
+    return m ? `${m.mean.toFixed(2)} ± ${m.sd.toFixed(2)} (n = ${m.n})` : '–';
+  };
+  const labels = groups.map(({ members: [first] }) => {
+    const c = first!.config;
+    return c.preset ?? `${c.method.name}, ${c.model.arch}, ${c.dataset.name}, ${c.epochs} epochs`;
+  });
+  return {
+    caption: 'Across seeds: runs of one setting (top-1 %, mean ± sample standard deviation)',
+    head: ['setting', 'runs', 'seeds', 'ours: OpenMixup procedure', 'ours: median of last 10 (best head)', 'published', 'difference of the mean'],
+    rows: groups.map(({ members, seeds }, i) => {
+      const label = labels.indexOf(labels[i]!) === i && labels.lastIndexOf(labels[i]!) === i ? labels[i]! : `${labels[i]} (setting ${i + 1})`;
+      const published = publishedFor(members[0]!.config);
+      const values = members.map((r) => r.reported?.openmixup.value ?? null);
+      const ours = meanAndSd(values);
+      return [label, members.map((r) => r.name).join(', '), seeds.join(', '), spread(values),
+        spread(members.map(bestMedian)), pct(published?.top1), published && ours ? (ours.mean - published.top1).toFixed(2) : '–'];
+    }),
+  };
 }
 
 /** Up to this many classes, the report lists every class and draws the confusion matrix. */
