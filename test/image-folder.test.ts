@@ -4,7 +4,7 @@
  * decoded bytes must equal them; JPEG: within a few levels), and every kind of bad data must be
  * E_DATA naming the file, and the list line where there is one.
  */
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -143,6 +143,25 @@ describe('image datasets on disk', () => {
     await write('test.txt', ['class 1/bird 3.png 1']);
     await write('train.txt', ['class 0/bird 0.png 0', 'class 1/bird 1.png 2']);
     expect(await dataError(loadDataset(config('image-list', dir)))).toContain('no image of class 1');
+
+    // Class names as labels: classes in sorted name order, the test names checked against them.
+    await write('train.txt', ['class 0/bird 0.png wren', 'class 1/bird 1.png crow', 'class 0/bird 2.png wren']);
+    await write('test.txt', ['class 1/bird 3.png crow']);
+    const named = await loadDataset(config('image-list', dir));
+    expect(named.classNames).toEqual(['crow', 'wren']);
+    expect(Array.from(named.train.labels)).toEqual([1, 0, 1]);
+    expect(Array.from(named.test.labels)).toEqual([0]);
+    await write('test.txt', ['class 1/bird 3.png robin']);
+    expect(await dataError(loadDataset(config('image-list', dir)))).toContain("test.txt:1: class 'robin' has no image in");
+    // One kind per list: a line without its label (a path with a space) in a numbered list is refused.
+    await write('train.txt', ['class 0/bird 0.png 0', 'class 1/bird 1.png 1', 'class 0/bird 2.png']);
+    expect(await dataError(loadDataset(config('image-list', dir)))).toContain("train.txt:3: label '2.png' is a class name, but");
+    // With a validation split, the test list may be absent.
+    await write('train.txt', ['class 0/bird 0.png 0', 'class 1/bird 1.png 1', 'class 0/bird 2.png 0', 'class 1/bird 3.png 1']);
+    await rm(join(dir, 'meta', 'test.txt'));
+    expect(await dataError(loadDataset(config('image-list', dir)))).toContain('cannot read the image list');
+    const held = await loadDataset(config('image-list', dir, { validation: 0.5 }));
+    expect([held.train.count, held.test.count]).toEqual([2, 2]);
   });
 
   it('trains from a class-folder dataset named in the config, in memory or decoded per batch, with the same result', async () => {

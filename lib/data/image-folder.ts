@@ -115,38 +115,68 @@ export async function scanTinyImageNet(dir: string): Promise<ImageSplits> {
   return { train, test, classNames, layout: 'Tiny-ImageNet' };
 }
 
+interface ListLine {
+  path: string;
+  /** The label as written: an integer, or a class name. */
+  label: string;
+  origin: string;
+}
+
 /** `relative/path label` lines; the path may hold spaces (the label is the last field). */
-async function readList(listPath: string, imageRoot: string): Promise<ImageFile[]> {
+async function readList(listPath: string, imageRoot: string): Promise<ListLine[]> {
   let text: string;
   try {
     text = await readFile(listPath, 'utf8');
   } catch (error) {
     throw dataError(`cannot read the image list ${listPath}: ${(error as Error).message}`, error);
   }
-  const files: ImageFile[] = [];
+  const lines: ListLine[] = [];
   text.split('\n').forEach((raw, i) => {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) return;
-    const match = /^(.*\S)\s+(\d+)$/.exec(line);
-    if (!match) throw dataError(`${listPath}:${i + 1}: expected 'relative/path label' (label an integer ≥ 0), got '${line.slice(0, 80)}'`);
-    files.push({ path: join(imageRoot, match[1]!), label: Number(match[2]), origin: `${listPath}:${i + 1}` });
+    const match = /^(.*\S)\s+(\S+)$/.exec(line);
+    if (!match) throw dataError(`${listPath}:${i + 1}: expected 'relative/path label' (an integer label ≥ 0 or a class name), got '${line.slice(0, 80)}'`);
+    lines.push({ path: join(imageRoot, match[1]!), label: match[2]!, origin: `${listPath}:${i + 1}` });
   });
-  if (files.length === 0) throw dataError(`the image list ${listPath} names no images`);
-  return files;
+  if (lines.length === 0) throw dataError(`the image list ${listPath} names no images`);
+  return lines;
 }
 
-/** Train and test lists; classes 0..K−1 from the training list, test labels checked against them. */
-export async function scanImageLists(trainList: string, testList: string, imageRoot: string): Promise<ImageSplits> {
-  const train = await readList(trainList, imageRoot);
-  const test = await readList(testList, imageRoot);
-  const classes = Math.max(...train.map((f) => f.label)) + 1;
+/**
+ * Train and test lists. Labels are integers 0..K−1 (classes from the training list), or else
+ * class names, numbered in sorted order. The test labels are checked against the classes. With
+ * `noTestSplit` (a validation split will be held out), a missing test list is no error.
+ */
+export async function scanImageLists(trainList: string, testList: string, imageRoot: string, noTestSplit = false): Promise<ImageSplits> {
+  const trainLines = await readList(trainList, imageRoot);
+  const testLines = noTestSplit && !(await isFile(testList)) ? [] : await readList(testList, imageRoot);
+  const isNumber = (l: ListLine) => /^\d+$/.test(l.label);
+  const numbered = isNumber(trainLines[0]!);
+  // One kind of label per list: a stray line (a path with a space and no label) is no class name.
+  const other = trainLines.find((l) => isNumber(l) !== numbered);
+  if (other) {
+    throw dataError(`${other.origin}: label '${other.label}' is ${numbered ? 'a class name' : 'an integer'}, but ${trainLines[0]!.origin} has ${numbered ? 'an integer' : 'a class name'} ('${trainLines[0]!.label}'); a list takes one kind`);
+  }
+  const classNames = numbered
+    ? Array.from({ length: Math.max(...trainLines.map((l) => Number(l.label))) + 1 }, (_, k) => String(k))
+    : [...new Set(trainLines.map((l) => l.label))].sort();
+  const classes = classNames.length;
   if (classes < 2) throw dataError(`${trainList} has fewer than two classes`);
-  const outside = test.find((f) => f.label >= classes);
-  if (outside) throw dataError(`${outside.origin}: label ${outside.label} is outside the ${classes} classes of ${trainList} (0..${classes - 1})`);
+  const labelOf = (l: ListLine) => (numbered ? (/^\d+$/.test(l.label) ? Number(l.label) : -1) : classNames.indexOf(l.label));
+  const outside = testLines.find((l) => labelOf(l) < 0 || labelOf(l) >= classes);
+  if (outside) {
+    throw dataError(
+      numbered
+        ? `${outside.origin}: label ${outside.label} is outside the ${classes} classes of ${trainList} (0..${classes - 1})`
+        : `${outside.origin}: class '${outside.label}' has no image in ${trainList}`,
+    );
+  }
+  const toFile = (l: ListLine): ImageFile => ({ path: l.path, label: labelOf(l), origin: l.origin });
+  const train = trainLines.map(toFile);
   const seen = new Set(train.map((f) => f.label));
   if (seen.size !== classes) {
     const missing = Array.from({ length: classes }, (_, k) => k).find((k) => !seen.has(k));
     throw dataError(`${trainList} has no image of class ${missing} (its labels run 0..${classes - 1}, every class needs training images)`);
   }
-  return { train, test, classNames: Array.from({ length: classes }, (_, k) => String(k)), layout: 'image lists' };
+  return { train, test: testLines.map(toFile), classNames, layout: 'image lists' };
 }

@@ -27,7 +27,7 @@ function scan(name: ImageDatasetName, dir: string, s: NonNullable<ResolvedConfig
   const under = (p: string) => (isAbsolute(p) ? p : join(dir, p));
   if (name === 'tiny-imagenet') return scanTinyImageNet(dir);
   if (name === 'image-folder') return scanClassFolders(dir, noTestSplit);
-  return scanImageLists(under(s.trainList), under(s.testList), under(s.imageRoot));
+  return scanImageLists(under(s.trainList), under(s.testList), under(s.imageRoot), noTestSplit);
 }
 
 export async function loadImageDataset(
