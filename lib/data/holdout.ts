@@ -73,8 +73,9 @@ export function validationSource(trainSource: string, setting: HoldoutSetting): 
 }
 
 /**
- * In-memory splits (the array datasets; image files are split before decoding) with the validation share of the training split in place of the test split
- * (the normalisation statistics stay the dataset's).
+ * In-memory splits with the validation share of the training split in place of the test split;
+ * the normalisation statistics stay the dataset's. (Image-file datasets are split before
+ * decoding, by their file lists.)
  */
 export function holdOutSplits(splits: DatasetSplits, setting: HoldoutSetting): DatasetSplits {
   checkSplits(splits);
