@@ -105,7 +105,7 @@ describe('run report', () => {
     expect(rows).toHaveLength(1);
     const cells = rows[0]!.slice(2, -2).split(' | ');
     expect(cells[0]).toBe('cifar100-r18-adautomix-800e');
-    expect(cells[1]).toBe([runs[0], runs[1], runs[3]].map((r) => r.name).join(', '));
+    expect(cells[1]).toBe([runs[0], runs[1], runs[3]].map((r) => r!.name).join(', '));
     expect(cells[2]).toBe('0, 1, 2');
     // The shifts move each run's reported number by the same amount: mean base + 0.25, sd of (0, 1.5, −0.75).
     const base = runs[0]!.reported!.openmixup.value;
