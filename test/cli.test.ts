@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { holdoutIndices } from '../lib/data/holdout.js';
-import { FASHION_MNIST_CLASSES, loadFashionMnist } from '../lib/index.js';
+import { FASHION_MNIST_CLASSES, listModels, loadFashionMnist, presets } from '../lib/index.js';
 import { packageRoot } from '../lib/native.js';
 import { hasFashionMnist, testDevice } from './helpers.js';
 
@@ -258,5 +258,32 @@ describe('adautomix info', () => {
     expect(info.torchVersion).toMatch(/^\d+\.\d+\.\d+/);
     expect(info.trainThreads).toBe(availableParallelism());
     expect(info.defaultThreads).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('adautomix presets and models', () => {
+  it('list for people and, with --json, for scripts; --published keeps the published runs', async () => {
+    const run = await runCli(['presets', '--published', '--json', 'cifar100', 'adautomix']);
+    expect(run.code, run.stderr).toBe(0);
+    const rows = JSON.parse(run.stdout) as { name: string; published: { top1: number; source: string } | null; config: { method?: unknown } }[];
+    const expected = Object.entries(presets).filter(([name, p]) => name.includes('cifar100') && name.includes('adautomix') && p.published);
+    expect(rows.map((r) => r.name)).toEqual(expected.map(([name]) => name));
+    expect(rows.length).toBeGreaterThan(2);
+    expect(rows.find((r) => r.name === 'cifar100-r18-adautomix-800e')!.published!.top1).toBe(82.32);
+    const people = await runCli(['presets', '--published', 'tiny-r18-adautomix']);
+    expect(people.stdout).toContain('published top-1 69.19%');
+    expect((await runCli(['presets', 'fmnist-quick'])).stdout).not.toContain('published top-1');
+    expect((await runCli(['presets', '--published', 'fmnist'])).stdout.trim()).toBe("no published-run preset name holds 'fmnist'");
+
+    const models = await runCli(['models', '--json']);
+    expect((JSON.parse(models.stdout) as { name: string }[]).map((m) => m.name)).toEqual(listModels().map((m) => m.name));
+    for (const command of ['presets', 'models']) {
+      const help = await runCli([command, '--help']);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain(`Usage: adautomix ${command}`);
+      const wrong = await runCli([command, '--bogus']);
+      expect(wrong.code).toBe(2);
+      expect(wrong.stderr).toContain(`Usage: adautomix ${command}`);
+    }
   });
 });

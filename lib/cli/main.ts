@@ -5,11 +5,9 @@ import { availableParallelism, constants as osConstants } from 'node:os';
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { resolveConfig } from '../config/resolve.js';
 import type { ResolvedConfig } from '../config/types.js';
-import { presets } from '../config/presets.js';
 import { speedSummary } from '../config/speed.js';
 import { AdautomixError, configError } from '../errors.js';
 import { buildInfo, packageRoot } from '../native.js';
-import { listModels } from '../models/list.js';
 import { RunDir } from '../report/run-dir.js';
 import { RunLogger } from '../report/run-log.js';
 import { CheckpointStore } from '../train/checkpoints.js';
@@ -20,6 +18,7 @@ import { samples, SAMPLES_USAGE } from './samples.js';
 import { evaluate, EVAL_USAGE } from './eval.js';
 import { report, REPORT_USAGE } from './report.js';
 import { predict, PREDICT_USAGE } from './predict.js';
+import { listModelsCommand, listPresets, MODELS_USAGE, PRESETS_USAGE } from './lists.js';
 import { formatDuration, formatEpoch, formatReported, ProgressPrinter } from './progress.js';
 
 const USAGE = `Usage: adautomix <command> [options]
@@ -30,8 +29,9 @@ Commands:
   eval      accuracy, calibration (ECE) and FGSM/PGD robustness of a trained run (adautomix eval --help)
   report    an HTML and Markdown report of runs against the published numbers (adautomix report --help)
   predict   classify image files with a trained run (adautomix predict --help)
-  presets   list the named presets (adautomix presets tiny adautomix: those whose names hold both)
-  models    list the model architectures and their defaults
+  presets   list the named presets (adautomix presets tiny adautomix: those whose names hold both;
+            --published, --json; adautomix presets --help)
+  models    list the model architectures and their defaults (--json)
   info      version, LibTorch, devices and the threads train uses by default
   --version print the version`;
 
@@ -42,6 +42,8 @@ const COMMAND_USAGE: Record<string, string> = {
   eval: EVAL_USAGE,
   report: REPORT_USAGE,
   predict: PREDICT_USAGE,
+  presets: PRESETS_USAGE,
+  models: MODELS_USAGE,
 };
 
 function defaultOutDir(preset: string | null): string {
@@ -235,22 +237,6 @@ async function train(argv: string[]): Promise<number> {
   }
 }
 
-/** `adautomix presets [words...]`: every preset, or those whose name holds all the words. */
-function listPresets(words: string[]): number {
-  const shown = Object.entries(presets).filter(([name]) => words.every((w) => name.includes(w)));
-  for (const [name, preset] of shown) console.log(`${name}\n  ${preset.description}`);
-  if (shown.length === 0) console.log(`no preset name holds ${words.map((w) => `'${w}'`).join(' and ')}`);
-  return 0;
-}
-
-function listModelsCommand(): number {
-  for (const m of listModels()) {
-    const drop = m.dropPath > 0 ? `, drop path ${m.dropPath}` : '';
-    console.log(`${m.name}\n  ${m.description}; width ${m.baseWidth}, ${m.stages} stages, laid out for ${m.imageSize}²${drop}`);
-  }
-  return 0;
-}
-
 function info(): number {
   const build = buildInfo();
   // trainThreads: what `train` uses without --threads, which is not LibTorch's defaultThreads.
@@ -280,7 +266,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'presets':
         return listPresets(rest);
       case 'models':
-        return listModelsCommand();
+        return listModelsCommand(rest);
       case 'info':
         return info();
       case '--version':
