@@ -162,21 +162,25 @@ export async function scanImageLists(trainList: string, testList: string, imageR
     : [...new Set(trainLines.map((l) => l.label))].sort();
   const classes = classNames.length;
   if (classes < 2) throw dataError(`${trainList} has fewer than two classes`);
-  const labelOf = (l: ListLine) => (numbered ? (/^\d+$/.test(l.label) ? Number(l.label) : -1) : classNames.indexOf(l.label));
-  const outside = testLines.find((l) => labelOf(l) < 0 || labelOf(l) >= classes);
-  if (outside) {
-    throw dataError(
-      numbered
-        ? `${outside.origin}: label ${outside.label} is outside the ${classes} classes of ${trainList} (0..${classes - 1})`
-        : `${outside.origin}: class '${outside.label}' has no image in ${trainList}`,
-    );
-  }
+  // A map, not indexOf: an ImageNet-sized list has a million lines and a thousand names.
+  const byName = new Map(classNames.map((name, k) => [name, k]));
+  const labelOf = (l: ListLine) => (numbered ? (isNumber(l) ? Number(l.label) : -1) : (byName.get(l.label) ?? -1));
   const toFile = (l: ListLine): ImageFile => ({ path: l.path, label: labelOf(l), origin: l.origin });
   const train = trainLines.map(toFile);
+  const test = testLines.map(toFile);
+  const outside = test.findIndex((f) => f.label < 0 || f.label >= classes);
+  if (outside >= 0) {
+    const line = testLines[outside]!;
+    throw dataError(
+      numbered
+        ? `${line.origin}: label ${line.label} is outside the ${classes} classes of ${trainList} (0..${classes - 1})`
+        : `${line.origin}: class '${line.label}' has no image in ${trainList}`,
+    );
+  }
   const seen = new Set(train.map((f) => f.label));
   if (seen.size !== classes) {
     const missing = Array.from({ length: classes }, (_, k) => k).find((k) => !seen.has(k));
     throw dataError(`${trainList} has no image of class ${missing} (its labels run 0..${classes - 1}, every class needs training images)`);
   }
-  return { train, test: testLines.map(toFile), classNames, layout: 'image lists' };
+  return { train, test, classNames, layout: 'image lists' };
 }
