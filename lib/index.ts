@@ -33,6 +33,8 @@ export type { NativeForwardResult as ForwardResult, PretrainedReport } from './n
 export { CheckpointStore, readCheckpoint } from './train/checkpoints.js';
 export type { DataFingerprint, TrainerCheckpoint, TrainingProgress } from './train/checkpoints.js';
 export { findCheckpoint, resumeTrainer } from './train/resume.js';
+export { readBestRecord } from './train/best-weights.js';
+export type { BestRecord, RunWeights } from './train/best-weights.js';
 export type { ResumeOptions } from './train/resume.js';
 export { RunLogger } from './report/run-log.js';
 export type { RunLogOptions } from './report/run-log.js';

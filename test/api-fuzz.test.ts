@@ -2,7 +2,7 @@
  * The public API called from plain JavaScript with values of the wrong kind: every failure is an
  * AdautomixError with a code (E_CONFIG, E_DATA, E_SHAPE, E_CHECKPOINT...), never a TypeError from
  * inside the library. Covers createTrainer's in-memory data, fit() options, the trainer's methods,
- * resumeTrainer, createMixer and mix(), and the classifier.
+ * resumeTrainer, readBestRecord, createMixer and mix(), and the classifier.
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdautomixError } from '../lib/errors.js';
-import { classifierFromRun, createMixer, createTrainer, holdOutSplits, holdoutIndices, resumeTrainer, RunDir, type Trainer } from '../lib/index.js';
+import { classifierFromRun, createMixer, createTrainer, holdOutSplits, holdoutIndices, readBestRecord, resumeTrainer, RunDir, type Trainer } from '../lib/index.js';
 
 const WRONG: [string, unknown][] = [
   ['missing', undefined], ['null', null], ['a string', 'x'], ['NaN', NaN], ['-1', -1], ['{}', {}], ['[]', []],
@@ -97,7 +97,7 @@ describe('the public API given wrong values', () => {
       ['classifyFiles([v])', (v) => classifier.classifyFiles!([inTemp(v)])],
       ['classifyFiles(paths, v)', (v) => classifier.classifyFiles!([], v)],
     ];
-    for (const key of ['head', 'threads', 'device', 'data']) cases.push([`classifierFromRun ${key}`, (v) => fromRun(run.dir, { [key]: v })]);
+    for (const key of ['head', 'weights', 'threads', 'device', 'data']) cases.push([`classifierFromRun ${key}`, (v) => fromRun(run.dir, { [key]: v })]);
     const png = join(folder, 'one.png');
     await sharp({ create: { width: size, height: size, channels: 3, background: '#777' } }).png().toFile(png);
     for (const key of ['top', 'onProgress']) cases.push([`classifyFiles ${key}`, (v) => classifier.classifyFiles!([png], { [key]: v })]);
@@ -112,6 +112,8 @@ describe('the public API given wrong values', () => {
       ['restore(v)', (v) => t.restore!(v)],
       // A string is a valid path: kept inside a temporary folder.
       ['saveWeights(v)', (v) => t.saveWeights!(inTemp(v))],
+      ['saveWeights(path, v)', (v) => t.saveWeights!(join(folder, 'meta.safetensors'), v)],
+      ['readBestRecord(v)', (v) => loose(readBestRecord)(inTemp(v))],
       ['loadWeights(v)', (v) => t.loadWeights!(inTemp(v))],
       ['resume(v)', (v) => t.resume!(inTemp(v))],
       ['forward(v)', (v) => t.forward!(v)],
@@ -121,6 +123,7 @@ describe('the public API given wrong values', () => {
       ['inputGradient(input, labels, v)', (v) => t.inputGradient!(input, new Int32Array(1), v)],
     ];
     for (const key of ['signal', 'onProgress', 'onEpochEnd', 'checkpoints', 'onCheckpoint']) cases.push([`fit({ ${key}: v })`, (v) => t.fit!({ [key]: v })]);
+    cases.push(['fit({ bestWeights: v })', (v) => t.fit!({ bestWeights: inTemp(v) })]);
     for (const key of Object.keys(data.test)) cases.push([`evaluate dataset.${key}`, (v) => t.evaluate!({ ...data.test, [key]: v })]);
     expect(await misuses(cases)).toEqual([]);
     // The wrong calls changed nothing: it still trains and evaluates.

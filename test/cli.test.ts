@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { holdoutIndices } from '../lib/data/holdout.js';
 import { FASHION_MNIST_CLASSES, listModels, loadFashionMnist, presets } from '../lib/index.js';
 import { packageRoot } from '../lib/native.js';
+import { readBestRecord } from '../lib/train/best-weights.js';
 import { hasFashionMnist, testDevice } from './helpers.js';
 
 const cli = join(packageRoot, 'bin', 'adautomix.js');
@@ -50,7 +51,7 @@ async function interruptedRun(signal: NodeJS.Signals): Promise<{ out: string; ru
 describe.runIf(hasFashionMnist)('adautomix CLI', () => {
   it('trains, writes config.json and one metrics line per epoch', async () => {
     const out = await mkdtemp(join(tmpdir(), 'adx-cli-'));
-    const run = await runCli(['train', '--preset', 'fmnist-quick', '--epochs', '2', '--method', 'mixup', ...small, '--log-every', '2', '--out', out]);
+    const run = await runCli(['train', '--preset', 'fmnist-quick', '--epochs', '2', '--method', 'mixup', ...small, '--log-every', '2', '--no-best', '--out', out]);
     expect(run.stderr).toContain('epoch 2:');
     expect(run.code).toBe(0);
     const records = (await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
@@ -70,6 +71,16 @@ describe.runIf(hasFashionMnist)('adautomix CLI', () => {
     expect(config.resolved.device).toBe(testDevice === 'cuda' ? 'cuda:0' : testDevice);
     expect(config.resolved.speed).toEqual({ precision: 'fp32', channelsLast: false, cudnnBenchmark: false, pinnedMemory: false, deviceAugment: false, multiTensor: true, cudaGraphs: false, gpuOnly: false, tf32: testDevice === 'cpu' ? 'off' : 'convolutions' });
     expect(config.speed.tf32).toBe('convolutions');
+    // --no-best: no best.safetensors, and eval says why it cannot take one.
+    expect(config.checkpoint).toEqual({ every: 1, keep: 2, best: false });
+    expect(await readdir(out)).not.toContain('best.safetensors');
+    expect(run.stderr).not.toContain('best weights');
+    const noBest = await runCli(['eval', '--run', out, '--weights', 'best']);
+    expect(noBest.code).toBe(1);
+    expect(noBest.stderr).toContain(`${out} has no best.safetensors: the run was trained with --no-best`);
+    const badWeights = await runCli(['eval', '--run', out, '--weights', 'newest']);
+    expect(badWeights.code).toBe(2);
+    expect(badWeights.stderr).toContain("weights must be 'last' or 'best', got 'newest' [E_CONFIG]");
 
     // A second fresh run into the same folder is refused before any work, and the first run's files stay.
     const metrics = await readFile(join(out, 'metrics.jsonl'), 'utf8');
@@ -116,6 +127,12 @@ describe.runIf(hasFashionMnist)('adautomix CLI', () => {
     expect(other.code, other.stderr).toBe(0);
     const epochs = (await readFile(join(elsewhere, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.kind === 'epoch');
     expect(epochs.map((l) => l.epoch)).toEqual([1, 2, 3]);
+    // best.safetensors came along and was compared against: it is the first epoch with the
+    // highest top-1 of all three, those before the interruption included.
+    const top1s = epochs.map((l) => l.top1);
+    const bestEpoch = top1s.indexOf(Math.max(...top1s)) + 1;
+    expect(await readBestRecord(join(elsewhere, 'best.safetensors'))).toMatchObject({ epoch: bestEpoch, top1: top1s[bestEpoch - 1], split: 'test' });
+    expect(other.stderr).toContain(`best weights: epoch ${bestEpoch}, test top-1 ${top1s[bestEpoch - 1].toFixed(2)}% (head) during training, in ${join(elsewhere, 'best.safetensors')}`);
     const clash = await runCli(['train', '--resume', out, '--out', elsewhere]);
     expect(clash.code).toBe(2);
     expect(clash.stderr).toContain(`${elsewhere} already holds a run`);
@@ -137,6 +154,10 @@ describe.runIf(hasFashionMnist)('adautomix CLI', () => {
     // 5 columns of 28·3 px cells plus 2 px gaps; 3 sources, 3 masks and the mixed row.
     expect(png.readUInt32BE(16)).toBe(5 * 84 + 6 * 2);
     expect(png.readUInt32BE(20)).toBe(7 * 84 + 8 * 2);
+    // One epoch: the best epoch is the last, so --weights best draws the same picture.
+    const fromBest = await runCli(['samples', '--run', out, '--weights', 'best', '--count', '5', '--png', join(out, 'pictures', 'best.png')]);
+    expect(fromBest.code, fromBest.stderr).toBe(0);
+    expect((await readFile(join(out, 'pictures', 'best.png'))).equals(png)).toBe(true);
 
     const evaluated = await runCli(['eval', '--run', out, '--limit', '100', '--threads', '2']);
     expect(evaluated.code, evaluated.stderr).toBe(0);
@@ -178,6 +199,9 @@ describe.runIf(hasFashionMnist)('adautomix CLI', () => {
       expect(p.name).toBe(FASHION_MNIST_CLASSES[p.label]);
       expect(p.top[0]).toEqual({ label: p.label, name: p.name, probability: p.probability });
     }
+    const byBest = await runCli(['predict', '--run', out, '--weights', 'best', '--top', '3', '--json', photos]);
+    expect(byBest.code, byBest.stderr).toBe(0);
+    expect(JSON.parse(byBest.stdout)).toEqual(predictions);
     const lines = await runCli(['predict', '--run', out, '--top', '2', join(photos, 'grey.png')]);
     expect(lines.stdout.trim().startsWith(`${join(photos, 'grey.png')}: `)).toBe(true);
     expect(lines.stdout.trim()).toMatch(/: [\w/ -]+ [\d.]+%, [\w/ -]+ [\d.]+%$/);
@@ -206,10 +230,18 @@ describe.runIf(hasFashionMnist)('adautomix CLI', () => {
     const validation = JSON.parse(await readFile(join(out, 'eval.json'), 'utf8'));
     expect(validation).toMatchObject({ split: 'validation', count: 200 });
     expect(validation.heads[epoch.head].top1).toBeCloseTo(epoch.top1, 6);
+    // The best epoch, chosen on the validation split, measured on the test split: eval-best.json.
+    expect(run.stderr).toContain(`best weights: epoch 1, val top-1 ${epoch.top1.toFixed(2)}% (head) during training`);
+    const best = await runCli(['eval', '--run', out, '--weights', 'best', '--split', 'test', '--no-fgsm', '--threads', '2']);
+    expect(best.code, best.stderr).toBe(0);
+    expect(best.stderr).toContain(`adautomix: best weights: epoch 1, val top-1 ${epoch.top1.toFixed(2)}%`);
+    const bestReport = JSON.parse(await readFile(join(out, 'eval-best.json'), 'utf8'));
+    expect(bestReport).toMatchObject({ split: 'test', weights: join(out, 'best.safetensors'), best: { epoch: 1, split: 'validation', top1: epoch.top1 } });
     const test = await runCli(['eval', '--run', out, '--split', 'test', '--no-fgsm', '--threads', '2', '--out', join(out, 'test.json')]);
     expect(test.code, test.stderr).toBe(0);
     const tested = JSON.parse(await readFile(join(out, 'test.json'), 'utf8'));
     expect(tested).toMatchObject({ split: 'test', count: 200 });
+    expect(bestReport.heads).toEqual(tested.heads); // one epoch: best and last are the same weights
     // Which images: the per-class counts are those of the first 200 labels of each split.
     const classCounts = (labels: Int32Array) => Array.from({ length: 10 }, (_, k) => labels.subarray(0, 200).filter((l) => l === k).length);
     const fashion = await loadFashionMnist();

@@ -56,13 +56,16 @@ after every epoch.
   --checkpoint-every <n> write a checkpoint every n epochs (default 1; 0: only at the end and
                          when interrupted)
   --keep-checkpoints <k> keep the newest k checkpoints (default 2)
+  --no-best              no best.safetensors (by default the run folder keeps the weights of the
+                         epoch whose reported head had the best top-1 on the evaluated split; with
+                         --val-split that choice never sees the test split)
   --log-every <n>        a metrics.jsonl step line and TensorBoard point every n steps (default 50; 0: epochs only)
   --no-tensorboard       no TensorBoard event files (default: written to <out>/tensorboard)
   --resume <dir>         continue a run exactly where its newest checkpoint left it: a run folder,
                          its checkpoints/ folder or one checkpoint (step-N). The run's own settings
                          are used; only --threads, --device, the speed flags, --data,
-                         --checkpoint-every, --keep-checkpoints and --out (continue into
-                         another folder) may be given with it
+                         --checkpoint-every, --keep-checkpoints, --no-best and --out (continue
+                         into another folder) may be given with it
   -h, --help             this help
 
 Ctrl-C, SIGTERM (kill, docker stop, Slurm) and SIGHUP stop at the next step boundary and write
@@ -70,7 +73,7 @@ a checkpoint there (--resume continues from it); the finished epochs stay in met
 the weights at that step in weights.safetensors. A second signal quits at once.`;
 
 /** The flags that may accompany --resume: where and how fast the run continues, not what it trains. */
-const RESUME_FLAGS = new Set(['resume', 'threads', 'device', 'precision', 'channels-last', 'fast', 'data', 'data-dir', 'checkpoint-every', 'keep-checkpoints', 'out']);
+const RESUME_FLAGS = new Set(['resume', 'threads', 'device', 'precision', 'channels-last', 'fast', 'data', 'data-dir', 'checkpoint-every', 'keep-checkpoints', 'no-best', 'out']);
 
 export interface TrainCommand {
   config: TrainConfig;
@@ -156,6 +159,7 @@ export async function parseTrainArgs(argv: string[]): Promise<TrainCommand> {
       out: { type: 'string' },
       'checkpoint-every': { type: 'string' },
       'keep-checkpoints': { type: 'string' },
+      'no-best': { type: 'boolean' },
       'log-every': { type: 'string' },
       'no-tensorboard': { type: 'boolean' },
       resume: { type: 'string' },
@@ -167,7 +171,7 @@ export async function parseTrainArgs(argv: string[]): Promise<TrainCommand> {
     if (others.length > 0) {
       throw configError(
         `--resume continues the run with its own settings, so --${others[0]} cannot change it; ` +
-          `only --threads, --device, --precision, --channels-last, --fast, --data, --checkpoint-every and --keep-checkpoints may be given with --resume`,
+          `only --threads, --device, --precision, --channels-last, --fast, --data, --checkpoint-every, --keep-checkpoints, --no-best and --out may be given with --resume`,
       );
     }
   }
@@ -224,8 +228,8 @@ export async function parseTrainArgs(argv: string[]): Promise<TrainCommand> {
   }
   const every = numberFlag('checkpoint-every', values['checkpoint-every']);
   const keep = numberFlag('keep-checkpoints', values['keep-checkpoints']);
-  if (every !== undefined || keep !== undefined) {
-    config.checkpoint = { ...file.checkpoint, ...(every !== undefined && { every }), ...(keep !== undefined && { keep }) };
+  if (every !== undefined || keep !== undefined || values['no-best']) {
+    config.checkpoint = { ...file.checkpoint, ...(every !== undefined && { every }), ...(keep !== undefined && { keep }), ...(values['no-best'] && { best: false }) };
   }
   const logEvery = numberFlag('log-every', values['log-every']);
   if (logEvery !== undefined || values['no-tensorboard']) {

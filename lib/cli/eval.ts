@@ -11,9 +11,10 @@ import { writeOutput } from '../io/attempt.js';
 import { evaluateRun, type EvalOptions } from '../eval/evaluate-run.js';
 import { className } from '../eval/per-class.js';
 import { RunDir } from '../report/run-dir.js';
+import { runWeightsFile } from '../train/best-weights.js';
 import { createResolvedTrainer } from '../train/trainer.js';
 import { integerFlag } from './args.js';
-import { ProgressPrinter } from './progress.js';
+import { formatBestWeights, ProgressPrinter } from './progress.js';
 
 export const EVAL_USAGE = `Usage: adautomix eval --run DIR [options]
 
@@ -25,6 +26,9 @@ of the reported head (one_k for AutoMix/AdAutoMix), and that head's top-1 per cl
 confusion matrix.
 
   --run <dir>            the run folder (required)
+  --weights <which>      last (default: weights.safetensors, the end of training) | best
+                         (best.safetensors, the epoch with the best top-1 on the run's evaluated
+                         split; the report goes to DIR/eval-best.json, CAMs to DIR/cam-best.png)
   --data <dir>           the dataset's folder, when it moved since training
   --split <name>         validation | test: for a run trained with --val-split, which split to
                          evaluate (default validation, the one its epochs report; test is the
@@ -79,6 +83,7 @@ export async function evaluate(argv: string[]): Promise<number> {
     strict: true,
     options: {
       run: { type: 'string' },
+      weights: { type: 'string' },
       data: { type: 'string' },
       split: { type: 'string' },
       limit: { type: 'string' },
@@ -119,6 +124,9 @@ export async function evaluate(argv: string[]): Promise<number> {
   }
   const printer = new ProgressPrinter();
   const saved = upgradeResolvedConfig(await RunDir.readConfig(values.run));
+  const weights = await runWeightsFile(values.run, values.weights);
+  const suffix = weights.best ? '-best' : '';
+  if (weights.best) printer.line(`adautomix: ${formatBestWeights(weights.best)}`);
   const threads = integerFlag('threads', values.threads, 1);
   const split = evaluatedSplit(values.split, saved);
   const validation = split === 'validation' ? saved.dataset.validation : null;
@@ -132,8 +140,7 @@ export async function evaluate(argv: string[]): Promise<number> {
     throw error;
   });
   try {
-    const weights = join(values.run, 'weights.safetensors');
-    await trainer.loadWeights(weights);
+    await trainer.loadWeights(weights.path);
     const report = await evaluateRun(trainer, trainer.data.test, {
       limit: integerFlag('limit', values.limit, 1),
       batchSize: integerFlag('batch', values.batch, 1),
@@ -147,8 +154,9 @@ export async function evaluate(argv: string[]): Promise<number> {
       occlusion: values.occlusion ? {} : undefined,
       onProgress: (done, total) => printer.line(`adautomix: evaluated ${done} of ${total} images`),
     });
-    const out = values.out ?? join(values.run, 'eval.json');
-    await writeOutput(out, `${JSON.stringify({ run: values.run, weights, dataset: config.dataset.name, split, ...report }, null, 1)}\n`);
+    const out = values.out ?? join(values.run, `eval${suffix}.json`);
+    const record = { run: values.run, weights: weights.path, ...(weights.best && { best: weights.best }), dataset: config.dataset.name, split, ...report };
+    await writeOutput(out, `${JSON.stringify(record, null, 1)}\n`);
     for (const [name, h] of Object.entries(report.heads)) {
       printer.line(`adautomix: ${name}: top-1 ${h.top1.toFixed(2)}%, top-5 ${h.top5.toFixed(2)}%, ECE ${h.ece15.toFixed(2)}% (15 bins), ${h.eceOpenMixup.toFixed(2)}% (original's sorted bins)`);
     }
@@ -168,7 +176,7 @@ export async function evaluate(argv: string[]): Promise<number> {
       const pixels = test.height * test.width * test.channels;
       const images = new Uint8Array(n * pixels);
       for (const [k, i] of indices.entries()) images.set(await readSamples(test, i, 1), k * pixels);
-      const png = join(values.run, 'cam.png');
+      const png = join(values.run, `cam${suffix}.png`);
       const maps = await classActivationMaps(trainer, images, shape);
       await writeOutput(png, camGridPng(images, shape, maps));
       printer.line(`adautomix: wrote ${png} (class activation maps of ${n} test image(s))`);

@@ -12,6 +12,7 @@ import { RunDir } from '../report/run-dir.js';
 import { RunLogger } from '../report/run-log.js';
 import { CheckpointStore } from '../train/checkpoints.js';
 import { resumeTrainer } from '../train/resume.js';
+import type { FitSummary } from '../train/events.js';
 import { createTrainer, type Trainer } from '../train/trainer.js';
 import { parseTrainArgs, TRAIN_USAGE, type TrainCommand } from './args.js';
 import { samples, SAMPLES_USAGE } from './samples.js';
@@ -19,7 +20,7 @@ import { evaluate, EVAL_USAGE } from './eval.js';
 import { report, REPORT_USAGE } from './report.js';
 import { predict, PREDICT_USAGE } from './predict.js';
 import { listModelsCommand, listPresets, MODELS_USAGE, PRESETS_USAGE } from './lists.js';
-import { formatDuration, formatEpoch, formatReported, ProgressPrinter } from './progress.js';
+import { formatBest, formatDuration, formatEpoch, formatReported, ProgressPrinter } from './progress.js';
 
 const USAGE = `Usage: adautomix <command> [options]
 
@@ -205,6 +206,7 @@ async function train(argv: string[]): Promise<number> {
         onCheckpoint: (path) => {
           lastCheckpoint = path;
         },
+        ...(config.checkpoint.best && { bestWeights: run.bestWeightsPath }),
       });
       await log.flush();
       await trainer.saveWeights(run.weightsPath);
@@ -215,10 +217,11 @@ async function train(argv: string[]): Promise<number> {
           `; metrics in ${run.metricsPath}, weights in ${run.weightsPath}`,
       );
       if (summary.reported) printer.line(formatReported(summary.reported));
+      if (summary.best) printer.line(formatBest(summary.best, run.bestWeightsPath));
       return 0;
     } catch (error) {
       if (error instanceof AdautomixError && error.code === 'E_ABORT') {
-        const summary = (error as AdautomixError & { summary?: { epochsCompleted: number; stepsCompleted: number } }).summary;
+        const summary = (error as AdautomixError & { summary?: FitSummary }).summary;
         await log.flush();
         await trainer.saveWeights(run.weightsPath);
         printer.line(
@@ -226,6 +229,7 @@ async function train(argv: string[]): Promise<number> {
             `finished epoch(s) in ${run.metricsPath}, the weights at that step in ${run.weightsPath}` +
             (lastCheckpoint ? ` and a checkpoint in ${lastCheckpoint}; continue with: adautomix train --resume ${run.dir}` : ''),
         );
+        if (summary?.best) printer.line(formatBest(summary.best, run.bestWeightsPath));
         return exitCode(stoppedBy ?? 'SIGINT');
       }
       throw error;

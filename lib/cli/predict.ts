@@ -7,6 +7,7 @@ import { AdautomixError, configError } from '../errors.js';
 import { className } from '../eval/per-class.js';
 import type { FilePrediction } from '../predict/classifier.js';
 import { classifierFromRun } from '../predict/from-run.js';
+import type { RunWeights } from '../train/best-weights.js';
 import { integerFlag } from './args.js';
 import { ProgressPrinter } from './progress.js';
 
@@ -19,6 +20,8 @@ to the run's input as its image datasets were: scaled to cover it, centre kept, 
 one-channel run (Fashion-MNIST, MNIST); then the run's test view and normalisation apply.
 
   --run <dir>       the run folder (required); its dataset is not needed
+  --weights <which> last (default: weights.safetensors) | best (best.safetensors, the epoch with
+                    the best top-1 on the run's evaluated split)
   --top <k>         classes listed per image (default 5, at most the number of classes)
   --head <name>     the head that classifies (default: the reported one, one_k for AutoMix/AdAutoMix)
   --json            print a JSON array: path, label, name, probability and the top list per image
@@ -56,6 +59,7 @@ export async function predict(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       run: { type: 'string' },
+      weights: { type: 'string' },
       top: { type: 'string' },
       head: { type: 'string' },
       json: { type: 'boolean' },
@@ -74,6 +78,7 @@ export async function predict(argv: string[]): Promise<number> {
   const files = await imageFiles(positionals);
   const classifier = await classifierFromRun(values.run, {
     head: values.head,
+    weights: values.weights as RunWeights | undefined,
     threads: integerFlag('threads', values.threads, 1),
     device: values.device as DeviceRequest | undefined,
   });

@@ -1,5 +1,6 @@
 /** One-line progress bar on a TTY (redrawn in place), periodic plain lines otherwise. */
 import type { ReportedAccuracy } from '../eval/reported.js';
+import type { BestRecord } from '../train/best-weights.js';
 import type { EpochMetrics, StepProgress } from '../train/events.js';
 
 export function formatDuration(seconds: number): string {
@@ -29,6 +30,17 @@ export function formatEpoch(m: EpochMetrics, split: 'test' | 'val' = 'test'): st
     `train loss ${m.trainLoss.toFixed(4)} | ${m.imgPerSec.toFixed(0)} img/s, ${formatDuration(m.seconds)}` +
     (m.skippedSteps > 0 ? ` | ${m.skippedSteps} step(s) skipped (NaN)` : '')
   );
+}
+
+/** Which epoch a best-weights file is from, and what it scored then. */
+export function formatBestWeights(best: BestRecord): string {
+  const split = best.split === 'validation' ? 'val' : 'test';
+  return `best weights: epoch ${best.epoch}, ${split} top-1 ${best.top1.toFixed(2)}% (${best.head}) during training`;
+}
+
+/** The end-of-training line: where the best epoch's weights are. */
+export function formatBest(best: BestRecord, path: string): string {
+  return `adautomix: ${formatBestWeights(best)}, in ${path} (eval, predict and samples: --weights best)`;
 }
 
 /** Both reported numbers of DECISIONS.md, labelled. */

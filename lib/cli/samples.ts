@@ -15,6 +15,7 @@ import { mixerFromRun } from '../mix/from-run.js';
 import type { Mixer } from '../mix/mixer.js';
 import { sampleGridPng } from '../report/sample-grid.js';
 import { RunDir } from '../report/run-dir.js';
+import { runWeightsFile, type RunWeights } from '../train/best-weights.js';
 import { createTrainer } from '../train/trainer.js';
 import { integerFlag, parseTrainArgs } from './args.js';
 import { ProgressPrinter } from './progress.js';
@@ -26,13 +27,14 @@ sources, their N masks (white = weight 1) and the mixed image. AutoMix/AdAutoMix
 generator; the classic methods (cutmix, fmix, ...) their original and partner with the box or mask.
 
   --run <dir>         use a run's trained generator (<dir>/config.json and <dir>/weights.safetensors)
+  --weights <which>   with --run: last (default, weights.safetensors) | best (best.safetensors)
   --png <file>        where to write the grid (default: <dir>/samples.png, or samples.png; its folder is created)
   --count <n>         mixed images in the grid (default 8)
   --steps <n>         without --run: training steps of the fresh run first (default 100)
   --sample-seed <n>   seed of the mixer's λ and permutations (default 0)
   train options       without --run: as \`adautomix train\` (default: --preset fmnist-quick --method adautomix)`;
 
-const OWN = ['run', 'png', 'count', 'steps', 'sample-seed'];
+const OWN = ['run', 'weights', 'png', 'count', 'steps', 'sample-seed'];
 
 function split(argv: string[]): { own: string[]; rest: string[] } {
   const own: string[] = [];
@@ -53,10 +55,11 @@ interface Source {
   dispose: () => Promise<void>;
 }
 
-async function fromRun(dir: string, count: number): Promise<Source> {
+async function fromRun(dir: string, count: number, weights: string | undefined): Promise<Source> {
   const config = upgradeResolvedConfig(await RunDir.readConfig(dir));
+  await runWeightsFile(dir, weights); // a missing best.safetensors, before the data is loaded
   const data = await loadDataset({ ...config.dataset, testLimit: count });
-  const mixer = await mixerFromRun(dir, { data });
+  const mixer = await mixerFromRun(dir, { data, weights: weights as RunWeights | undefined });
   return { mixer, test: data.test, dispose: () => mixer.dispose() };
 }
 
@@ -96,8 +99,9 @@ export async function samples(argv: string[]): Promise<number> {
   let source: Source;
   if (values.run !== undefined) {
     if (rest.length > 0) throw configError(`with --run, train options do not apply (got ${rest.join(' ')})`);
-    source = await fromRun(values.run, count);
+    source = await fromRun(values.run, count, values.weights);
   } else {
+    if (values.weights !== undefined) throw configError('--weights needs --run (a fresh run samples with the weights it just trained)');
     source = await fromFreshRun(rest, Math.max(1, integerFlag('steps', values.steps, 0) ?? 100), printer);
   }
   try {

@@ -183,7 +183,7 @@ export function resolveConfig(input: TrainConfig = {}): ResolvedConfig {
   const log = section<NonNullable<TrainConfig['log']>>('log', c.log);
   checkKeys('log', log, ['everySteps', 'tensorboard']);
   const checkpoint = section<NonNullable<TrainConfig['checkpoint']>>('checkpoint', c.checkpoint);
-  checkKeys('checkpoint', checkpoint, ['every', 'keep']);
+  checkKeys('checkpoint', checkpoint, ['every', 'keep', 'best']);
   const augment = section<NonNullable<TrainConfig['augment']>>('augment', c.augment);
   checkKeys('augment', augment, ['cropPadding', 'resizedCrop', 'randAugment', 'evalResize', 'evalCrop', 'evalInterpolation', 'flip', 'mean', 'std']);
 
@@ -275,6 +275,7 @@ export function resolveConfig(input: TrainConfig = {}): ResolvedConfig {
     checkpoint: {
       every: int('checkpoint.every', checkpoint.every ?? 1, 0, 100000),
       keep: int('checkpoint.keep', checkpoint.keep ?? 2, 1, 1000),
+      best: bool('checkpoint.best', checkpoint.best ?? true),
     },
   };
 }

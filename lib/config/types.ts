@@ -334,8 +334,10 @@ export interface TrainConfig {
   /**
    * Checkpoints of a run (the CLI's run folder, or fit({ checkpoints })): one every `every`
    * epochs (0: only at the end and when interrupted; default 1), the last `keep` kept (default 2).
+   * `best` (default true): the CLI's run folder also keeps best.safetensors, the weights of the
+   * epoch with the highest top-1 of the reported head on the evaluated split (fit({ bestWeights })).
    */
-  checkpoint?: { every?: number; keep?: number };
+  checkpoint?: { every?: number; keep?: number; best?: boolean };
 }
 
 export interface ResolvedModel {
@@ -399,6 +401,6 @@ export interface ResolvedConfig {
   device: DeviceRequest;
   speed: Required<SpeedConfig>;
   nanPolicy: 'error' | 'skip-step';
-  checkpoint: { every: number; keep: number };
+  checkpoint: { every: number; keep: number; best: boolean };
   log: { everySteps: number; tensorboard: boolean };
 }

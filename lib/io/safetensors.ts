@@ -3,8 +3,8 @@
  * tensor's dtype, shape and byte range, then the raw little-endian data). Writes float32; reads
  * every numeric dtype into float32.
  */
-import { rename, writeFile } from 'node:fs/promises';
-import { checkPath, readBytes } from './attempt.js';
+import { open, rename, writeFile } from 'node:fs/promises';
+import { attempt, checkPath, readBytes } from './attempt.js';
 import { AdautomixError } from '../errors.js';
 
 export interface HostTensor {
@@ -126,4 +126,38 @@ export async function writeSafetensors(path: string, tensors: TensorMap, metadat
 
 export async function readSafetensors(path: string): Promise<TensorMap> {
   return decodeSafetensors(await readBytes(path), path);
+}
+
+/**
+ * A file's `__metadata__` (string to string; {} without one), read from its header alone, so a
+ * large weights file is not loaded to learn what it holds.
+ */
+export async function readSafetensorsMetadata(path: string): Promise<Record<string, string>> {
+  checkPath(path);
+  const header = await attempt(`read ${path}`, async () => {
+    const file = await open(path, 'r');
+    try {
+      const size = Buffer.alloc(8);
+      const { bytesRead } = await file.read(size, 0, 8, 0);
+      if (bytesRead < 8) return null;
+      const length = Number(size.readBigUInt64LE(0));
+      if (length > (await file.stat()).size - 8) return null;
+      const text = Buffer.alloc(length);
+      await file.read(text, 0, length, 8);
+      return text.toString('utf8');
+    } finally {
+      await file.close();
+    }
+  });
+  const bad = new AdautomixError(`${path} is not a valid safetensors file: its header is truncated or not JSON`, 'E_DATA');
+  if (header === null) throw bad;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(header);
+  } catch {
+    throw bad;
+  }
+  const metadata = (parsed as { __metadata__?: unknown }).__metadata__;
+  if (typeof metadata !== 'object' || metadata === null) return {};
+  return Object.fromEntries(Object.entries(metadata).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 }

@@ -2,12 +2,12 @@
  * The mixer of a trained run folder (`adautomix train --out DIR`, or one written with RunDir): the
  * run's method with its trained weights, to mix your own batches with the run's generator.
  */
-import { join } from 'node:path';
 import { learnedMixConfig } from '../config/learned-mix.js';
 import type { DeviceRequest } from '../config/types.js';
 import type { DatasetSplits } from '../data/dataset.js';
 import { configError } from '../errors.js';
 import { readRunConfig, runInput } from '../report/run-input.js';
+import { runWeightsFile, type RunWeights } from '../train/best-weights.js';
 import { createMixer, type CreateMixerOptions, type Mixer } from './mixer.js';
 
 export interface RunMixerOptions {
@@ -16,6 +16,8 @@ export interface RunMixerOptions {
    * and normalisation; `adautomix train` records it). Without either, the run's dataset is loaded.
    */
   data?: DatasetSplits;
+  /** The run's last weights (weights.safetensors, default) or its best epoch's (best.safetensors). */
+  weights?: RunWeights;
   /** Default: the run's. */
   threads?: number;
   device?: DeviceRequest;
@@ -23,10 +25,11 @@ export interface RunMixerOptions {
 }
 
 export async function mixerFromRun(dir: string, options: RunMixerOptions | null = {}): Promise<Mixer> {
-  const { data, threads, device, seed } = options ?? {};
+  const { data, threads, device, seed, weights } = options ?? {};
   const { saved, config } = await readRunConfig(dir);
   const { method, model } = config;
   if (method.name === 'vanilla') throw configError(`the run in ${dir} used method 'vanilla', which does not mix`);
+  const file = await runWeightsFile(dir, weights);
   const input = await runInput(saved, config, data);
   const [height, width, channels] = input.inputShape;
   return createMixer({
@@ -39,7 +42,7 @@ export async function mixerFromRun(dir: string, options: RunMixerOptions | null 
     classes: input.classes,
     mean: input.normalisation.mean,
     std: input.normalisation.std,
-    weights: join(dir, 'weights.safetensors'),
+    weights: file.path,
     threads: threads ?? config.threads,
     device: device ?? config.device,
     seed: seed ?? config.seed,

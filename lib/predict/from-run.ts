@@ -1,14 +1,14 @@
 /**
  * The classifier of a trained run folder (`adautomix train --out DIR`, or one written with
- * RunDir): the run's network with its weights.safetensors, built for what config.json records,
+ * RunDir): the run's network with its weights.safetensors (or best.safetensors), built for what config.json records,
  * without the run's dataset.
  */
-import { join } from 'node:path';
 import { resolveConfig } from '../config/resolve.js';
 import type { DeviceRequest } from '../config/types.js';
 import type { DatasetSplits, ImageDataset } from '../data/dataset.js';
 import { AdautomixError } from '../errors.js';
 import { readRunConfig, type RunInput, runInput } from '../report/run-input.js';
+import { runWeightsFile, type RunWeights } from '../train/best-weights.js';
 import { createResolvedTrainer } from '../train/trainer.js';
 import { Classifier, type ClassifierOptions } from './classifier.js';
 
@@ -19,6 +19,8 @@ export interface RunClassifierOptions extends ClassifierOptions {
    * dataset is loaded.
    */
   data?: DatasetSplits;
+  /** The run's last weights (weights.safetensors, default) or its best epoch's (best.safetensors). */
+  weights?: RunWeights;
   /** Default: the run's. */
   threads?: number;
   device?: DeviceRequest;
@@ -48,8 +50,9 @@ function describedSplits(input: RunInput, trainCount: number): DatasetSplits {
 }
 
 export async function classifierFromRun(dir: string, options: RunClassifierOptions | null = {}): Promise<Classifier> {
-  const { data, threads, device, ...classifier } = options ?? {};
+  const { data, threads, device, weights, ...classifier } = options ?? {};
   const { saved, config } = await readRunConfig(dir);
+  const file = await runWeightsFile(dir, weights);
   const input = await runInput(saved, config, data);
   // The overrides go through the same validation as a fresh config's fields.
   const checked = resolveConfig({ threads: threads ?? config.threads, device: device ?? config.device });
@@ -60,7 +63,7 @@ export async function classifierFromRun(dir: string, options: RunClassifierOptio
     { data: describedSplits(input, config.batchSize), skipPretrained: true },
   );
   try {
-    await trainer.loadWeights(join(dir, 'weights.safetensors'));
+    await trainer.loadWeights(file.path);
     return new Classifier(trainer, classifier, true);
   } catch (error) {
     await trainer.dispose();

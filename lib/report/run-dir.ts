@@ -1,10 +1,11 @@
 /**
  * A run's output folder: config.json (the resolved config), metrics.jsonl (one line per epoch),
- * weights.safetensors (every parameter and buffer, written when training ends or is interrupted)
+ * weights.safetensors (every parameter and buffer, written when training ends or is interrupted),
+ * best.safetensors (the same, from the epoch with the best evaluated top-1; train/best-weights.ts)
  * and checkpoints/ (see train/checkpoints.ts).
  */
-import { appendFile, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { appendFile, copyFile, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { AdautomixError } from '../errors.js';
 import { attempt, makeDirectory } from '../io/attempt.js';
 
@@ -25,12 +26,14 @@ export class RunDir {
   readonly metricsPath: string;
   readonly configPath: string;
   readonly weightsPath: string;
+  readonly bestWeightsPath: string;
   readonly checkpointsDir: string;
 
   private constructor(readonly dir: string) {
     this.metricsPath = join(dir, 'metrics.jsonl');
     this.configPath = join(dir, 'config.json');
     this.weightsPath = join(dir, 'weights.safetensors');
+    this.bestWeightsPath = join(dir, 'best.safetensors');
     this.checkpointsDir = join(dir, 'checkpoints');
   }
 
@@ -83,7 +86,8 @@ export class RunDir {
   /**
    * An existing run continued from a checkpoint at `globalStep` after `epochs` epochs:
    * metrics.jsonl keeps the lines up to there and drops any the interrupted run logged after it.
-   * `from`: the run's own folder when the continued run is written to another (`dir`).
+   * `from`: the run's own folder when the continued run is written to another (`dir`); its
+   * best.safetensors comes along (fit() checks it against the restored history).
    */
   static async reopen(dir: string, epochs: number, globalStep: number, from: string = dir): Promise<RunDir> {
     const run = new RunDir(dir);
@@ -105,6 +109,10 @@ export class RunDir {
       await writeFile(tmp, kept.map((line) => `${line}\n`).join(''));
       await rename(tmp, run.metricsPath);
     });
+    const best = join(from, 'best.safetensors');
+    if (resolve(from) !== resolve(dir) && (await stat(best).then(() => true, () => false))) {
+      await attempt(`copy ${best} to ${run.bestWeightsPath}`, () => copyFile(best, run.bestWeightsPath));
+    }
     return run;
   }
 

@@ -1,6 +1,7 @@
 import { describe } from '../config/validate.js';
 import { configError } from '../errors.js';
 import type { ReportedAccuracy } from '../eval/reported.js';
+import type { BestRecord } from './best-weights.js';
 import type { CheckpointStore } from './checkpoints.js';
 
 /** What fit() reports while it runs and when it ends. */
@@ -70,6 +71,8 @@ export interface FitSummary {
   reported: ReportedAccuracy | null;
   seconds: number;
   aborted: boolean;
+  /** With fit({ bestWeights }): what the file holds now (null when no epoch has been written to it). */
+  best: BestRecord | null;
 }
 
 export interface FitOptions {
@@ -84,12 +87,20 @@ export interface FitOptions {
   checkpoints?: CheckpointStore;
   /** Called with each checkpoint's folder once it is on disk. */
   onCheckpoint?: (path: string) => void | Promise<void>;
+  /**
+   * After each epoch whose reported head's top-1 beats every earlier epoch's (a resumed run's
+   * included), write every parameter and buffer here as safetensors (atomically), with the epoch,
+   * the head, the split and the top-1 in its metadata (read them with readBestRecord). A file
+   * already there counts as the best so far only where this run's history has that epoch and
+   * top-1; otherwise the next epoch replaces it.
+   */
+  bestWeights?: string;
 }
 
 /** fit()'s options as given from plain JS: E_CONFIG naming a field of the wrong kind, before any step. */
 export function checkFitOptions(options: unknown): FitOptions {
   if (options === undefined || options === null) return {};
-  if (typeof options !== 'object') throw configError(`fit() takes { signal, onProgress, onEpochEnd, checkpoints, onCheckpoint }, got ${describe(options)}`);
+  if (typeof options !== 'object') throw configError(`fit() takes { signal, onProgress, onEpochEnd, checkpoints, onCheckpoint, bestWeights }, got ${describe(options)}`);
   const o = options as Record<string, unknown>;
   const signal = o.signal;
   if (signal !== undefined && (typeof signal !== 'object' || signal === null || typeof (signal as AbortSignal).aborted !== 'boolean')) {
@@ -97,6 +108,9 @@ export function checkFitOptions(options: unknown): FitOptions {
   }
   for (const name of ['onProgress', 'onEpochEnd', 'onCheckpoint']) {
     if (o[name] !== undefined && typeof o[name] !== 'function') throw configError(`fit({ ${name} }) must be a function, got ${describe(o[name])}`);
+  }
+  if (o.bestWeights !== undefined && (typeof o.bestWeights !== 'string' || o.bestWeights === '')) {
+    throw configError(`fit({ bestWeights }) must be a file path, got ${describe(o.bestWeights)}`);
   }
   const store = o.checkpoints;
   if (store !== undefined && (typeof store !== 'object' || store === null || typeof (store as CheckpointStore).save !== 'function')) {

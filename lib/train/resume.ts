@@ -24,7 +24,7 @@ export interface ResumeOptions {
   dataDir?: string;
   /** Use these splits instead of loading the dataset the checkpoint's config names. */
   data?: DatasetSplits;
-  checkpoint?: { every?: number; keep?: number };
+  checkpoint?: { every?: number; keep?: number; best?: boolean };
 }
 
 const exists = (path: string) => access(path).then(() => true, () => false);

@@ -5,6 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { resolveConfig } from '../config/resolve.js';
+import { describe, isPlainObject } from '../config/validate.js';
 import { nativeMethodOptions } from '../config/classic-mix.js';
 import { nativeModelOptions } from '../config/model.js';
 import type { ResolvedConfig, TrainConfig } from '../config/types.js';
@@ -35,6 +36,7 @@ import { Mixer } from '../mix/mixer.js';
 import { Classifier, type ClassifierOptions } from '../predict/classifier.js';
 import { checkFitOptions, type EpochMetrics, type EvalMetrics, type FitOptions, type FitSummary, type HeadMetrics } from './events.js';
 import { Throughput } from './throughput.js';
+import { BestWeights } from './best-weights.js';
 import { checkResumable, CheckpointStore, type DataFingerprint, readCheckpoint, type TrainerCheckpoint } from './checkpoints.js';
 
 /** Steps kept queued on the native thread. */
@@ -343,10 +345,13 @@ export class Trainer implements AsyncDisposable {
     return this.native.state();
   }
 
-  /** Every parameter and buffer (online, EMA and generator networks) as float32 safetensors. */
-  async saveWeights(path: string): Promise<void> {
+  /** Every parameter and buffer (online, EMA and generator networks) as float32 safetensors, with `metadata` in its header. */
+  async saveWeights(path: string, metadata?: Record<string, string>): Promise<void> {
     this.assertUsable();
-    await writeSafetensors(path, await this.native.state());
+    if (metadata !== undefined && !(isPlainObject(metadata) && Object.values(metadata).every((v) => typeof v === 'string'))) {
+      throw configError(`saveWeights(path, metadata): metadata must map names to strings, got ${describe(metadata)}`);
+    }
+    await writeSafetensors(path, await this.native.state(), metadata);
   }
 
   /** Loads weights saved by saveWeights (same method and model). */
@@ -408,7 +413,7 @@ export class Trainer implements AsyncDisposable {
     await onCheckpoint?.(path);
   }
 
-  private summary(started: number, aborted: boolean): FitSummary {
+  private summary(started: number, aborted: boolean, best: BestWeights | null): FitSummary {
     return {
       epochsCompleted: this.epoch,
       stepsCompleted: this.globalStep,
@@ -416,6 +421,7 @@ export class Trainer implements AsyncDisposable {
       reported: reportedAccuracy(this.history),
       seconds: (performance.now() - started) / 1000,
       aborted,
+      best: best?.record ?? null,
     };
   }
 
@@ -426,6 +432,8 @@ export class Trainer implements AsyncDisposable {
     const stepsPerEpoch = this.info.stepsPerEpoch;
     const throughput = new Throughput();
     let lastStep: NativeStepResult | undefined;
+    const split = this.config.dataset.validation ? 'validation' : 'test';
+    const best = options.bestWeights ? await BestWeights.open(options.bestWeights, split, this.history) : null;
 
     const record = (r: NativeStepResult) => {
       lastStep = r;
@@ -484,7 +492,7 @@ export class Trainer implements AsyncDisposable {
       this.epochSeconds += (performance.now() - epochStarted) / 1000;
       if (aborted) {
         await this.saveCheckpoint(options);
-        throw this.abortError(started);
+        throw this.abortError(started, best);
       }
 
       const evalStarted = performance.now();
@@ -495,7 +503,7 @@ export class Trainer implements AsyncDisposable {
         if (error instanceof AdautomixError && error.code === 'E_ABORT') {
           // The epoch's steps are done; its evaluation reruns on resume.
           await this.saveCheckpoint(options);
-          throw this.abortError(started);
+          throw this.abortError(started, best);
         }
         throw error;
       }
@@ -514,15 +522,16 @@ export class Trainer implements AsyncDisposable {
       this.history.push(epochMetrics);
       this.epoch += 1;
       this.stepInEpoch = 0;
+      await best?.offer(epochMetrics, this.globalStep, (path, metadata) => this.saveWeights(path, metadata));
       await onEpochEnd?.(epochMetrics);
       const every = this.config.checkpoint.every;
       if (this.epoch === epochs || (every > 0 && this.epoch % every === 0)) await this.saveCheckpoint(options);
     }
-    return this.summary(started, false);
+    return this.summary(started, false, best);
   }
 
-  private abortError(started: number): AdautomixError {
-    const summary = this.summary(started, true);
+  private abortError(started: number, best: BestWeights | null): AdautomixError {
+    const summary = this.summary(started, true, best);
     const error = new AdautomixError(
       `training aborted at a step boundary after ${summary.stepsCompleted} step(s) (${summary.epochsCompleted} complete epoch(s)); call fit() again to resume`,
       'E_ABORT',
