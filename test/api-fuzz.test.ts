@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdautomixError } from '../lib/errors.js';
-import { classifierFromRun, createMixer, createTrainer, holdOutSplits, holdoutIndices, readBestRecord, resumeTrainer, RunDir, type Trainer } from '../lib/index.js';
+import { classifierFromRun, createMixer, createTrainer, exportRun, holdOutSplits, holdoutIndices, readBestRecord, resumeTrainer, RunDir, torchvisionState, type Trainer } from '../lib/index.js';
 
 const WRONG: [string, unknown][] = [
   ['missing', undefined], ['null', null], ['a string', 'x'], ['NaN', NaN], ['-1', -1], ['{}', {}], ['[]', []],
@@ -97,6 +97,18 @@ describe('the public API given wrong values', () => {
       ['classifyFiles([v])', (v) => classifier.classifyFiles!([inTemp(v)])],
       ['classifyFiles(paths, v)', (v) => classifier.classifyFiles!([], v)],
     ];
+    const exported = join(folder, 'exported.safetensors');
+    const state = await trainer.weights();
+    cases.push(
+      ['exportRun(v, path)', (v) => loose(exportRun)(inTemp(v), exported)],
+      ['exportRun(dir, v)', (v) => loose(exportRun)(run.dir, inTemp(v))],
+      ['exportRun(dir, path, v)', (v) => loose(exportRun)(run.dir, exported, v)],
+      ['exportRun weights', (v) => loose(exportRun)(run.dir, exported, { weights: v })],
+      ['exportRun head', (v) => loose(exportRun)(run.dir, exported, { head: v })],
+      ['torchvisionState(v, ...)', (v) => loose(torchvisionState)(v, 'resnet18_cifar', 'head', false)],
+      ['torchvisionState(state, v, ...)', (v) => loose(torchvisionState)(state, v, 'head', false)],
+      ['torchvisionState(state, arch, v, ...)', (v) => loose(torchvisionState)(state, 'resnet18_cifar', v, false)],
+    );
     for (const key of ['head', 'weights', 'threads', 'device', 'data']) cases.push([`classifierFromRun ${key}`, (v) => fromRun(run.dir, { [key]: v })]);
     const png = join(folder, 'one.png');
     await sharp({ create: { width: size, height: size, channels: 3, background: '#777' } }).png().toFile(png);

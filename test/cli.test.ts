@@ -8,6 +8,7 @@ import { holdoutIndices } from '../lib/data/holdout.js';
 import { FASHION_MNIST_CLASSES, listModels, loadFashionMnist, presets } from '../lib/index.js';
 import { packageRoot } from '../lib/native.js';
 import { readBestRecord } from '../lib/train/best-weights.js';
+import { readSafetensors, readSafetensorsMetadata } from '../lib/io/safetensors.js';
 import { hasFashionMnist, testDevice } from './helpers.js';
 
 const cli = join(packageRoot, 'bin', 'adautomix.js');
@@ -180,6 +181,20 @@ describe.runIf(hasFashionMnist)('adautomix CLI', () => {
     const wrong = await runCli(['eval', '--run', out, '--corruptions', 'fog']);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain("unknown corruption 'fog'");
+
+    // export: the EMA network by default, another head on request; names as torchvision's (test/export.test.ts).
+    const exported = await runCli(['export', '--run', out, '--weights', 'best']);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stderr).toContain(`wrote ${join(out, 'torchvision-best.safetensors')}: resnet18_cifar (width 4) with head one_k as its classifier`);
+    const online = await runCli(['export', '--run', out, '--head', 'mix_q', '--out', join(out, 'export', 'online.safetensors')]);
+    expect(online.code, online.stderr).toBe(0);
+    const network = JSON.parse((await readSafetensorsMetadata(join(out, 'export', 'online.safetensors')))['adautomix.network']!);
+    expect(network).toMatchObject({ arch: 'resnet18_cifar', inputShape: [28, 28, 1], classes: 10, classNames: FASHION_MNIST_CLASSES, head: 'mix_q', weights: 'last' });
+    const tensors = await readSafetensors(join(out, 'export', 'online.safetensors'));
+    expect(tensors['fc.weight']!.values).toEqual((await readSafetensors(join(out, 'weights.safetensors')))['head_mix_q.fc.weight']!.values);
+    const noHead = await runCli(['export', '--run', out, '--head', 'head']);
+    expect(noHead.code).toBe(2);
+    expect(noHead.stderr).toContain("head must be one of mix_k, one_k, mix_q, one_q for this method, got 'head'");
 
     const reported = await runCli(['report', out, '--out', join(out, 'report')]);
     expect(reported.code, reported.stderr).toBe(0);

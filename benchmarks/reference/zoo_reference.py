@@ -9,7 +9,11 @@ writes:
   <out>/io.safetensors       "input" [n, 3, s, s] and "logits" [n, classes]
 and prints {"parameters": N} as JSON.
 
-Usage: python3 zoo_reference.py --arch resnet18 --out DIR [--size 224] [--batch 2] [--classes 1000]
+With --load FILE the weights are not drawn but loaded from FILE (a state dict in torchvision's
+names, e.g. what `adautomix export` writes) with load_state_dict(strict=True), and only
+io.safetensors is written: test/export.test.ts checks our export that way.
+
+Usage: python3 zoo_reference.py --arch resnet18 --out DIR [--size 224] [--batch 2] [--classes 1000] [--load FILE]
 """
 
 import argparse
@@ -116,17 +120,22 @@ def main():
     ap.add_argument("--batch", type=int, default=2)
     ap.add_argument("--classes", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--load")
     args = ap.parse_args()
     torch.manual_seed(args.seed)
     gen = torch.Generator().manual_seed(args.seed + 1)
     model = build(args.arch, args.classes)
-    randomise(model, gen)
+    if args.load:
+        model.load_state_dict(safetensors_f32.load(args.load), strict=True)
+    else:
+        randomise(model, gen)
     model.eval()
     x = torch.randn(args.batch, 3, args.size, args.size, generator=gen)
     with torch.no_grad():
         logits = model(x)
     os.makedirs(args.out, exist_ok=True)
-    safetensors_f32.save(os.path.join(args.out, "weights.safetensors"), model.state_dict(), keep_int64=True)
+    if not args.load:
+        safetensors_f32.save(os.path.join(args.out, "weights.safetensors"), model.state_dict(), keep_int64=True)
     safetensors_f32.save(os.path.join(args.out, "io.safetensors"), {"input": x, "logits": logits})
     print(json.dumps({"parameters": sum(p.numel() for p in model.parameters())}))
 

@@ -19,6 +19,7 @@ import { samples, SAMPLES_USAGE } from './samples.js';
 import { evaluate, EVAL_USAGE } from './eval.js';
 import { report, REPORT_USAGE } from './report.js';
 import { predict, PREDICT_USAGE } from './predict.js';
+import { exportCommand, EXPORT_USAGE } from './export.js';
 import { listModelsCommand, listPresets, MODELS_USAGE, PRESETS_USAGE } from './lists.js';
 import { formatBest, formatDuration, formatEpoch, formatReported, ProgressPrinter } from './progress.js';
 
@@ -30,6 +31,7 @@ Commands:
   eval      accuracy, calibration (ECE) and FGSM/PGD robustness of a trained run (adautomix eval --help)
   report    an HTML and Markdown report of runs against the published numbers (adautomix report --help)
   predict   classify image files with a trained run (adautomix predict --help)
+  export    a trained run's network as a torchvision state dict for PyTorch (adautomix export --help)
   presets   list the named presets (adautomix presets tiny adautomix: those whose names hold both;
             --published, --json; adautomix presets --help)
   models    list the model architectures and their defaults (--json)
@@ -43,6 +45,7 @@ const COMMAND_USAGE: Record<string, string> = {
   eval: EVAL_USAGE,
   report: REPORT_USAGE,
   predict: PREDICT_USAGE,
+  export: EXPORT_USAGE,
   presets: PRESETS_USAGE,
   models: MODELS_USAGE,
 };
@@ -267,6 +270,8 @@ export async function main(argv: string[]): Promise<number> {
         return await report(rest);
       case 'predict':
         return await predict(rest);
+      case 'export':
+        return await exportCommand(rest);
       case 'presets':
         return listPresets(rest);
       case 'models':
