@@ -53,7 +53,7 @@ async function roundTrip(trainer: Trainer, head: string, model: TrainConfig['mod
 describe('export to torchvision names', () => {
   // One architecture of each family (the classifier's name differs between them), at small widths.
   const families: [ModelArch, number][] = [
-    ['resnet18_cifar', 8], ['resnext50_32x4d_cifar', 16], ['wrn28_8', 8], ['swin_t', 32], ['convnext_tiny_cifar', 8],
+    ['resnet18_cifar', 8], ['resnext50_32x4d_cifar', 16], ['preactresnet18', 8], ['wrn28_8', 8], ['swin_t', 32], ['convnext_tiny_cifar', 8],
   ];
   it.each(families)('%s: every tensor loads back as pretrained weights, and the logits are the same', async (arch, baseWidth) => {
     const model = { arch, baseWidth, ...(arch === 'swin_t' && { imageSize: 32 }) };

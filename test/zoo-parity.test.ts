@@ -2,7 +2,7 @@
  * The zoo against torchvision 0.14 (Debian's python3-torchvision) given the same weights: eval-mode
  * logits agree within 1e-4 of their scale, and parameter counts are equal. ImageNet variants run
  * at 224²; CIFAR variants at 32² against torchvision with the CIFAR stem swapped in, WRN-28-8
- * against our plain PyTorch module (benchmarks/reference/zoo_reference.py). Loading the state dict
+ * and PreAct ResNet-18 against our plain PyTorch modules (benchmarks/reference/zoo_reference.py). Loading the state dict
  * as torchvision writes it (integer buffers as I64) also proves the parameter names.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -32,6 +32,7 @@ const cases: Array<{ arch: string; size: number; batch: number; classes: number 
   { arch: 'resnext50_32x4d_cifar', size: 32, batch: 4, classes: 100 },
   { arch: 'convnext_tiny_cifar', size: 32, batch: 4, classes: 100 },
   { arch: 'wrn28_8', size: 32, batch: 4, classes: 100 },
+  { arch: 'preactresnet18', size: 32, batch: 4, classes: 100 },
 ];
 
 describe.runIf(hasTorchvision)('model zoo parity with torchvision', () => {

@@ -2,7 +2,8 @@
 
 Builds an architecture with Debian's python3-torchvision 0.14 (ImageNet variants as torchvision
 ships them; CIFAR variants as torchvision's model with the CIFAR stem swapped in; WRN-28-8 from
-our own plain PyTorch module below, written from ALGORITHMS.md §4), draws random weights with
+our own plain PyTorch module below, written from ALGORITHMS.md §4; PreAct ResNets from ours too,
+written from He et al. 2016 as the mixup papers' CIFAR code lays it out), draws random weights with
 non-trivial BatchNorm statistics and layer scales, runs it in eval mode on a random batch, and
 writes:
   <out>/weights.safetensors  the state dict under torchvision's names (integer buffers as I64)
@@ -81,10 +82,50 @@ class WideResNet(nn.Module):
         return self.fc(h.mean((2, 3)))
 
 
+class PreActBlock(nn.Module):
+    """BN → ReLU; conv3x3 → BN → ReLU → conv3x3; plus the input, or a 1x1 conv of the activated input."""
+
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.bn1 = nn.BatchNorm2d(cin)
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        if stride != 1 or cin != cout:
+            self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, 0, bias=False))
+
+    def forward(self, x):
+        a = torch.relu(self.bn1(x))
+        skip = self.shortcut(a) if hasattr(self, "shortcut") else x
+        return self.conv2(torch.relu(self.bn2(self.conv1(a)))) + skip
+
+
+class PreActResNet(nn.Module):
+    """3x3 stem conv (no norm), 4 stages of PreActBlocks, no norm after the last; average pool; linear."""
+
+    def __init__(self, blocks, classes, width=64):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, width, 3, 1, 1, bias=False)
+        cin = width
+        for s, n in enumerate(blocks):
+            cout = width << s
+            setattr(self, f"layer{s + 1}", nn.Sequential(*[PreActBlock(cin if b == 0 else cout, cout, 2 if (b == 0 and s > 0) else 1) for b in range(n)]))
+            cin = cout
+        self.linear = nn.Linear(cin, classes)
+
+    def forward(self, x):
+        h = self.conv1(x)
+        for s in range(4):
+            h = getattr(self, f"layer{s + 1}")(h)
+        return self.linear(h.mean((2, 3)))
+
+
 def build(arch, classes):
     tv = torchvision.models
     if arch == "wrn28_8":
         return WideResNet(classes)
+    if arch in ("preactresnet18", "preactresnet34"):
+        return PreActResNet([2, 2, 2, 2] if arch.endswith("18") else [3, 4, 6, 3], classes)
     cifar = arch.endswith("_cifar")
     base = arch[: -len("_cifar")] if cifar else arch
     model = getattr(tv, base)(weights=None, num_classes=classes)

@@ -201,7 +201,7 @@ export interface SpeedConfig {
 export type ModelArch =
   | 'resnet18_cifar' | 'resnet34_cifar' | 'resnet50_cifar' | 'resnet101_cifar' | 'resnext50_32x4d_cifar'
   | 'resnet18' | 'resnet34' | 'resnet50' | 'resnet101' | 'resnext50_32x4d'
-  | 'wrn28_8' | 'swin_t' | 'convnext_tiny' | 'convnext_tiny_cifar';
+  | 'preactresnet18' | 'preactresnet34' | 'wrn28_8' | 'swin_t' | 'convnext_tiny' | 'convnext_tiny_cifar';
 
 export interface TrainConfig {
   /** Start from a named preset (see `presets`); fields given here override it. */

@@ -13,8 +13,8 @@ import type { ModelFamily } from '../models/zoo.js';
 import { modelInfo } from '../models/zoo.js';
 import type { TensorRecord } from '../native.js';
 
-/** Where torchvision keeps each family's classifier (WRN: OpenMixup's name). */
-const CLASSIFIER_KEY: Record<ModelFamily, string> = { resnet: 'fc', resnext: 'fc', wrn: 'fc', swin: 'head', convnext: 'classifier.2' };
+/** Where torchvision keeps each family's classifier (WRN: OpenMixup's name; PreAct ResNet: Manifold Mixup's). */
+const CLASSIFIER_KEY: Record<ModelFamily, string> = { resnet: 'fc', resnext: 'fc', preactresnet: 'linear', wrn: 'fc', swin: 'head', convnext: 'classifier.2' };
 
 /** The module paths of `head` in a run's weights: its backbone and its linear layer. */
 function headPrefixes(head: string, learned: boolean): { backbone: string; classifier: string } {

@@ -5,7 +5,7 @@
 
 import type { ModelArch } from '../config/types.js';
 
-export type ModelFamily = 'resnet' | 'resnext' | 'wrn' | 'swin' | 'convnext';
+export type ModelFamily = 'resnet' | 'resnext' | 'preactresnet' | 'wrn' | 'swin' | 'convnext';
 
 export interface ModelInfo {
   name: ModelArch;
@@ -37,6 +37,11 @@ function resnets(cifar: boolean): ModelInfo[] {
 export const MODELS: readonly ModelInfo[] = [
   ...resnets(true),
   ...resnets(false),
+  ...([18, 34] as const).map((depth) => ({
+    name: `preactresnet${depth}` as const, family: 'preactresnet' as const,
+    description: `PreAct ResNet-${depth} (pre-activation, no norm after the last stage), CIFAR stem`,
+    cifarStem: true, baseWidth: 64, imageSize: 32, dropPath: 0, stages: 4,
+  })),
   {
     name: 'wrn28_8', family: 'wrn', description: 'Wide ResNet 28-8 (pre-activation, LeakyReLU 0.1), CIFAR stem',
     cifarStem: true, baseWidth: 128, imageSize: 32, dropPath: 0, stages: 3,

@@ -2,6 +2,7 @@
 
 #include "core/errors.h"
 #include "models/convnext.h"
+#include "models/preact_resnet.h"
 #include "models/resnet.h"
 #include "models/swin.h"
 #include "models/wide_resnet.h"
@@ -20,6 +21,10 @@ std::vector<ModelInfo> build_registry() {
       out.push_back({name + suffix, "resnet", "ResNet-" + std::to_string(depth) + ", " + stem, cifar, 64, cifar ? 32 : 224, 0.0, 4});
     }
     out.push_back({"resnext50_32x4d" + suffix, "resnext", "ResNeXt-50 32x4d, " + stem, cifar, 64, cifar ? 32 : 224, 0.0, 4});
+  }
+  for (int depth : {18, 34}) {
+    out.push_back({"preactresnet" + std::to_string(depth), "preactresnet",
+                   "PreAct ResNet-" + std::to_string(depth) + " (pre-activation, no norm after the last stage), CIFAR stem", true, 64, 32, 0.0, 4});
   }
   out.push_back({"wrn28_8", "wrn", "Wide ResNet 28-8 (pre-activation, LeakyReLU 0.1), CIFAR stem", true, 128, 32, 0.0, 3});
   out.push_back({"swin_t", "swin", "Swin-T, patch 4, window 7 (smaller where the map is smaller)", false, 96, 224, 0.2, 4});
@@ -70,6 +75,13 @@ Backbone make_backbone(const ModelOptions& o) {
     throw Error(ErrorCode::Config, "model '" + o.arch + "' has no stochastic depth; leave dropPath unset");
   }
   if (info.family == "resnet" || info.family == "resnext") return make_resnet(info, o, width);
+  if (info.family == "preactresnet") {
+    PreActResNetOptions p;
+    p.depth = std::stoi(info.name.substr(12));  // "preactresnet18" → 18
+    p.in_channels = o.in_channels;
+    p.base_width = width;
+    return std::make_shared<PreActResNetImpl>(p);
+  }
   if (info.family == "wrn") {
     WideResNetOptions w;
     w.in_channels = o.in_channels;
