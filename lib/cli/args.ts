@@ -98,6 +98,12 @@ export function integerFlag(name: string, value: string | undefined, min: 0 | 1)
   return n;
 }
 
+/** The --run folder of the commands that read a trained run, or E_CONFIG naming the command. */
+export function requireRun(command: string, run: string | undefined): string {
+  if (run === undefined) throw configError(`${command} needs --run DIR (a folder written by adautomix train)`);
+  return run;
+}
+
 async function readConfigFile(path: string): Promise<TrainConfig> {
   const text = await attempt(`read --config ${path}`, () => readFile(path, 'utf8'));
   try {

@@ -13,7 +13,7 @@ import { className } from '../eval/per-class.js';
 import { RunDir } from '../report/run-dir.js';
 import { runWeightsFile } from '../train/best-weights.js';
 import { createResolvedTrainer } from '../train/trainer.js';
-import { integerFlag } from './args.js';
+import { integerFlag, requireRun } from './args.js';
 import { formatBestWeights, ProgressPrinter } from './progress.js';
 
 export const EVAL_USAGE = `Usage: adautomix eval --run DIR [options]
@@ -107,7 +107,7 @@ export async function evaluate(argv: string[]): Promise<number> {
     console.log(EVAL_USAGE);
     return 0;
   }
-  if (values.run === undefined) throw configError('eval needs --run DIR (a folder written by adautomix train)');
+  const run = requireRun('eval', values.run);
   const mode = values['fgsm-mode'] ?? 'pixel';
   if (mode !== 'pixel' && mode !== 'openmixup-legacy') throw configError(`--fgsm-mode must be pixel or openmixup-legacy, got '${mode}'`);
   const epsilon = values.epsilon === undefined ? 8 / 255 : Number(values.epsilon);
@@ -123,8 +123,8 @@ export async function evaluate(argv: string[]): Promise<number> {
     corruptions = { types: types as Corruption[], severities };
   }
   const printer = new ProgressPrinter();
-  const saved = upgradeResolvedConfig(await RunDir.readConfig(values.run));
-  const weights = await runWeightsFile(values.run, values.weights);
+  const saved = upgradeResolvedConfig(await RunDir.readConfig(run));
+  const weights = await runWeightsFile(run, values.weights);
   const suffix = weights.best ? '-best' : '';
   if (weights.best) printer.line(`adautomix: ${formatBestWeights(weights.best)}`);
   const threads = integerFlag('threads', values.threads, 1);
@@ -154,8 +154,8 @@ export async function evaluate(argv: string[]): Promise<number> {
       occlusion: values.occlusion ? {} : undefined,
       onProgress: (done, total) => printer.line(`adautomix: evaluated ${done} of ${total} images`),
     });
-    const out = values.out ?? join(values.run, `eval${suffix}.json`);
-    const record = { run: values.run, weights: weights.path, ...(weights.best && { best: weights.best }), dataset: config.dataset.name, split, ...report };
+    const out = values.out ?? join(run, `eval${suffix}.json`);
+    const record = { run, weights: weights.path, ...(weights.best && { best: weights.best }), dataset: config.dataset.name, split, ...report };
     await writeOutput(out, `${JSON.stringify(record, null, 1)}\n`);
     for (const [name, h] of Object.entries(report.heads)) {
       printer.line(`adautomix: ${name}: top-1 ${h.top1.toFixed(2)}%, top-5 ${h.top5.toFixed(2)}%, ECE ${h.ece15.toFixed(2)}% (15 bins), ${h.eceOpenMixup.toFixed(2)}% (original's sorted bins)`);
@@ -176,7 +176,7 @@ export async function evaluate(argv: string[]): Promise<number> {
       const pixels = test.height * test.width * test.channels;
       const images = new Uint8Array(n * pixels);
       for (const [k, i] of indices.entries()) images.set(await readSamples(test, i, 1), k * pixels);
-      const png = join(values.run, `cam${suffix}.png`);
+      const png = join(run, `cam${suffix}.png`);
       const maps = await classActivationMaps(trainer, images, shape);
       await writeOutput(png, camGridPng(images, shape, maps));
       printer.line(`adautomix: wrote ${png} (class activation maps of ${n} test image(s))`);

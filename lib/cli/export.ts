@@ -1,7 +1,7 @@
 /** `adautomix export --run DIR`: a trained run's network as a torchvision state dict. */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { configError } from '../errors.js';
+import { requireRun } from './args.js';
 import { exportRun } from '../export/from-run.js';
 import type { RunWeights } from '../train/best-weights.js';
 import { formatBestWeights, ProgressPrinter } from './progress.js';
@@ -38,10 +38,10 @@ export async function exportCommand(argv: string[]): Promise<number> {
     console.log(EXPORT_USAGE);
     return 0;
   }
-  if (values.run === undefined) throw configError('export needs --run DIR (a folder written by adautomix train)');
+  const run = requireRun('export', values.run);
   const weights = (values.weights ?? 'last') as RunWeights;
-  const out = values.out ?? join(values.run, weights === 'best' ? 'torchvision-best.safetensors' : 'torchvision.safetensors');
-  const network = await exportRun(values.run, out, { weights, head: values.head });
+  const out = values.out ?? join(run, weights === 'best' ? 'torchvision-best.safetensors' : 'torchvision.safetensors');
+  const network = await exportRun(run, out, { weights, head: values.head });
   const printer = new ProgressPrinter();
   if (network.best) printer.line(`adautomix: ${formatBestWeights(network.best)}`);
   const [height, width, channels] = network.inputShape;

@@ -8,7 +8,7 @@ import { className } from '../eval/per-class.js';
 import type { FilePrediction } from '../predict/classifier.js';
 import { classifierFromRun } from '../predict/from-run.js';
 import type { RunWeights } from '../train/best-weights.js';
-import { integerFlag } from './args.js';
+import { integerFlag, requireRun } from './args.js';
 import { ProgressPrinter } from './progress.js';
 
 export const PREDICT_USAGE = `Usage: adautomix predict --run <dir> [options] <image or folder>...
@@ -72,11 +72,11 @@ export async function predict(argv: string[]): Promise<number> {
     console.log(PREDICT_USAGE);
     return 0;
   }
-  if (values.run === undefined) throw configError('predict needs --run DIR (a folder written by adautomix train)');
+  const run = requireRun('predict', values.run);
   if (positionals.length === 0) throw configError('predict needs at least one image file or folder');
   const top = integerFlag('top', values.top, 1);
   const files = await imageFiles(positionals);
-  const classifier = await classifierFromRun(values.run, {
+  const classifier = await classifierFromRun(run, {
     head: values.head,
     weights: values.weights as RunWeights | undefined,
     threads: integerFlag('threads', values.threads, 1),
