@@ -13,6 +13,8 @@ import { resolveConfig } from '../lib/config/resolve.js';
 import { encodePng } from '../lib/report/png.js';
 import { RunDir } from '../lib/report/run-dir.js';
 import { readRun, renderReport } from '../lib/report/run-report.js';
+import { writeSafetensors } from '../lib/io/safetensors.js';
+import { bestMetadata } from '../lib/train/best-weights.js';
 
 const chromium = ['chromium', 'chromium-browser'].find((c) => spawnSync(c, ['--version'], { stdio: 'ignore' }).status === 0);
 
@@ -88,6 +90,28 @@ describe('run report', () => {
       expect(plain).not.toContain(text);
       expect(held).toContain(text);
     }
+  });
+
+  it("shows each run's best epoch, where it was chosen, and what eval --weights best measured of it", async () => {
+    const chosen = await fakeRun(undefined, { validation: true });
+    // Epoch 9's one_k top-1 in fakeRun's curves: 50 + 2·9 + 1.
+    await writeSafetensors(join(chosen, 'best.safetensors'), { w: { shape: [1], values: new Float32Array(1) } },
+      bestMetadata({ epoch: 9, globalStep: 90, head: 'one_k', split: 'validation', top1: 69 }));
+    await writeFile(join(chosen, 'eval-best.json'), JSON.stringify({ split: 'test', count: 100, heads: { one_k: { top1: 66.25 }, mix_k: { top1: 1 } } }));
+    const pending = await fakeRun();
+    await writeSafetensors(join(pending, 'best.safetensors'), { w: { shape: [1], values: new Float32Array(1) } },
+      bestMetadata({ epoch: 12, globalStep: 120, head: 'one_k', split: 'test', top1: 75 }));
+    const none = await fakeRun();
+    const runs = await Promise.all([chosen, pending, none].map((d) => readRun(d)));
+    expect(runs[0]!.best).toEqual({ record: { epoch: 9, globalStep: 90, head: 'one_k', split: 'validation', top1: 69 }, evaluation: { split: 'test', top1: 66.25 } });
+    expect(runs[2]!.best).toBeNull();
+    const table = renderReport(runs).markdown.split('**Best epoch (best.safetensors; adautomix eval --weights best)**')[1]!.split('\n\n')[1]!;
+    const rows = table.split('\n').filter((l) => l.startsWith('| adx-report-'));
+    expect(rows).toEqual([
+      `| ${runs[0]!.name} | one_k | 9 of 12 | validation split | 69.00 | test split | 66.25 |`,
+      `| ${runs[1]!.name} | one_k | 12 of 12 | test split | 75.00 | not yet | – |`,
+    ]);
+    expect(renderReport([runs[2]!]).markdown).not.toContain('Best epoch');
   });
 
   it('gives the mean and sample sd across the seeds of one setting, and keeps other settings apart', async () => {

@@ -10,7 +10,8 @@ export const REPORT_USAGE = `Usage: adautomix report DIR... [--out DIR]
 Writes report.html (self-contained: tables, SVG charts, embedded images) and report.md (with
 report-*.svg beside it) for the run folders given: the table against the published numbers
 (through each run's preset), every head's accuracy with both reported numbers, training curves,
-and, where adautomix eval wrote eval.json, calibration, attack, corruption and occlusion results.
+and, where adautomix eval wrote eval.json, calibration, attack, corruption and occlusion results;
+each run's best epoch (best.safetensors) with what eval --weights best measured of it.
 
   --out <dir>   where to write them (default: the first run folder; created if missing)
   -h, --help    this help`;

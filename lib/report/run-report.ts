@@ -3,8 +3,9 @@
  * files beside it) for a set of runs: the table against the published numbers of ALGORITHMS.md §6
  * (matched through the run's preset), every head's accuracy with both reported numbers, training
  * curves, and, where `adautomix eval` wrote eval.json, calibration, attacks, corruption and
- * occlusion charts, and per-class accuracy with the confusion matrix; samples.png and cam.png
- * are embedded when present.
+ * occlusion charts, and per-class accuracy with the confusion matrix; the best epoch
+ * (best.safetensors) with what eval-best.json measured of it; samples.png and cam.png are
+ * embedded when present.
  */
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -14,6 +15,7 @@ import { upgradeResolvedConfig } from '../config/upgrade.js';
 import { reportedAccuracy, type ReportedAccuracy } from '../eval/reported.js';
 import type { EvalReport } from '../eval/evaluate-run.js';
 import { className, type PerClassReport } from '../eval/per-class.js';
+import { readBestRecord, type BestRecord } from '../train/best-weights.js';
 import type { EpochMetrics } from '../train/events.js';
 import { RunDir } from './run-dir.js';
 import { meanAndSd, seedGroups, type SeedGroup } from './seeds.js';
@@ -27,6 +29,8 @@ export interface RunData {
   reported: ReportedAccuracy | null;
   /** eval.json; one written before per-class reports lacks `perClass`. */
   evaluation: (Omit<EvalReport, 'perClass'> & { perClass?: PerClassReport; dataset?: string; split?: 'validation' | 'test' }) | null;
+  /** best.safetensors' record, and what `adautomix eval --weights best` measured of it (eval-best.json). */
+  best: { record: BestRecord; evaluation: { split: 'validation' | 'test'; top1: number } | null } | null;
   images: { name: string; png: Buffer }[];
 }
 
@@ -39,12 +43,22 @@ export async function readRun(dir: string): Promise<RunData> {
     .map((l) => JSON.parse(l) as EpochMetrics & { kind?: string })
     .filter((r) => r.kind === undefined || r.kind === 'epoch');
   const evaluation = await readFile(join(dir, 'eval.json'), 'utf8').then((t) => JSON.parse(t) as EvalReport, () => null);
+  const best = await bestOf(dir);
   const images: RunData['images'] = [];
   for (const name of ['samples.png', 'cam.png']) {
     const png = await readFile(join(dir, name)).catch(() => null);
     if (png) images.push({ name, png });
   }
-  return { dir, name: basename(dir), config, history, reported: reportedAccuracy(history), evaluation, images };
+  return { dir, name: basename(dir), config, history, reported: reportedAccuracy(history), evaluation, best, images };
+}
+
+/** A run's best epoch and eval-best.json's top-1 of the head that chose it; null without best.safetensors. */
+async function bestOf(dir: string): Promise<RunData['best']> {
+  const record = await readBestRecord(join(dir, 'best.safetensors')).catch(() => null);
+  if (!record) return null;
+  const evaluated = await readFile(join(dir, 'eval-best.json'), 'utf8').then((t) => JSON.parse(t) as EvalReport & { split?: 'validation' | 'test' }, () => null);
+  const top1 = evaluated?.heads[record.head]?.top1;
+  return { record, evaluation: evaluated && top1 !== undefined ? { split: evaluated.split ?? 'test', top1 } : null };
 }
 
 const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(2));
@@ -97,6 +111,8 @@ function tables(runs: RunData[]): Table[] {
         pct(last?.heads[h]?.top1), pct(r.reported?.medianLast10[h])]);
     }),
   });
+  const chosen = runs.filter((r) => r.best);
+  if (chosen.length > 0) out.push(bestEpochs(chosen));
   const evaluated = runs.filter((r) => r.evaluation);
   if (evaluated.length > 0) {
     out.push({
@@ -114,6 +130,19 @@ function tables(runs: RunData[]): Table[] {
     if (r.evaluation!.perClass) out.push(perClassTable(r.name, r.evaluation!.perClass));
   }
   return out;
+}
+
+/** Each run's best epoch: where it was chosen, and what `eval --weights best` measured of it. */
+function bestEpochs(runs: RunData[]): Table {
+  return {
+    caption: 'Best epoch (best.safetensors; adautomix eval --weights best)',
+    head: ['run', 'head', 'epoch', 'chosen on', 'top-1 there', 'evaluated on', 'top-1'],
+    rows: runs.map((r) => {
+      const { record, evaluation } = r.best!;
+      return [r.name, record.head, `${record.epoch} of ${r.history.length}`, `${record.split} split`, pct(record.top1),
+        evaluation ? `${evaluation.split} split` : 'not yet', pct(evaluation?.top1)];
+    }),
+  };
 }
 
 const bestMedian = (r: RunData) => (r.reported ? Math.max(...Object.values(r.reported.medianLast10)) : null);
