@@ -16,7 +16,7 @@ import { torchvisionState } from '../lib/export/torchvision.js';
 import { readSafetensors, readSafetensorsMetadata, writeSafetensors } from '../lib/io/safetensors.js';
 import { RunDir } from '../lib/report/run-dir.js';
 import { createTrainer, type Trainer } from '../lib/train/trainer.js';
-import { hasReferenceTorch, runReference } from './reference.js';
+import { referenceCanImport, runReference } from './reference.js';
 import { bandDataset, testDevice } from './helpers.js';
 import { maxAbs, maxAbsDiff } from './zoo.js';
 
@@ -90,7 +90,7 @@ describe('export to torchvision names', () => {
   }, 120_000);
 });
 
-describe.runIf(hasReferenceTorch)('export read by torchvision', () => {
+describe.runIf(referenceCanImport('torch, torchvision'))('export read by torchvision', () => {
   it('ResNet-18 CIFAR from a run folder: strict load_state_dict, the same logits', async () => {
     const classes = 4;
     const trainer = await createTrainer({ ...base, model: { arch: 'resnet18_cifar' }, method: 'cutmix', seed: 3 }, { data });

@@ -40,7 +40,7 @@ export function formatBestWeights(best: BestRecord): string {
 
 /** The end-of-training line: where the best epoch's weights are. */
 export function formatBest(best: BestRecord, path: string): string {
-  return `adautomix: ${formatBestWeights(best)}, in ${path} (eval, predict and samples: --weights best)`;
+  return `adautomix: ${formatBestWeights(best)}, in ${path} (eval, predict, samples and export: --weights best)`;
 }
 
 /** Both reported numbers of DECISIONS.md, labelled. */
