@@ -194,7 +194,7 @@ describe.runIf(hasFashionMnist)('adautomix CLI', () => {
     expect(tensors['fc.weight']!.values).toEqual((await readSafetensors(join(out, 'weights.safetensors')))['head_mix_q.fc.weight']!.values);
     const noHead = await runCli(['export', '--run', out, '--head', 'head']);
     expect(noHead.code).toBe(2);
-    expect(noHead.stderr).toContain("head must be one of mix_k, one_k, mix_q, one_q for this method, got 'head'");
+    expect(noHead.stderr).toContain("unknown head 'head'; this network's heads: mix_k, one_k, mix_q, one_q [E_CONFIG]");
 
     const reported = await runCli(['report', out, '--out', join(out, 'report')]);
     expect(reported.code, reported.stderr).toBe(0);

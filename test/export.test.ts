@@ -81,7 +81,7 @@ describe('export to torchvision names', () => {
         expect(maxAbsDiff(logits, heads[head]!.values), head).toBe(0);
       }
       const state = await trainer.weights();
-      expect(() => torchvisionState(state, 'resnet18_cifar', 'head', true)).toThrow(expect.objectContaining({ code: 'E_CONFIG', message: "head must be one of mix_k, one_k, mix_q, one_q for this method, got 'head'" }));
+      expect(() => torchvisionState(state, 'resnet18_cifar', 'head', true)).toThrow(expect.objectContaining({ code: 'E_CONFIG', message: "unknown head 'head'; this network's heads: mix_k, one_k, mix_q, one_q" }));
       expect(() => torchvisionState(state, 'resnet18_cifar', 'head', false)).toThrow(expect.objectContaining({ code: 'E_DATA' }));
       expect(() => torchvisionState(state, 'vgg16' as ModelArch, 'one_k', true)).toThrow(expect.objectContaining({ code: 'E_CONFIG' }));
     } finally {

@@ -8,14 +8,14 @@ import { readSamples } from '../data/dataset.js';
 import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { readNpy } from '../data/npy.js';
-import { AdautomixError, configError } from '../errors.js';
+import { AdautomixError } from '../errors.js';
 import { CORRUPTIONS, corrupt, type Corruption, Rng } from './corruptions.js';
 import { defaultPatch, occlude } from './occlusion.js';
 import type { Trainer } from '../train/trainer.js';
 import { type AttackContext, fgsm, type FgsmMode, pgd } from './attacks.js';
 import { calibration, type Calibration, confidences } from './calibration.js';
 import { ConfusionTally, type PerClassReport } from './per-class.js';
-import { reportedHead } from './reported.js';
+import { checkedHead } from './reported.js';
 
 export interface EvalOptions {
   /** Evaluate only the first N test images. */
@@ -111,7 +111,7 @@ export async function evaluateRun(trainer: Trainer, dataset: ImageDataset, optio
   const batchSize = options.batchSize ?? trainer.config.evalBatchSize;
   const classes = dataset.numClasses;
   const learned = trainer.config.method.learned !== null;
-  const head = options.head ?? reportedHead(learned);
+  const head = checkedHead(options.head, learned);
   const epsilon = options.epsilon ?? 8 / 255;
   const fgsmMode = options.fgsmMode ?? 'pixel';
   const ctx: AttackContext = { native: trainer, ...trainer.normalisation, head };
@@ -125,7 +125,6 @@ export async function evaluateRun(trainer: Trainer, dataset: ImageDataset, optio
     const labels = dataset.labels.slice(start, start + n);
     const input = trainer.testView(images, [n, dataset.height, dataset.width, dataset.channels]);
     const { heads } = await trainer.forward(input);
-    if (!(head in heads)) throw configError(`no head '${head}'; this method has ${Object.keys(heads).join(', ')}`);
     confusion.add(heads[head]!.values, labels);
     for (const [name, logits] of Object.entries(heads)) {
       tallyLogits((tallies[name] ??= { correct1: 0, correct5: 0, loss: 0, confidence: [], correct: [] }), logits.values, classes, labels);

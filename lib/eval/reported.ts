@@ -7,6 +7,8 @@
  * - `medianLast10`: the plain median of each head's top-1 over the last 10 epochs.
  * Short runs use the epochs they have.
  */
+import { describe } from '../config/validate.js';
+import { configError } from '../errors.js';
 import type { EpochMetrics } from '../train/events.js';
 
 /** Every test-time head of a method: the four of AutoMix/AdAutoMix, or the one classifier's. */
@@ -14,6 +16,14 @@ export const testHeads = (learned: boolean): string[] => (learned ? ['mix_k', 'o
 
 /** The head a run reports and the tools use by default: the EMA network's one-hot head for AutoMix/AdAutoMix. */
 export const reportedHead = (learned: boolean): string => (learned ? 'one_k' : 'head');
+
+/** `head` (default: the reported one) where the method has it; otherwise E_CONFIG listing the heads it has. */
+export function checkedHead(head: unknown, learned: boolean): string {
+  if (head === undefined) return reportedHead(learned);
+  const heads = testHeads(learned);
+  if (typeof head !== 'string' || !heads.includes(head)) throw configError(`unknown head ${describe(head)}; this network's heads: ${heads.join(', ')}`);
+  return head;
+}
 
 export interface ReportedAccuracy {
   openmixup: { value: number; k: number | null; q: number | null; epochs: number[] };

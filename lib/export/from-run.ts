@@ -6,7 +6,7 @@
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import { dirname } from 'node:path';
 import { attempt, checkPath, makeDirectory } from '../io/attempt.js';
-import { reportedHead } from '../eval/reported.js';
+import { checkedHead } from '../eval/reported.js';
 import { readRunConfig, runInput } from '../report/run-input.js';
 import { runWeightsFile, type BestRecord, type RunWeights } from '../train/best-weights.js';
 import { torchvisionState } from './torchvision.js';
@@ -42,7 +42,7 @@ export async function exportRun(dir: string, path: string, options: ExportOption
   const { saved, config } = await readRunConfig(dir);
   const file = await runWeightsFile(dir, options?.weights ?? 'last');
   const learned = config.method.learned !== null;
-  const head = options?.head ?? reportedHead(learned);
+  const head = checkedHead(options?.head, learned);
   const state = torchvisionState(await readSafetensors(file.path), config.model.arch, head, learned);
   const input = await runInput(saved, config);
   const network: ExportedNetwork = {

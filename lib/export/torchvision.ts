@@ -8,7 +8,7 @@
 import type { ModelArch } from '../config/types.js';
 import { describe, isPlainObject } from '../config/validate.js';
 import { AdautomixError, configError } from '../errors.js';
-import { testHeads } from '../eval/reported.js';
+import { checkedHead } from '../eval/reported.js';
 import type { ModelFamily } from '../models/zoo.js';
 import { modelInfo } from '../models/zoo.js';
 import type { TensorRecord } from '../native.js';
@@ -18,8 +18,7 @@ const CLASSIFIER_KEY: Record<ModelFamily, string> = { resnet: 'fc', resnext: 'fc
 
 /** The module paths of `head` in a run's weights: its backbone and its linear layer. */
 function headPrefixes(head: string, learned: boolean): { backbone: string; classifier: string } {
-  const heads = testHeads(learned);
-  if (!heads.includes(head)) throw configError(`head must be one of ${heads.join(', ')} for this method, got ${describe(head)}`);
+  checkedHead(head, learned);
   // AutoMix/AdAutoMix: the *_k heads sit on the EMA network, the *_q heads on the online one.
   if (learned) return { backbone: `backbone_${head.slice(-1)}.`, classifier: `head_${head}.fc.` };
   return { backbone: 'backbone.', classifier: 'head.fc.' };

@@ -1,5 +1,5 @@
 /** File-system calls whose failures reach the user as coded errors that say what was being done. */
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { describe } from '../config/validate.js';
 import { AdautomixError, configError, type ErrorCode } from '../errors.js';
@@ -18,6 +18,9 @@ export function checkPath(path: unknown, what = 'a file path'): string {
   if (typeof path !== 'string' || path === '') throw configError(`${what} must be a non-empty string, got ${describe(path)}`);
   return path;
 }
+
+/** Whether `path` exists (any kind of entry). */
+export const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
 
 const errno = (error: unknown) => (error as NodeJS.ErrnoException).code;
 

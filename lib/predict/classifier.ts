@@ -5,7 +5,7 @@
  */
 import { decodeFiles } from '../data/decode.js';
 import { AdautomixError, configError } from '../errors.js';
-import { reportedHead, testHeads } from '../eval/reported.js';
+import { checkedHead } from '../eval/reported.js';
 import type { BatchShape, FloatTensor } from '../native.js';
 import type { Trainer } from '../train/trainer.js';
 
@@ -55,10 +55,7 @@ export class Classifier implements AsyncDisposable {
     options: ClassifierOptions | null,
     private readonly owned: boolean,
   ) {
-    const learned = trainer.config.method.learned !== null;
-    this.head = options?.head ?? reportedHead(learned);
-    const heads = testHeads(learned);
-    if (!heads.includes(this.head)) throw configError(`unknown head '${String(this.head)}'; this network's heads: ${heads.join(', ')}`);
+    this.head = checkedHead(options?.head, trainer.config.method.learned !== null);
   }
 
   /** [height, width, channels] of the images the network takes (as its data stored them). */

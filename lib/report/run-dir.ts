@@ -7,7 +7,7 @@
 import { appendFile, copyFile, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { AdautomixError } from '../errors.js';
-import { attempt, makeDirectory } from '../io/attempt.js';
+import { attempt, exists, makeDirectory } from '../io/attempt.js';
 
 /** The file-system error code (ENOENT...) behind an `attempt` failure. */
 const errnoOf = (error: unknown) => ((error as { cause?: NodeJS.ErrnoException }).cause ?? (error as NodeJS.ErrnoException)).code;
@@ -110,7 +110,7 @@ export class RunDir {
       await rename(tmp, run.metricsPath);
     });
     const best = join(from, 'best.safetensors');
-    if (resolve(from) !== resolve(dir) && (await stat(best).then(() => true, () => false))) {
+    if (resolve(from) !== resolve(dir) && (await exists(best))) {
       await attempt(`copy ${best} to ${run.bestWeightsPath}`, () => copyFile(best, run.bestWeightsPath));
     }
     return run;

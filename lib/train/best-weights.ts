@@ -5,11 +5,10 @@
  * metadata says which epoch it is. With a validation split (--val-split) this is model selection
  * that never looks at the test split.
  */
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe } from '../config/validate.js';
 import { AdautomixError, configError } from '../errors.js';
-import { checkPath } from '../io/attempt.js';
+import { checkPath, exists } from '../io/attempt.js';
 import { readSafetensorsMetadata } from '../io/safetensors.js';
 import type { EpochMetrics } from './events.js';
 
@@ -36,11 +35,7 @@ export function bestMetadata(record: BestRecord): Record<string, string> {
 /** The record of a best-weights file, or null when the file does not exist. E_DATA for a file that is no best-weights file. */
 export async function readBestRecord(path: string): Promise<BestRecord | null> {
   checkPath(path);
-  const present = await stat(path).then(
-    () => true,
-    () => false,
-  );
-  if (!present) return null;
+  if (!(await exists(path))) return null;
   const text = (await readSafetensorsMetadata(path))[KEY];
   let record: Partial<BestRecord> | null = null;
   try {

@@ -3,14 +3,13 @@
  * it runs may change (threads, device, speed options, the evaluation batch, the data folder, the
  * checkpoint policy); everything else comes from the checkpoint, so the continued run is the same run.
  */
-import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DeviceRequest, ResolvedConfig, SpeedConfig } from '../config/types.js';
 import { resolveConfig } from '../config/resolve.js';
 import { upgradeResolvedConfig } from '../config/upgrade.js';
 import type { DatasetSplits } from '../data/dataset.js';
 import { AdautomixError } from '../errors.js';
-import { checkPath } from '../io/attempt.js';
+import { checkPath, exists } from '../io/attempt.js';
 import { CheckpointStore, readCheckpoint } from './checkpoints.js';
 import { createResolvedTrainer, type Trainer } from './trainer.js';
 
@@ -27,7 +26,6 @@ export interface ResumeOptions {
   checkpoint?: { every?: number; keep?: number; best?: boolean };
 }
 
-const exists = (path: string) => access(path).then(() => true, () => false);
 
 /**
  * The checkpoint folder `path` names: a checkpoint itself (it holds checkpoint.json), a run
