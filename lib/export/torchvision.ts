@@ -3,12 +3,12 @@
  * under the names torchvision gives them (docs/models.md), so that PyTorch code loads it with
  * `model.load_state_dict(safetensors.torch.load_file(path))` into torchvision's model of the same
  * architecture (CIFAR variants: with the CIFAR stem swapped in), or into WRN-28-8 as OpenMixup
- * names it. The reverse of `model.pretrained`.
+ * names it. `model.pretrained` reads a run's own weights through it too (pretrainedState).
  */
 import type { ModelArch } from '../config/types.js';
 import { describe, isPlainObject } from '../config/validate.js';
 import { AdautomixError, configError } from '../errors.js';
-import { checkedHead } from '../eval/reported.js';
+import { checkedHead, reportedHead } from '../eval/reported.js';
 import type { ModelFamily } from '../models/zoo.js';
 import { modelInfo } from '../models/zoo.js';
 import type { TensorRecord } from '../native.js';
@@ -44,4 +44,16 @@ export function torchvisionState(state: TensorRecord, arch: ModelArch, head: str
     throw new AdautomixError(`the weights hold no ${backbone}* and ${classifier}* tensors of a ${arch} network (are they a run's weights of this method?)`, 'E_DATA');
   }
   return out;
+}
+
+/**
+ * What `model.pretrained` loads from a file: a run's own weights (backbone.* and head.fc.*, or
+ * for AutoMix/AdAutoMix backbone_k.* and head_one_k.fc.*) as the state dict of the network the
+ * run reports; any other file is taken to be in torchvision's names already, and comes back as it is.
+ */
+export function pretrainedState(tensors: TensorRecord, arch: ModelArch): TensorRecord {
+  const names = Object.keys(tensors);
+  const twin = names.some((name) => name.startsWith('backbone_k.'));
+  if (!twin && !names.some((name) => name.startsWith('backbone.'))) return tensors;
+  return torchvisionState(tensors, arch, reportedHead(twin), twin);
 }

@@ -31,6 +31,7 @@ import {
   type TensorRecord,
 } from '../native.js';
 import { reportedAccuracy, reportedHead } from '../eval/reported.js';
+import { pretrainedState } from '../export/torchvision.js';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import { Mixer } from '../mix/mixer.js';
 import { Classifier, type ClassifierOptions } from '../predict/classifier.js';
@@ -84,7 +85,8 @@ export async function createResolvedTrainer(
   try {
     init = await handle.init();
     if (resolved.model.pretrained !== null && !options.skipPretrained) {
-      pretrained = await handle.loadPretrained(await readSafetensors(resolved.model.pretrained), resolved.model.skipClassifier);
+      const tensors = pretrainedState(await readSafetensors(resolved.model.pretrained), resolved.model.arch);
+      pretrained = await handle.loadPretrained(tensors, resolved.model.skipClassifier);
     }
   } catch (error) {
     await handle.dispose();

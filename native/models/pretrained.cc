@@ -41,36 +41,6 @@ void copy_into(const torch::Tensor& target, const HostTensor& source) {
 
 bool starts_with(const std::string& name, const std::string& prefix) { return name.rfind(prefix, 0) == 0; }
 
-// Each tensor under the name torchvision gives it. A run's own weights.safetensors (every module
-// path of the trained network) loads too: a single network's backbone.* and head.fc.*, or for
-// AutoMix/AdAutoMix the EMA network a run reports (backbone_k.*, head_one_k.fc.*; the online
-// network, the other heads and the mask generator are left out). Any other file is taken to be
-// in torchvision's names already; none of those has a backbone.* or backbone_k.* tensor.
-std::vector<std::pair<std::string, const HostTensor*>> torchvision_names(const std::vector<HostTensor>& tensors,
-                                                                         const std::string& classifier) {
-  auto any_under = [&](const std::string& prefix) {
-    for (const auto& t : tensors) {
-      if (starts_with(t.name, prefix)) return true;
-    }
-    return false;
-  };
-  const bool twin = any_under("backbone_k.");
-  const bool single = !twin && any_under("backbone.");
-  const std::string body = twin ? "backbone_k." : "backbone.";
-  const std::string head = twin ? "head_one_k.fc." : "head.fc.";
-  std::vector<std::pair<std::string, const HostTensor*>> named;
-  for (const auto& t : tensors) {
-    if (!twin && !single) {
-      named.emplace_back(t.name, &t);
-    } else if (starts_with(t.name, body)) {
-      named.emplace_back(t.name.substr(body.size()), &t);
-    } else if (starts_with(t.name, head)) {
-      named.emplace_back(classifier + t.name.substr(head.size()), &t);
-    }
-  }
-  return named;
-}
-
 }  // namespace
 
 PretrainedReport load_pretrained(BackboneImpl& backbone, const std::vector<LinearHeadImpl*>& heads,
@@ -87,7 +57,9 @@ PretrainedReport load_pretrained(BackboneImpl& backbone, const std::vector<Linea
   PretrainedReport report;
   std::vector<std::string> unexpected, mismatched, missing;
   std::unordered_map<std::string, const HostTensor*> by_name;
-  for (const auto& [name, t] : torchvision_names(tensors, classifier)) {
+  for (const auto& tensor : tensors) {
+    const std::string& name = tensor.name;
+    const HostTensor* t = &tensor;
     if (!by_name.emplace(name, t).second) throw Error(ErrorCode::Shape, "the weights hold '" + name + "' twice");
     auto found = targets.find(name);
     if (found == targets.end()) {

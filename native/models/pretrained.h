@@ -1,5 +1,6 @@
-// Loading a torchvision state dict (converted to safetensors), or a run's own weights, into a
-// backbone and its heads.
+// Loading a torchvision state dict (converted to safetensors) into a backbone and its heads. A
+// run's own weights come here renamed to torchvision's names (lib/export/torchvision.ts,
+// pretrainedState).
 // Backbone keys load under their own names; torchvision's classifier (fc.*, head.*,
 // classifier.2.*) goes to every given head, or is skipped for fine-tuning on other classes.
 // Everything is checked before anything is written: missing keys, unexpected keys and shape
