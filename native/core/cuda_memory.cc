@@ -18,6 +18,10 @@ CudaMemory cuda_memory(int64_t device_index, bool reset_peak) {
     throw Error(ErrorCode::Device, "no CUDA device " + std::to_string(device_index) + " to read memory counters of");
   }
   const auto index = static_cast<c10::DeviceIndex>(device_index);
+  // The allocator exists only once CUDA is initialised in this process: an empty tensor on the
+  // device initialises it (and allocates nothing), so a process that has not used the GPU yet
+  // reads zeros instead of failing.
+  (void)at::empty({0}, at::TensorOptions().device(at::Device(at::kCUDA, index)));
   const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(index);
   constexpr double kMiB = 1024.0 * 1024.0;
   // Index 0 of each counter array is the aggregate over the small and large pools.

@@ -73,7 +73,8 @@ torch::Tensor equalize(const torch::Tensor& image) {
   std::vector<torch::Tensor> channels;
   for (int64_t c = 0; c < image.size(0); ++c) {
     auto x = image[c];
-    auto hist = torch::bincount(x.flatten().to(torch::kInt64), {}, 256).to(torch::kInt64);
+    // The table is built on the host (an accessor reads host memory: a CUDA histogram is copied).
+    auto hist = torch::bincount(x.flatten().to(torch::kInt64), {}, 256).to(torch::kCPU, torch::kInt64);
     auto h = hist.accessor<int64_t, 1>();
     int64_t last = 255;
     while (last > 0 && h[last] == 0) --last;
@@ -90,7 +91,7 @@ torch::Tensor equalize(const torch::Tensor& image) {
       lut[i] = static_cast<float>(std::min<int64_t>(n / step, 255));
       n += h[i];
     }
-    channels.push_back(lut.index_select(0, x.flatten().to(torch::kInt64)).view_as(x));
+    channels.push_back(lut.to(x.device()).index_select(0, x.flatten().to(torch::kInt64)).view_as(x));
   }
   return torch::stack(channels);
 }
