@@ -1,7 +1,8 @@
 /**
  * Checkpoints and exact resume: a run split by a checkpoint (at an epoch boundary, or mid-epoch
  * where an abort stopped it) ends with bitwise the same weights, optimizer state and metrics as
- * the same run straight through; a damaged or foreign checkpoint is refused and changes nothing.
+ * the same run straight through (on CUDA: within the repeatability of CUDA runs, helpers.ts); a
+ * damaged or foreign checkpoint is refused and changes nothing.
  */
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ import { AdautomixError } from '../lib/errors.js';
 import { CheckpointStore, readCheckpoint } from '../lib/train/checkpoints.js';
 import { resumeTrainer } from '../lib/train/resume.js';
 import { createTrainer, type Trainer } from '../lib/train/trainer.js';
-import { bandSplits, tinyConfig } from './helpers.js';
+import { bandSplits, bitwiseRepeatable, expectSameRunTensors, expectSameRunValue, tinyConfig } from './helpers.js';
 
 const data = bandSplits(64, 32);
 const config = (method: TrainConfig['method'], optimizer: TrainConfig['optimizer'] = { lr: 0.05, minLr: 0.01 }): TrainConfig => ({
@@ -39,10 +40,7 @@ async function everything(trainer: Trainer) {
 }
 
 function expectSameTensors(a: Awaited<ReturnType<typeof everything>>, b: Awaited<ReturnType<typeof everything>>) {
-  expect(Object.keys(a.tensors).sort()).toEqual(Object.keys(b.tensors).sort());
-  for (const [name, t] of Object.entries(a.tensors)) {
-    expect(Buffer.from(t.values.buffer).equals(Buffer.from(b.tensors[name]!.values.buffer)), name).toBe(true);
-  }
+  expectSameRunTensors(a.tensors, b.tensors);
   expect(a.rng).toBe(b.rng);
   expect(a.counters).toEqual(b.counters);
 }
@@ -76,7 +74,8 @@ describe('checkpoints and exact resume', () => {
       expect(checkpoint).toBe(join(dir, 'step-000000004'));
       const secondSummary = await second.fit({ checkpoints: new CheckpointStore(dir, 2) });
       expectSameTensors(await everything(second), expected);
-      expect(metricsWithoutTimes(secondSummary.history)).toEqual(metricsWithoutTimes(straightSummary.history));
+      if (bitwiseRepeatable) expect(metricsWithoutTimes(secondSummary.history)).toEqual(metricsWithoutTimes(straightSummary.history));
+      else secondSummary.history.forEach((m, i) => expectSameRunValue(m.trainLoss, straightSummary.history[i]!.trainLoss, `train loss of epoch ${i + 1}`));
       await second.dispose();
       // keep = 2: the newest two survive (steps 8 and 12).
       expect((await readdir(dir)).sort()).toEqual(['step-000000008', 'step-000000012']);

@@ -4,21 +4,24 @@ import { createTrainer } from '../lib/index.js';
 import { bandSplits, testDevice } from './helpers.js';
 
 describe('event loop', () => {
-  it('stays responsive (p99 delay < 50 ms) while training steps run', async () => {
-    // Steps of a real size (width 32, 32x32 images) take far longer than 50 ms each on this
-    // machine, so a step that blocked the JS thread would show up in the histogram.
+  it('stays responsive while training steps run: p99 delay under half a step (at most 50 ms)', async () => {
+    // A step that blocked the JS thread would put its own duration into the histogram, so the
+    // limit is half the longest step. The steps must be long enough to tell apart from timer noise:
+    // width 32 at 32x32 is far longer than 50 ms on the CPU; a GPU gets a wider, larger batch.
+    const onCuda = testDevice !== 'cpu';
+    const batchSize = onCuda ? 512 : 64;
     const trainer = await createTrainer(
-      { model: { baseWidth: 32 }, batchSize: 64, epochs: 1, threads: 2, device: testDevice },
-      { data: bandSplits(64 * 6, 16, 32) },
+      { model: { baseWidth: onCuda ? 64 : 32 }, batchSize, epochs: 1, threads: 2, device: testDevice },
+      { data: bandSplits(batchSize * 6, 16, 32) },
     );
-    const histogram = monitorEventLoopDelay({ resolution: 5 });
+    const histogram = monitorEventLoopDelay({ resolution: 2 });
     let stepSeconds = 0;
     histogram.enable();
-    await trainer.fit({ onProgress: (p) => void (stepSeconds = Math.max(stepSeconds, p.imgPerSec > 0 ? 64 / p.imgPerSec : 0)) });
+    await trainer.fit({ onProgress: (p) => void (stepSeconds = Math.max(stepSeconds, p.imgPerSec > 0 ? batchSize / p.imgPerSec : 0)) });
     histogram.disable();
     await trainer.dispose();
-    expect(stepSeconds).toBeGreaterThan(0.05);
+    expect(stepSeconds).toBeGreaterThan(0.02);
     const p99ms = histogram.percentile(99) / 1e6;
-    expect(p99ms).toBeLessThan(50);
+    expect(p99ms).toBeLessThan(Math.min(50, (stepSeconds * 1000) / 2));
   });
 });

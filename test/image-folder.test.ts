@@ -13,7 +13,7 @@ import { resolveConfig } from '../lib/config/resolve.js';
 import { loadDataset } from '../lib/data/load.js';
 import { AdautomixError } from '../lib/errors.js';
 import { createTrainer } from '../lib/train/trainer.js';
-import { tinyConfig } from './helpers.js';
+import { expectSameRunTensors, expectSameRunValue, tinyConfig } from './helpers.js';
 
 const SIDE = 8;
 
@@ -180,10 +180,8 @@ describe('image datasets on disk', () => {
       results.push({ loss: summary.history[0]!.trainLoss, top1: summary.history[0]!.top1, weights: (await trainer.checkpoint()).native.tensors });
       await trainer.dispose();
     }
-    for (const [name, t] of Object.entries(results[0]!.weights)) {
-      expect(Buffer.from(t.values.buffer).equals(Buffer.from(results[1]!.weights[name]!.values.buffer)), name).toBe(true);
-    }
-    expect(results[1]!.loss).toBe(results[0]!.loss);
-    expect(results[1]!.top1).toBe(results[0]!.top1);
+    expectSameRunTensors(results[0]!.weights, results[1]!.weights);
+    expectSameRunValue(results[1]!.loss, results[0]!.loss, 'train loss');
+    expectSameRunValue(results[1]!.top1, results[0]!.top1, 'top-1');
   });
 });

@@ -1,7 +1,7 @@
 /** Helpers for the model zoo tests: a bare vanilla trainer around one architecture (no weight
  * decay, so a parameter moves in a step only if its gradient reached it). */
 import { loadNative, type NativeModelOptions, type NativeTrainer } from '../lib/native.js';
-import { testDevice } from './helpers.js';
+import { PARITY_SPEED, testDevice } from './helpers.js';
 
 export function zooTrainer(model: NativeModelOptions, seed = 0): NativeTrainer {
   const { NativeTrainer } = loadNative();
@@ -16,6 +16,8 @@ export function zooTrainer(model: NativeModelOptions, seed = 0): NativeTrainer {
     epochs: 1,
     stepsPerEpoch: 10,
     nanPolicy: 'error',
+    // IEEE fp32 convolutions on CUDA too: the parity tests compare with a CPU reference.
+    speed: PARITY_SPEED,
   });
 }
 
