@@ -10,7 +10,9 @@
 # --fast, then --fast less one option at a time, ours only (--no-reference); step-table puts
 # these in a second table against the full --fast row.
 #
-#   bash benchmarks/gpu-steps.sh [--ablations] [arch ...]
+# --ablations-only runs the ablations alone.
+#
+#   bash benchmarks/gpu-steps.sh [--ablations | --ablations-only] [arch ...]
 # Env: ADX_STEPS (timed steps, default 50), ADX_WARMUP (default 10), ADX_BUDGET_S (no new run
 # starts after this many seconds, default 500: a device command has 600), ADX_STEP_FLAGS (flags
 # appended to every step.mjs run, where they win: a rehearsal on the CPU can run the whole script
@@ -19,10 +21,11 @@
 set -uo pipefail
 out=${OUT:-.}
 ablations=0
-if [ "${1:-}" = --ablations ]; then
-  ablations=1
-  shift
-fi
+main_table=1
+case "${1:-}" in
+  --ablations) ablations=1; shift ;;
+  --ablations-only) ablations=1; main_table=0; shift ;;  # e.g. in a later device call than the main table
+esac
 archs=("$@")
 [ ${#archs[@]} -gt 0 ] || archs=(resnet18_cifar resnext50_32x4d_cifar)
 steps=${ADX_STEPS:-50}
@@ -49,6 +52,7 @@ step() {
   tail -1 "$out/steps.jsonl" | cut -c1-400
 }
 for arch in "${archs[@]}"; do
+  [ "$main_table" = 1 ] || break
   for method in vanilla automix adautomix; do
     # --fast includes CUDA graphs; "--fast --no-cuda-graphs" says what the graphs are worth.
     modes=("--precision fp32" "--precision bf16" "--fast" "--fast --no-cuda-graphs")
