@@ -12,7 +12,7 @@ import type { TensorRecord } from '../lib/native.js';
 import { bestMetadata, bestToBeat, BestWeights, readBestRecord, runWeightsFile, type BestRecord } from '../lib/train/best-weights.js';
 import type { EpochMetrics } from '../lib/train/events.js';
 import { createTrainer } from '../lib/train/trainer.js';
-import { bandSplits, tinyConfig } from './helpers.js';
+import { bandSplits, expectBitwiseEqualTensors, tinyConfig } from './helpers.js';
 
 const epoch = (n: number, top1: number, head = 'head'): EpochMetrics => ({
   epoch: n,
@@ -136,8 +136,7 @@ describe('best weights: a trainer', () => {
 
       const saved = await readSafetensors(path);
       const snapshot = snapshots[first - 1]!;
-      expect(Object.keys(saved).sort()).toEqual(Object.keys(snapshot).sort());
-      for (const [name, t] of Object.entries(snapshot)) expect(Buffer.from(saved[name]!.values.buffer).equals(Buffer.from(t.values.buffer)), name).toBe(true);
+      expectBitwiseEqualTensors(snapshot, saved);
 
       await trainer.loadWeights(path);
       expect((await trainer.evaluate()).top1).toBeCloseTo(summary.best!.top1, 9);
