@@ -9,12 +9,11 @@ import type { TrainConfig } from '../config/types.js';
 import { readSamples, type ImageDataset } from '../data/dataset.js';
 import { loadDataset } from '../data/load.js';
 import { configError } from '../errors.js';
-import { upgradeResolvedConfig } from '../config/upgrade.js';
 import { writeOutput } from '../io/attempt.js';
 import { mixerFromRun } from '../mix/from-run.js';
 import type { Mixer } from '../mix/mixer.js';
+import { readRunConfig } from '../report/run-input.js';
 import { sampleGridPng } from '../report/sample-grid.js';
-import { RunDir } from '../report/run-dir.js';
 import { runWeightsFile, type RunWeights } from '../train/best-weights.js';
 import { createTrainer } from '../train/trainer.js';
 import { integerFlag, parseTrainArgs } from './args.js';
@@ -56,7 +55,7 @@ interface Source {
 }
 
 async function fromRun(dir: string, count: number, weights: string | undefined): Promise<Source> {
-  const config = upgradeResolvedConfig(await RunDir.readConfig(dir));
+  const { config } = await readRunConfig(dir);
   await runWeightsFile(dir, weights); // a missing best.safetensors, before the data is loaded
   const data = await loadDataset({ ...config.dataset, testLimit: count });
   const mixer = await mixerFromRun(dir, { data, weights: weights as RunWeights | undefined });
